@@ -1,0 +1,22 @@
+//===- Passes.h - Passes over the dnn dialect -------------------*- C++ -*-===//
+#ifndef DNNC_DIALECT_DNN_TRANSFORMS_PASSES_H
+#define DNNC_DIALECT_DNN_TRANSFORMS_PASSES_H
+
+#include "dnnc/Dialect/DNN/IR/DNNOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace dnnc::dnn {
+
+#define GEN_PASS_DECL
+#include "dnnc/Dialect/DNN/Transforms/Passes.h.inc"
+
+/// Re-infers every result type in `model` from its operands, in order.
+/// Fails (with a diagnostic) if an op rejects its operands' new types.
+llvm::LogicalResult inferShapes(ModelOp model);
+
+#define GEN_PASS_REGISTRATION
+#include "dnnc/Dialect/DNN/Transforms/Passes.h.inc"
+
+} // namespace dnnc::dnn
+
+#endif // DNNC_DIALECT_DNN_TRANSFORMS_PASSES_H

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what dnnc needs to build and test on Debian 12 (bookworm); fast no-op when all is present.
+set -euo pipefail
+
+PACKAGES=(
+  cmake ninja-build ccache
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
+  libclang-rt-22-dev
+  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "dnnc setup: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+  else
+    echo "dnnc setup: not root and no sudo; please install as root:" >&2
+    echo "  apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
+  $SUDO apt-get update
+  if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
+    echo "dnnc setup: could not install: ${missing[*]}" >&2
+    echo "dnnc needs Debian 12 with the bookworm-security suite enabled (LLVM/MLIR 22 packages)." >&2
+    exit 1
+  fi
+fi
