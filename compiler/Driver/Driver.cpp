@@ -13,6 +13,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 using namespace mlir;
@@ -72,14 +73,16 @@ void dnnc::printSummary(ModuleOp module, llvm::raw_ostream &os) {
         os << " = " << dnn::stringifyInitKind(p.getInit()) << "\n";
         paramCount += cast<RankedTensorType>(p.getType()).getNumElements();
       } else if (auto out = dyn_cast<dnn::OutputOp>(op)) {
-        os << "  output " << out.getName() << ": " << out.getValue().getType() << "\n";
+        os << "  output " << out.getName() << ": ";
+        printType(out.getValue().getType(), {});
+        os << "\n";
       } else if (auto loss = dyn_cast<dnn::LossOp>(op)) {
         os << "  loss   " << loss.getName() << "\n";
       } else if (auto train = dyn_cast<dnn::TrainOp>(op)) {
         os << "  train  " << dnn::stringifyOptimizerKind(train.getOptimizer()) << "(";
         llvm::interleaveComma(train.getHyperparameters(), os, [&](NamedAttribute a) {
           os << a.getName().getValue() << "="
-             << cast<FloatAttr>(a.getValue()).getValueAsDouble();
+             << llvm::format("%g", cast<FloatAttr>(a.getValue()).getValueAsDouble());
         });
         os << ")\n";
       } else {

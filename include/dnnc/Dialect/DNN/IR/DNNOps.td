@@ -74,7 +74,7 @@ def DNN_ParamOp : DNN_Op<"param", [HasParent<"ModelOp">]> {
                        DefaultValuedAttr<DictionaryAttr, "{}">:$init_args);
   let results = (outs DNN_FloatTensor:$result);
   let assemblyFormat = [{
-    $name `init` $init (`with` $init_args^)? attr-dict `:` type($result)
+    $name `init` `` $init (`with` $init_args^)? attr-dict `:` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -99,7 +99,7 @@ def DNN_TrainOp : DNN_Op<"train", [HasParent<"ModelOp">]> {
   }];
   let arguments = (ins DNN_OptimizerKindAttr:$optimizer,
                        DictionaryAttr:$hyperparameters);
-  let assemblyFormat = "$optimizer `with` $hyperparameters attr-dict";
+  let assemblyFormat = "`` $optimizer `with` $hyperparameters attr-dict";
   let hasVerifier = 1;
 }
 
