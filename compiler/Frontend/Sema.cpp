@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 
 using namespace dnnc;
 using namespace dnnc::frontend;
@@ -20,7 +21,8 @@ namespace {
 /// Closest candidate within a small edit distance, for "did you mean".
 std::string suggest(llvm::StringRef name, llvm::ArrayRef<std::string> candidates) {
   std::string best;
-  unsigned bestDistance = std::max<size_t>(2, name.size() / 3) + 1;
+  // Two edits (e.g. a transposition) for names of three letters or more.
+  unsigned bestDistance = (name.size() <= 2 ? 1 : std::max<size_t>(2, name.size() / 3)) + 1;
   for (const std::string &c : candidates) {
     unsigned d = name.edit_distance(c, true, bestDistance);
     if (d < bestDistance) {
@@ -46,6 +48,7 @@ private:
   // Diagnostics, with the chain of function expansions as notes.
   void error(SMRange range, const llvm::Twine &message);
   void noteOrigin(const Expr &e, llvm::StringRef role);
+  void noteOperands(const Expr &lhs, const Expr &rhs);
 
   void checkFunctions(ModuleAST &module);
   void checkModel(ModelDecl &model);
@@ -87,6 +90,7 @@ private:
   llvm::StringMap<Statement *> defined;  // names defined so far
   llvm::StringMap<Statement *> declared; // every name of the model
   llvm::StringSet<> symbols;             // symbolic dimensions bound by inputs
+  const Statement *currentStatement = nullptr;
 };
 
 //===----------------------------------------------------------------------===//
@@ -97,6 +101,14 @@ void Sema::error(SMRange range, const llvm::Twine &message) {
   diags.error(range, message);
   for (const Frame &f : llvm::reverse(frames))
     diags.note(f.call->getRange(), "in the expansion of '" + f.fn->name + "' called here");
+}
+
+void Sema::noteOperands(const Expr &lhs, const Expr &rhs) {
+  noteOrigin(lhs, "left operand");
+  auto *l = llvm::dyn_cast<NameExpr>(&lhs), *r = llvm::dyn_cast<NameExpr>(&rhs);
+  if (l && r && l->decl && l->decl == r->decl)
+    return; // the same declaration: one note says it all
+  noteOrigin(rhs, "right operand");
 }
 
 void Sema::noteOrigin(const Expr &e, llvm::StringRef role) {
@@ -166,14 +178,17 @@ void Sema::checkModel(ModelDecl &model) {
 
   const Statement *loss = nullptr, *train = nullptr;
   for (auto &stmt : model.statements) {
-    if (!stmt->name.empty()) {
-      auto [it, inserted] = defined.try_emplace(stmt->name, stmt.get());
-      if (!inserted) {
-        error(stmt->nameRange, "redefinition of '" + stmt->name + "'");
-        diags.note(it->second->nameRange, "previous definition of '" + stmt->name + "' is here");
-      }
+    Statement *previous = stmt->name.empty() ? nullptr : defined.lookup(stmt->name);
+    if (previous) {
+      error(stmt->nameRange, "redefinition of '" + stmt->name + "'");
+      diags.note(previous->nameRange, "previous definition of '" + stmt->name + "' is here");
     }
+    // A name is defined only after its own statement, so `let y = y + 1`
+    // is a use before definition, not a cycle.
+    currentStatement = stmt.get();
     checkStatement(*stmt);
+    if (!stmt->name.empty() && !previous)
+      defined[stmt->name] = stmt.get();
     if (stmt->kind == Statement::Kind::Loss) {
       if (loss) {
         error(stmt->range, "model '" + model.name + "' has more than one loss");
@@ -209,8 +224,17 @@ TensorType Sema::declaredType(const TypeSpec &spec, bool isParam, llvm::StringRe
   } else {
     type.dtype = *dtype;
   }
+  int64_t elements = 1;
   for (const DimSpec &d : spec.dims) {
     if (d.size >= 0) {
+      // Static element counts must stay far from int64 overflow.
+      if (d.size > kMaxStaticElements / elements) {
+        error(d.range, "'" + name + "' is too large: more than " +
+                           llvm::Twine(kMaxStaticElements) + " elements");
+        ok = false;
+        elements = 1;
+      }
+      elements *= d.size;
       type.shape.push_back(Dim::constant(d.size));
       continue;
     }
@@ -259,7 +283,8 @@ void Sema::checkStatement(Statement &stmt) {
         (!type.shape.empty() || !isFloat(type.dtype))) {
       error(stmt.value->getRange(), "loss '" + stmt.name +
                                         "' must be a float scalar, but has type " + type.str());
-      diags.note(stmt.nameRange, "reduce it to a scalar, e.g. with mean(...) or sum(...)");
+      if (!type.shape.empty())
+        diags.note(stmt.nameRange, "reduce it to a scalar, e.g. with mean(...) or sum(...)");
       type = TensorType::getPoison();
     }
     stmt.resolvedType = type;
@@ -395,6 +420,10 @@ TensorType Sema::checkName(NameExpr &e) {
     }
   }
   if (Statement *later = declared.lookup(e.name)) {
+    if (later == currentStatement) {
+      error(e.getRange(), "'" + e.name + "' refers to itself in its own definition");
+      return TensorType::getPoison();
+    }
     error(e.getRange(), "'" + e.name + "' is used before its definition");
     diags.note(later->nameRange, "'" + e.name + "' is defined here");
     return TensorType::getPoison();
@@ -418,8 +447,17 @@ bool Sema::settle(Expr &e, DType dtype) {
   e.type.weak = false;
   e.type.dtype = dtype;
   if (auto *n = llvm::dyn_cast<NumberExpr>(&e)) {
+    if (!isFloat(dtype) && n->isInteger &&
+        std::fabs(n->value) > (double)std::numeric_limits<int32_t>::max()) {
+      llvm::StringRef spelling(e.getRange().Start.getPointer(),
+                               e.getRange().End.getPointer() - e.getRange().Start.getPointer());
+      error(e.getRange(), "number " + spelling + " does not fit in i32");
+      return false;
+    }
     if (!isFloat(dtype) && !n->isInteger) {
-      error(e.getRange(), "number " + llvm::Twine(std::to_string(n->value)) + " is not an integer but is used as " +
+      llvm::StringRef spelling(e.getRange().Start.getPointer(),
+                               e.getRange().End.getPointer() - e.getRange().Start.getPointer());
+      error(e.getRange(), "number " + spelling + " is not an integer but is used as " +
                               getDTypeName(dtype));
       return false;
     }
@@ -480,8 +518,7 @@ TensorType Sema::checkBinary(BinaryExpr &e) {
   if (lhs.dtype != rhs.dtype) {
     error(e.opRange, what + ": element types " + getDTypeName(lhs.dtype) + " and " +
                          getDTypeName(rhs.dtype) + " differ");
-    noteOrigin(*e.lhs, "left operand");
-    noteOrigin(*e.rhs, "right operand");
+    noteOperands(*e.lhs, *e.rhs);
     return TensorType::getPoison();
   }
   if ((e.op == BinaryOp::MatMul || e.op == BinaryOp::Div) && !isFloat(lhs.dtype)) {
@@ -494,8 +531,7 @@ TensorType Sema::checkBinary(BinaryExpr &e) {
                                : shape_rules::broadcast(lhs.shape, rhs.shape, why);
   if (failed(shape)) {
     error(e.opRange, what + ": " + why);
-    noteOrigin(*e.lhs, "left operand");
-    noteOrigin(*e.rhs, "right operand");
+    noteOperands(*e.lhs, *e.rhs);
     return TensorType::getPoison();
   }
   TensorType result;
@@ -911,6 +947,8 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
     if (info.id == Builtin::Mean && !needFloat(x, "tensor"))
       return TensorType::getPoison();
     if (axesArg) {
+      if (axesArg->empty())
+        return fail("the axis list is empty; omit 'axis' to reduce over all axes");
       if (!normalizeAxes(*axesArg))
         return fail(why);
       attrs.axes = *axesArg;

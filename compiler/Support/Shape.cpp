@@ -224,10 +224,14 @@ FailureOr<Shape> flatten(ArrayRef<Dim> a, std::string &why) {
             "; only the first dimension may be symbolic";
       return failure();
     }
-    if (d.isUnknown() || inner.isUnknown())
+    if (d.isUnknown() || inner.isUnknown()) {
       inner = Dim::unknown();
-    else
+    } else if (d.getSize() != 0 && inner.getSize() > (int64_t(1) << 62) / d.getSize()) {
+      why = "the flattened dimension is too large";
+      return failure();
+    } else {
       inner = Dim::constant(inner.getSize() * d.getSize());
+    }
   }
   return Shape{a[0], inner};
 }

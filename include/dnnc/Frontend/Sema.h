@@ -20,6 +20,9 @@ bool checkModule(ModuleAST &module, DiagnosticEngine &diags);
 /// exceeds this many expression nodes is rejected.
 constexpr size_t kMaxExpandedNodes = 200000;
 
+/// The largest static element count of a declared tensor (2^40).
+constexpr int64_t kMaxStaticElements = int64_t(1) << 40;
+
 } // namespace dnnc::frontend
 
 #endif // DNNC_FRONTEND_SEMA_H
