@@ -28,7 +28,8 @@ constexpr BuiltinParam kPool[] = {{"x", K::Tensor, true},
                                   {"size", K::Pair, true},
                                   {"stride", K::Pair, false},
                                   {"padding", K::Pair, false}};
-constexpr BuiltinParam kLoss[] = {{"input", K::Tensor, true}, {"target", K::Tensor, true}};
+constexpr BuiltinParam kLoss[] = {{"prediction", K::Tensor, true},
+                                   {"target", K::Tensor, true}};
 constexpr BuiltinParam kAccuracy[] = {{"logits", K::Tensor, true},
                                       {"labels", K::Tensor, true}};
 constexpr BuiltinParam kOneHot[] = {{"labels", K::Tensor, true}, {"classes", K::Int, true}};

@@ -144,17 +144,9 @@ private:
       return dnn::NegOp::create(builder, l, emit(*u->operand));
     if (auto *b = llvm::dyn_cast<BinaryExpr>(&e)) {
       Location opLoc = loc(b->opRange);
-      if (b->op == BinaryOp::Pow) {
-        double exponent = 0;
-        if (auto *n = llvm::dyn_cast<NumberExpr>(b->rhs.get()))
-          exponent = n->value;
-        else if (auto *neg = llvm::dyn_cast<UnaryExpr>(b->rhs.get()))
-          exponent = -llvm::cast<NumberExpr>(neg->operand.get())->value;
-        else
-          exponent = constantThroughArguments(*b->rhs);
+      if (b->op == BinaryOp::Pow)
         return dnn::PowOp::create(builder, opLoc, emit(*b->lhs),
-                                  builder.getF64FloatAttr(exponent));
-      }
+                                  builder.getF64FloatAttr(b->exponent));
       Value lhs = emit(*b->lhs), rhs = emit(*b->rhs);
       switch (b->op) {
       case BinaryOp::Add: return dnn::AddOp::create(builder, opLoc, lhs, rhs);
@@ -169,17 +161,6 @@ private:
     if (call->inlinedBody)
       return emit(*call->inlinedBody);
     return emitBuiltin(*call, l);
-  }
-
-  /// The value of a constant exponent passed through function parameters.
-  double constantThroughArguments(const Expr &e) {
-    const Expr *x = &e;
-    while (auto *name = llvm::dyn_cast<NameExpr>(x))
-      x = name->boundArgument;
-    if (auto *n = llvm::dyn_cast<NumberExpr>(x))
-      return n->value;
-    auto *neg = llvm::cast<UnaryExpr>(x);
-    return -constantThroughArguments(*neg->operand);
   }
 
   Value emitBuiltin(const CallExpr &call, Location l) {

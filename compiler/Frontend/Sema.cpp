@@ -91,6 +91,7 @@ private:
   llvm::StringMap<Statement *> declared; // every name of the model
   llvm::StringSet<> symbols;             // symbolic dimensions bound by inputs
   const Statement *currentStatement = nullptr;
+  bool negatedLiteral = false; // settle() is inside '-' applied to a literal
 };
 
 //===----------------------------------------------------------------------===//
@@ -308,6 +309,12 @@ void Sema::checkHyperparameters(Statement &stmt, CallExpr *call, bool isInitiali
     }
     stmt.kindId = (int)*kind;
     spec = dnn::getInitializerArgs(*kind);
+    if (dnn::needsFans(*kind) && !stmt.resolvedType.poison && stmt.resolvedType.shape.size() < 2) {
+      error(call->calleeRange, "'" + call->callee + "' needs a weight of rank 2 or more to define its "
+                               "fan-in and fan-out, but '" + stmt.name + "' has type " +
+                               stmt.resolvedType.str());
+      return;
+    }
   } else {
     for (uint32_t i = 0; auto k = dnn::symbolizeOptimizerKind(i); ++i)
       known.push_back(dnn::stringifyOptimizerKind(*k).str());
@@ -446,27 +453,50 @@ bool Sema::settle(Expr &e, DType dtype) {
     return true;
   e.type.weak = false;
   e.type.dtype = dtype;
+  auto spelling = [&] {
+    return llvm::StringRef(e.getRange().Start.getPointer(),
+                           e.getRange().End.getPointer() - e.getRange().Start.getPointer());
+  };
   if (auto *n = llvm::dyn_cast<NumberExpr>(&e)) {
-    if (!isFloat(dtype) && n->isInteger &&
-        std::fabs(n->value) > (double)std::numeric_limits<int32_t>::max()) {
-      llvm::StringRef spelling(e.getRange().Start.getPointer(),
-                               e.getRange().End.getPointer() - e.getRange().Start.getPointer());
-      error(e.getRange(), "number " + spelling + " does not fit in i32");
+    if (!isFloat(dtype) && !n->isInteger) {
+      error(e.getRange(), "number " + spelling() + " is not an integer but is used as " +
+                              getDTypeName(dtype));
       return false;
     }
-    if (!isFloat(dtype) && !n->isInteger) {
-      llvm::StringRef spelling(e.getRange().Start.getPointer(),
-                               e.getRange().End.getPointer() - e.getRange().Start.getPointer());
-      error(e.getRange(), "number " + spelling + " is not an integer but is used as " +
-                              getDTypeName(dtype));
+    // A negated literal is checked with its sign by the UnaryExpr case.
+    double limit = !isFloat(dtype)        ? (double)std::numeric_limits<int32_t>::max()
+                   : dtype == DType::F32 ? (double)std::numeric_limits<float>::max()
+                                          : std::numeric_limits<double>::max();
+    if (std::fabs(n->value) > limit + (negatedLiteral ? 1 : 0)) {
+      error(e.getRange(), "number " + spelling() + " does not fit in " + getDTypeName(dtype));
       return false;
     }
     return true;
   }
-  if (auto *u = llvm::dyn_cast<UnaryExpr>(&e))
-    return settle(*u->operand, dtype);
-  if (auto *b = llvm::dyn_cast<BinaryExpr>(&e))
+  if (auto *u = llvm::dyn_cast<UnaryExpr>(&e)) {
+    bool saved = negatedLiteral;
+    negatedLiteral = !isFloat(dtype) && llvm::isa<NumberExpr>(u->operand.get());
+    bool ok = settle(*u->operand, dtype);
+    negatedLiteral = saved;
+    return ok;
+  }
+  if (auto *b = llvm::dyn_cast<BinaryExpr>(&e)) {
+    if (!isFloat(dtype) && (b->op == BinaryOp::Pow || b->op == BinaryOp::Div)) {
+      error(b->opRange, "'" + getBinaryOpSpelling(b->op) + "' needs float operands, but the value is used as " +
+                            getDTypeName(dtype));
+      return false;
+    }
+    // The exponent of '**' is an attribute, not a value: it keeps no dtype.
+    if (b->op == BinaryOp::Pow)
+      return settle(*b->lhs, dtype);
     return settle(*b->lhs, dtype) && settle(*b->rhs, dtype);
+  }
+  // Weak values that reach here through a function: the bound argument or
+  // the expanded body holds the literal.
+  if (auto *name = llvm::dyn_cast<NameExpr>(&e))
+    return name->boundArgument ? settle(const_cast<Expr &>(*name->boundArgument), dtype) : true;
+  if (auto *call = llvm::dyn_cast<CallExpr>(&e))
+    return call->inlinedBody ? settle(*call->inlinedBody, dtype) : true;
   return true;
 }
 
@@ -488,6 +518,7 @@ TensorType Sema::checkBinary(BinaryExpr &e) {
       return TensorType::getPoison();
     }
     e.rhs->type.weak = true;
+    e.exponent = *exponent;
     if (base.poison || base.weak)
       return base;
     if (!isFloat(base.dtype)) {
@@ -775,7 +806,7 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
     switch (p.kind) {
     case ArgKind::Tensor:
     case ArgKind::OptionalTensor: {
-      TensorType t = requireTensor(*arg, what);
+      TensorType t = check(*arg); // numbers are settled below
       ok &= !t.poison;
       e.operands.push_back(arg);
       tensors.push_back(t);
@@ -874,6 +905,20 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
   }
   if (!ok)
     return TensorType::getPoison();
+  // A number argument takes the element type of the first tensor argument.
+  DType numberType = DType::F32;
+  for (const TensorType &t : tensors)
+    if (!t.weak) {
+      numberType = t.dtype;
+      break;
+    }
+  for (auto [operand, type] : llvm::zip(e.operands, tensors)) {
+    if (!type.weak)
+      continue;
+    if (!settle(*const_cast<Expr *>(operand), numberType))
+      return TensorType::getPoison();
+    type = operand->type;
+  }
 
   // The builtin's own typing rule.
   const TensorType &x = tensors.front();

@@ -123,6 +123,8 @@ struct BinaryExpr : Expr {
   BinaryOp op;
   llvm::SMRange opRange;
   std::unique_ptr<Expr> lhs, rhs;
+  /// Set by Sema for '**': the constant exponent.
+  double exponent = 0;
 };
 
 struct ListExpr : Expr {

@@ -125,7 +125,14 @@ dnn.model @m {
 
 dnn.model @m {
   // expected-error@+1 {{'dnn.param' op initializer he_normal: unexpected argument 'gain'}}
-  %w = dnn.param "w" init he_normal with {gain = 1.0 : f64} : tensor<4xf32>
+  %w = dnn.param "w" init he_normal with {gain = 1.0 : f64} : tensor<4x4xf32>
+}
+
+// -----
+
+dnn.model @m {
+  // expected-error@+1 {{'dnn.param' op initializer glorot_normal needs a weight of rank 2 or more to define its fans}}
+  %w = dnn.param "w" init glorot_normal with {gain = 1.0 : f64} : tensor<4xf32>
 }
 
 // -----

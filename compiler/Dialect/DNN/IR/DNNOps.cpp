@@ -225,6 +225,9 @@ LogicalResult InputOp::verify() {
 LogicalResult ParamOp::verify() {
   if (!cast<RankedTensorType>(getResult().getType()).hasStaticShape())
     return emitOpError("parameter '") << getName() << "' must have a static shape";
+  if (needsFans(getInit()) && cast<RankedTensorType>(getType()).getRank() < 2)
+    return emitOpError("initializer ") << stringifyInitKind(getInit())
+                                       << " needs a weight of rank 2 or more to define its fans";
   std::string bad = checkArgs(getInitializerArgs(getInit()), getInitArgs());
   if (!bad.empty())
     return emitOpError("initializer ") << stringifyInitKind(getInit()) << ": " << bad;

@@ -59,6 +59,11 @@ llvm::ArrayRef<Hyperparameter> dnnc::dnn::getOptimizerArgs(OptimizerKind kind) {
   return {};
 }
 
+bool dnnc::dnn::needsFans(InitKind kind) {
+  return kind == InitKind::glorot_uniform || kind == InitKind::glorot_normal ||
+         kind == InitKind::he_uniform || kind == InitKind::he_normal;
+}
+
 std::string dnnc::dnn::checkRange(ValueRange range, double value) {
   switch (range) {
   case ValueRange::Any:

@@ -30,6 +30,10 @@ struct Hyperparameter {
 llvm::ArrayRef<Hyperparameter> getInitializerArgs(InitKind kind);
 llvm::ArrayRef<Hyperparameter> getOptimizerArgs(OptimizerKind kind);
 
+/// Whether the initializer scales by fan-in/fan-out, which needs a weight of
+/// rank 2 ([in, out]) or more ([F, C, KH, KW]).
+bool needsFans(InitKind kind);
+
 /// Why `value` is outside `range` ("must be positive"), or empty if it is not.
 std::string checkRange(ValueRange range, double value);
 
