@@ -173,8 +173,11 @@ std::unique_ptr<ModelDecl> Parser::parseModel() {
     }
     if (stmt)
       model->statements.push_back(std::move(stmt));
-    else
+    else {
+      if (!statementName.empty())
+        model->brokenNames.push_back(statementName);
       recoverToStatementEnd(stmtStart);
+    }
   }
   if (!expect(TokenKind::RBrace, "to close model '" + model->name + "'"))
     return nullptr;
@@ -185,6 +188,7 @@ std::unique_ptr<ModelDecl> Parser::parseModel() {
 std::unique_ptr<Statement> Parser::parseStatement() {
   auto stmt = std::make_unique<Statement>();
   SMLoc start = tok.getLoc();
+  statementName.clear();
   switch (tok.kind) {
   case TokenKind::KwInput: stmt->kind = Statement::Kind::Input; break;
   case TokenKind::KwParam: stmt->kind = Statement::Kind::Param; break;
@@ -224,6 +228,7 @@ std::unique_ptr<Statement> Parser::parseStatement() {
   stmt->nameRange = tok.getRange();
   if (!expect(TokenKind::Identifier, ("after '" + keyword + "'").str()))
     return nullptr;
+  statementName = stmt->name;
 
   if (stmt->kind == Statement::Kind::Input || stmt->kind == Statement::Kind::Param) {
     if (!expect(TokenKind::Colon, ("before the type of " + keyword + " '" + stmt->name + "'").str()) ||

@@ -91,6 +91,7 @@ private:
   llvm::StringMap<Statement *> declared; // every name of the model
   llvm::StringSet<> symbols;             // symbolic dimensions bound by inputs
   const Statement *currentStatement = nullptr;
+  llvm::StringSet<> broken; // names of statements that failed to parse
   bool negatedLiteral = false; // settle() is inside '-' applied to a literal
 };
 
@@ -176,6 +177,8 @@ void Sema::checkModel(ModelDecl &model) {
   for (auto &stmt : model.statements)
     if (!stmt->name.empty())
       declared.try_emplace(stmt->name, stmt.get());
+  broken.clear();
+  broken.insert(model.brokenNames.begin(), model.brokenNames.end());
 
   const Statement *loss = nullptr, *train = nullptr;
   for (auto &stmt : model.statements) {
@@ -435,6 +438,8 @@ TensorType Sema::checkName(NameExpr &e) {
     diags.note(later->nameRange, "'" + e.name + "' is defined here");
     return TensorType::getPoison();
   }
+  if (broken.contains(e.name))
+    return TensorType::getPoison(); // its statement already has a syntax error
   if (lookupBuiltin(e.name) || functions.count(e.name)) {
     error(e.getRange(), "'" + e.name + "' is a function; call it as " + e.name + "(...)");
     return TensorType::getPoison();

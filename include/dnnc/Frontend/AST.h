@@ -219,6 +219,9 @@ struct ModelDecl {
   llvm::SMRange nameRange;
   llvm::SMRange range;
   std::vector<std::unique_ptr<Statement>> statements;
+  /// Names of statements that failed to parse: their uses are not reported
+  /// again as undeclared.
+  std::vector<std::string> brokenNames;
 };
 
 struct FunctionDecl {

@@ -52,6 +52,7 @@ private:
   Token tok;
   const char *prevEnd = nullptr; // end of the last consumed token
   int nesting = 0;
+  std::string statementName; // the name of the statement being parsed, once read
 };
 
 } // namespace dnnc::frontend
