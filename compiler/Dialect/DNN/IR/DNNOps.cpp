@@ -105,17 +105,28 @@ LogicalResult inferReduce(std::optional<Location> loc, llvm::StringRef name,
                   why, input->getElementType(), results);
 }
 
+/// Infers a result of the input's element type by applying `rule` to the
+/// input's shape.
+template <typename Rule>
+LogicalResult inferFromInput(std::optional<Location> loc, llvm::StringRef name, Value input,
+                             SmallVectorImpl<Type> &results, Rule rule) {
+  Operands ops{loc, name};
+  auto type = ops.get(input);
+  if (failed(type))
+    return failure();
+  std::string why;
+  return ops.push(rule(shapeOf(*type), why), why, type->getElementType(), results);
+}
+
 template <typename Adaptor>
 LogicalResult inferPool(std::optional<Location> loc, llvm::StringRef name,
                         Adaptor adaptor, SmallVectorImpl<Type> &results) {
-  Operands ops{loc, name};
-  auto input = ops.get(adaptor.getInput());
-  if (failed(input))
-    return failure();
-  std::string why;
-  return ops.push(shape_rules::pool2d(shapeOf(*input), adaptor.getSize(),
-                                      adaptor.getStride(), adaptor.getPadding(), why),
-                  why, input->getElementType(), results);
+  return inferFromInput(loc, name, adaptor.getInput(), results,
+                        [&](const Shape &shape, std::string &why) {
+                          return shape_rules::pool2d(shape, adaptor.getSize(),
+                                                     adaptor.getStride(),
+                                                     adaptor.getPadding(), why);
+                        });
 }
 
 // Losses take a float prediction and a target; they return a float scalar.
@@ -355,25 +366,16 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location>
 LogicalResult FlattenOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &results) {
-  Operands ops{loc, "flatten"};
-  auto input = ops.get(adaptor.getInput());
-  if (failed(input))
-    return failure();
-  std::string why;
-  return ops.push(shape_rules::flatten(shapeOf(*input), why), why,
-                  input->getElementType(), results);
+  return inferFromInput(loc, "flatten", adaptor.getInput(), results, shape_rules::flatten);
 }
 
 LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
-  Operands ops{loc, "transpose"};
-  auto input = ops.get(adaptor.getInput());
-  if (failed(input))
-    return failure();
-  std::string why;
-  return ops.push(shape_rules::transpose(shapeOf(*input), adaptor.getPerm(), why), why,
-                  input->getElementType(), results);
+  return inferFromInput(loc, "transpose", adaptor.getInput(), results,
+                        [&](const Shape &shape, std::string &why) {
+                          return shape_rules::transpose(shape, adaptor.getPerm(), why);
+                        });
 }
 
 LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
