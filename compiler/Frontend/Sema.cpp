@@ -78,7 +78,6 @@ private:
 
   /// Gives a number literal (or an expression of literals) a concrete dtype.
   bool settle(Expr &e, DType dtype);
-  TensorType requireTensor(Expr &e, llvm::StringRef what);
 
   DiagnosticEngine &diags;
   llvm::StringMap<const FunctionDecl *> functions;
@@ -299,13 +298,19 @@ void Sema::checkStatement(Statement &stmt) {
 
 void Sema::checkHyperparameters(Statement &stmt, CallExpr *call, bool isInitializer) {
   llvm::ArrayRef<dnn::Hyperparameter> spec;
-  std::vector<std::string> known;
+  // Every name of an enum, for "did you mean" on an unknown one.
+  auto names = [](auto symbolize, auto stringify) {
+    std::vector<std::string> all;
+    for (uint32_t i = 0; auto k = symbolize(i); ++i)
+      all.push_back(stringify(*k).str());
+    return all;
+  };
   if (isInitializer) {
-    for (uint32_t i = 0; auto k = dnn::symbolizeInitKind(i); ++i)
-      known.push_back(dnn::stringifyInitKind(*k).str());
     auto kind = dnn::symbolizeInitKind(call->callee);
     if (!kind) {
-      std::string hint = suggest(call->callee, known);
+      std::string hint = suggest(
+          call->callee, names([](uint32_t i) { return dnn::symbolizeInitKind(i); },
+                              [](dnn::InitKind k) { return dnn::stringifyInitKind(k); }));
       error(call->calleeRange, "unknown initializer '" + call->callee + "'" +
                                    (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       return;
@@ -319,11 +324,11 @@ void Sema::checkHyperparameters(Statement &stmt, CallExpr *call, bool isInitiali
       return;
     }
   } else {
-    for (uint32_t i = 0; auto k = dnn::symbolizeOptimizerKind(i); ++i)
-      known.push_back(dnn::stringifyOptimizerKind(*k).str());
     auto kind = dnn::symbolizeOptimizerKind(call->callee);
     if (!kind) {
-      std::string hint = suggest(call->callee, known);
+      std::string hint = suggest(
+          call->callee, names([](uint32_t i) { return dnn::symbolizeOptimizerKind(i); },
+                              [](dnn::OptimizerKind k) { return dnn::stringifyOptimizerKind(k); }));
       error(call->calleeRange, "unknown optimizer '" + call->callee + "'; expected sgd, momentum or adam" +
                                    (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       return;
@@ -331,14 +336,14 @@ void Sema::checkHyperparameters(Statement &stmt, CallExpr *call, bool isInitiali
     stmt.kindId = (int)*kind;
     spec = dnn::getOptimizerArgs(*kind);
   }
-  llvm::SmallVector<llvm::StringRef> names;
+  llvm::SmallVector<llvm::StringRef> argNames;
   llvm::SmallVector<bool> required;
   for (const dnn::Hyperparameter &p : spec) {
-    names.push_back(p.name);
+    argNames.push_back(p.name);
     required.push_back(!p.defaultValue);
   }
   llvm::SmallVector<Expr *> bound;
-  if (!bindArguments(*call, names, required, bound))
+  if (!bindArguments(*call, argNames, required, bound))
     return;
   bool ok = true;
   for (auto [p, arg] : llvm::zip(spec, bound)) {
@@ -503,13 +508,6 @@ bool Sema::settle(Expr &e, DType dtype) {
   if (auto *call = llvm::dyn_cast<CallExpr>(&e))
     return call->inlinedBody ? settle(*call->inlinedBody, dtype) : true;
   return true;
-}
-
-TensorType Sema::requireTensor(Expr &e, llvm::StringRef what) {
-  TensorType t = check(e);
-  if (t.weak)
-    settle(e, DType::F32);
-  return e.type;
 }
 
 TensorType Sema::checkBinary(BinaryExpr &e) {
@@ -825,7 +823,7 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
         break;
       }
       for (auto &el : list->elements) {
-        TensorType t = requireTensor(*el, what);
+        TensorType t = check(*el); // numbers are settled below
         ok &= !t.poison;
         e.operands.push_back(el.get());
         tensors.push_back(t);
@@ -917,7 +915,8 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
       numberType = t.dtype;
       break;
     }
-  for (auto [operand, type] : llvm::zip(e.operands, tensors)) {
+  auto present = llvm::make_filter_range(e.operands, [](const Expr *op) { return op; });
+  for (auto [operand, type] : llvm::zip_equal(present, tensors)) {
     if (!type.weak)
       continue;
     if (!settle(*const_cast<Expr *>(operand), numberType))
