@@ -6,8 +6,8 @@ PACKAGES=(
   cmake ninja-build ccache
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
   libclang-rt-22-dev
-  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3
+  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+  python3 python3-numpy
 )
 
 missing=()

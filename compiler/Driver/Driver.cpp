@@ -125,6 +125,12 @@ int dnnc::runDriver(const DriverOptions &options, MLIRContext &context,
       return 1;
   }
 
+  if (options.emit != EmitKind::AST && options.emit != EmitKind::Summary &&
+      !(options.emit == EmitKind::MLIR && options.compileTo == CompilePhase::DNN)) {
+    SourceMgrDiagnosticHandler handler(sourceMgr, &context, diagOut);
+    return runCodegen(*result.module, options, diagOut);
+  }
+
   auto output = openOutputFile(options.outputFile, &error);
   if (!output) {
     diagOut << "dnnc: error: " << error << "\n";
@@ -134,12 +140,12 @@ int dnnc::runDriver(const DriverOptions &options, MLIRContext &context,
   case EmitKind::AST:
     frontend::dumpAST(*result.ast, output->os());
     break;
-  case EmitKind::MLIR:
-    result.module->print(output->os());
-    output->os() << "\n";
-    break;
   case EmitKind::Summary:
     printSummary(*result.module, output->os());
+    break;
+  default:
+    result.module->print(output->os());
+    output->os() << "\n";
     break;
   }
   output->keep();

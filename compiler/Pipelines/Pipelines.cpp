@@ -1,18 +1,151 @@
-//===- Pipelines.cpp - Named pass pipelines of dnnc -----------------------===//
+//===- Pipelines.cpp - The named pass pipelines of dnnc -------------------===//
+//
+// Each phase is the pass list that `dnn-opt --<pipeline name>` runs; the
+// comments give the equivalent textual pipeline of upstream pass names.
+//
+//===----------------------------------------------------------------------===//
 
 #include "dnnc/Pipelines/Pipelines.h"
+#include "dnnc/Conversion/Passes.h"
+#include "dnnc/Dialect/DNN/Transforms/Passes.h"
 
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/ErrorHandling.h"
 
-void dnnc::buildDNNSimplifyPipeline(mlir::OpPassManager &pm) {
-  pm.addPass(mlir::createCanonicalizerPass());
-  pm.addPass(mlir::createCSEPass());
+using namespace mlir;
+
+llvm::StringRef dnnc::getPhaseName(CompilePhase phase) {
+  switch (phase) {
+  case CompilePhase::DNN:
+    return "dnn";
+  case CompilePhase::Linalg:
+    return "linalg";
+  case CompilePhase::Vector:
+    return "vector";
+  case CompilePhase::Bufferized:
+    return "bufferized";
+  case CompilePhase::LLVM:
+    return "llvm";
+  }
+  llvm_unreachable("unknown phase");
+}
+
+std::optional<dnnc::CompilePhase> dnnc::parsePhaseName(llvm::StringRef name) {
+  for (CompilePhase phase : {CompilePhase::DNN, CompilePhase::Linalg, CompilePhase::Vector,
+                             CompilePhase::Bufferized, CompilePhase::LLVM})
+    if (getPhaseName(phase) == name)
+      return phase;
+  return std::nullopt;
+}
+
+void dnnc::buildDNNSimplifyPipeline(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void dnnc::buildDNNToLinalgPipeline(OpPassManager &pm) {
+  // dnn-outline-entries, func.func(convert-dnn-to-linalg), canonicalize,
+  // func.func(linalg-fuse-elementwise-ops), canonicalize, cse
+  pm.addPass(dnn::createDNNOutlineEntriesPass());
+  pm.addNestedPass<func::FuncOp>(createConvertDNNToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void dnnc::buildVectorizePipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
+  (void)pm;
+  (void)options;
+}
+
+void dnnc::buildBufferizePipeline(OpPassManager &pm) {
+  // one-shot-bufferize{bufferize-function-boundaries
+  //   function-boundary-type-conversion=identity-layout-map}, canonicalize,
+  // buffer-results-to-out-params{hoist-static-allocs modify-public-functions},
+  // buffer-deallocation-pipeline, canonicalize, cse
+  //
+  // Entry points take identity-layout buffers and write results into
+  // out-parameters the runtime provides, as the entry ABI says.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void dnnc::buildLowerToLLVMPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
+  // func.func(convert-linalg-to-parallel-loops), canonicalize,
+  // dnn-parallel-loops-to-runtime, convert-vector-to-scf, lower-affine,
+  // convert-scf-to-cf, expand-strided-metadata, lower-affine,
+  // convert-vector-to-llvm, finalize-memref-to-llvm, convert-math-to-llvm,
+  // convert-math-to-libm, convert-func-to-llvm, convert-arith-to-llvm,
+  // convert-cf-to-llvm, convert-index-to-llvm, reconcile-unrealized-casts,
+  // canonicalize
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  if (options.parallelize)
+    pm.addPass(createParallelLoopsToRuntimePass());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void dnnc::buildCPUPipeline(OpPassManager &pm, CompilePhase from, CompilePhase to,
+                            const CPUPipelineOptions &options) {
+  auto runs = [&](CompilePhase phase) { return from < phase && phase <= to; };
+  if (runs(CompilePhase::Linalg))
+    buildDNNToLinalgPipeline(pm);
+  if (runs(CompilePhase::Vector) && options.vectorize)
+    buildVectorizePipeline(pm, options);
+  if (runs(CompilePhase::Bufferized))
+    buildBufferizePipeline(pm);
+  if (runs(CompilePhase::LLVM))
+    buildLowerToLLVMPipeline(pm, options);
 }
 
 void dnnc::registerPipelines() {
-  mlir::PassPipelineRegistration<>("dnn-simplify",
-                                   "Canonicalize and CSE at the dnn level",
-                                   buildDNNSimplifyPipeline);
+  PassPipelineRegistration<>("dnn-simplify", "Canonicalize and CSE at the dnn level",
+                             buildDNNSimplifyPipeline);
+  PassPipelineRegistration<>("dnn-lower-to-linalg",
+                             "Outline entry points and lower dnn to linalg on tensors",
+                             buildDNNToLinalgPipeline);
+  PassPipelineRegistration<>("dnn-vectorize", "Tile and vectorize linalg ops on tensors",
+                             [](OpPassManager &pm) { buildVectorizePipeline(pm, {}); });
+  PassPipelineRegistration<>("dnn-bufferize",
+                             "One-shot bufferization with out-parameter results",
+                             buildBufferizePipeline);
+  PassPipelineRegistration<>("dnn-lower-to-llvm",
+                             "Loops, runtime thread pool and the LLVM dialect",
+                             [](OpPassManager &pm) { buildLowerToLLVMPipeline(pm, {}); });
+  PassPipelineRegistration<>(
+      "dnn-cpu-pipeline", "From the dnn dialect to the LLVM dialect", [](OpPassManager &pm) {
+        buildCPUPipeline(pm, CompilePhase::DNN, CompilePhase::LLVM, {});
+      });
 }

@@ -30,16 +30,50 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdo
                                        cl::value_desc("file"), cl::init("-"),
                                        cl::cat(dnncCategory));
 static cl::opt<dnnc::EmitKind> emitKind(
-    "emit", cl::desc("What to emit"), cl::init(dnnc::EmitKind::MLIR),
-    cl::values(clEnumValN(dnnc::EmitKind::AST, "ast", "the checked syntax tree"),
-               clEnumValN(dnnc::EmitKind::MLIR, "mlir", "the dnn dialect"),
-               clEnumValN(dnnc::EmitKind::Summary, "summary",
-                          "per model: signature, parameter count, op histogram")),
+    "emit", cl::desc("What to emit (default: from the -o extension .so/.o/.s/.ll/.h, else mlir)"),
+    cl::values(
+        clEnumValN(dnnc::EmitKind::AST, "ast", "the checked syntax tree"),
+        clEnumValN(dnnc::EmitKind::Summary, "summary",
+                   "per model: signature, parameter count, op histogram"),
+        clEnumValN(dnnc::EmitKind::MLIR, "mlir", "MLIR after --compile-to (default: dnn)"),
+        clEnumValN(dnnc::EmitKind::Linalg, "linalg", "MLIR lowered to linalg on tensors"),
+        clEnumValN(dnnc::EmitKind::LLVMMLIR, "llvm-mlir", "MLIR in the LLVM dialect"),
+        clEnumValN(dnnc::EmitKind::LLVMIR, "llvm", "optimized LLVM IR"),
+        clEnumValN(dnnc::EmitKind::Assembly, "asm", "native assembly"),
+        clEnumValN(dnnc::EmitKind::Object, "obj", "an object file"),
+        clEnumValN(dnnc::EmitKind::Library, "so", "a shared library and its C header"),
+        clEnumValN(dnnc::EmitKind::Header, "header", "the C header alone")),
     cl::cat(dnncCategory));
+static cl::opt<std::string> compileTo(
+    "compile-to",
+    cl::desc("With --emit=mlir, stop after this phase: dnn, linalg, vector, bufferized, llvm"),
+    cl::value_desc("phase"), cl::init("dnn"), cl::cat(dnncCategory));
 static cl::opt<bool> noSimplify("no-simplify",
                                 cl::desc("Emit the dnn dialect exactly as generated, "
                                          "without canonicalization and CSE"),
                                 cl::init(false), cl::cat(dnncCategory));
+static cl::opt<std::string> headerFile(
+    "header", cl::desc("Where to write the C header of a shared library (default: beside it)"),
+    cl::value_desc("file"), cl::cat(dnncCategory));
+static cl::opt<std::string> targetCPU("target-cpu",
+                                      cl::desc("Target CPU (default: the host's), e.g. skylake"),
+                                      cl::value_desc("cpu"), cl::cat(dnncCategory));
+static cl::opt<std::string> targetFeatures(
+    "target-features", cl::desc("Target features, e.g. +avx2,-avx512f (default: the host's)"),
+    cl::value_desc("features"), cl::cat(dnncCategory));
+enum OptLevel { O0, O1, O2, O3 };
+static cl::opt<OptLevel> optLevel(cl::desc("Optimization level"), cl::init(O3),
+                                  cl::values(clEnumVal(O0, "no optimization"),
+                                             clEnumVal(O1, "light optimization"),
+                                             clEnumVal(O2, "default optimization"),
+                                             clEnumVal(O3, "aggressive (default)")),
+                                  cl::cat(dnncCategory));
+static cl::opt<std::string> linker("linker",
+                                   cl::desc("The clang++ driver that links with lld"),
+                                   cl::value_desc("path"), cl::cat(dnncCategory));
+static cl::opt<std::string> runtimeLibrary("runtime-library",
+                                           cl::desc("The runtime archive (libdnnrt.a) to embed"),
+                                           cl::value_desc("path"), cl::cat(dnncCategory));
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -51,7 +85,8 @@ int main(int argc, char **argv) {
   });
   cl::ParseCommandLineOptions(argc, argv,
                               "dnnc: compile .dnn neural-network models\n\n"
-                              "  dnnc model.dnn --emit=mlir    print the dnn dialect\n");
+                              "  dnnc model.dnn -o model.so     a shared library and model.h\n"
+                              "  dnnc model.dnn --emit=mlir     print the dnn dialect\n");
 
   mlir::DialectRegistry registry;
   dnnc::registerAllDialects(registry);
@@ -60,7 +95,24 @@ int main(int argc, char **argv) {
   dnnc::DriverOptions options;
   options.inputFile = inputFile;
   options.outputFile = outputFile;
-  options.emit = emitKind;
+  if (emitKind.getNumOccurrences())
+    options.emit = emitKind;
+  else
+    options.emit = dnnc::emitKindForOutput(outputFile).value_or(dnnc::EmitKind::MLIR);
+  auto phase = dnnc::parsePhaseName(compileTo);
+  if (!phase) {
+    llvm::errs() << "dnnc: error: unknown phase '" << compileTo
+                 << "'; expected dnn, linalg, vector, bufferized or llvm\n";
+    return 2;
+  }
+  options.compileTo = *phase;
   options.simplify = !noSimplify;
+  options.headerFile = headerFile;
+  options.target.cpu = targetCPU;
+  options.target.features = targetFeatures;
+  options.target.optLevel = optLevel;
+  options.link.driver = linker;
+  options.link.runtimeLibrary = runtimeLibrary;
+  options.argv0 = argv[0];
   return dnnc::runDriver(options, context, llvm::errs());
 }

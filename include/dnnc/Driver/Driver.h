@@ -8,6 +8,9 @@
 #define DNNC_DRIVER_DRIVER_H
 
 #include "dnnc/Frontend/AST.h"
+#include "dnnc/Pipelines/Pipelines.h"
+#include "dnnc/Target/CPU/Linker.h"
+#include "dnnc/Target/CPU/ObjectEmitter.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -20,10 +23,21 @@ namespace dnnc {
 
 /// What dnnc writes to its output.
 enum class EmitKind {
-  AST,     // the checked syntax tree
-  MLIR,    // the dnn dialect after dnn-level simplification
-  Summary, // per model: signature, parameter count, optimizer and op histogram
+  AST,      // the checked syntax tree
+  Summary,  // per model: signature, parameter count, optimizer and op histogram
+  MLIR,     // MLIR after DriverOptions::compileTo (default: the dnn dialect)
+  Linalg,   // MLIR after the linalg phase
+  LLVMMLIR, // MLIR in the LLVM dialect
+  LLVMIR,   // LLVM IR, with the library descriptor, after LLVM's optimizations
+  Assembly, // native assembly
+  Object,   // a relocatable object file
+  Library,  // a shared library (.so), and its header beside it
+  Header,   // the generated C header alone
 };
+
+/// The emit kind an output file's extension implies (.so, .o, .s, .ll, .h),
+/// or std::nullopt.
+std::optional<EmitKind> emitKindForOutput(llvm::StringRef outputFile);
 
 struct DriverOptions {
   std::string inputFile = "-";
@@ -31,6 +45,14 @@ struct DriverOptions {
   EmitKind emit = EmitKind::MLIR;
   /// Run the dnn-simplify pipeline (canonicalize, CSE) before emitting MLIR.
   bool simplify = true;
+  /// For EmitKind::MLIR: the phase to stop after.
+  CompilePhase compileTo = CompilePhase::DNN;
+  /// For EmitKind::Library: where the header goes (default: beside the .so).
+  std::string headerFile;
+  TargetOptions target;
+  LinkOptions link;
+  /// argv[0], to find the runtime library installed beside dnnc.
+  const char *argv0 = "dnnc";
 };
 
 /// The frontend's result for one source buffer.
@@ -50,6 +72,9 @@ void printSummary(mlir::ModuleOp module, llvm::raw_ostream &os);
 
 /// Runs dnnc end to end. Returns the process exit code: 0 on success, 1 on
 /// errors in the input, 2 on unusable options or files.
+/// Lowers the dnn-dialect `module` and writes what options.emit asks for.
+int runCodegen(mlir::ModuleOp module, const DriverOptions &options, llvm::raw_ostream &diagOut);
+
 int runDriver(const DriverOptions &options, mlir::MLIRContext &context,
               llvm::raw_ostream &diagOut);
 

@@ -1,6 +1,16 @@
-//===- Pipelines.h - Named pass pipelines of dnnc ---------------*- C++ -*-===//
+//===- Pipelines.h - The named pass pipelines of dnnc ----------*- C++ -*-===//
+//
+// dnnc's compilation is a sequence of phases; each has a pipeline builder,
+// registered for dnn-opt under the name given beside it, and `dnnc
+// --compile-to=<phase>` stops after any of them.
+//
+//===----------------------------------------------------------------------===//
 #ifndef DNNC_PIPELINES_PIPELINES_H
 #define DNNC_PIPELINES_PIPELINES_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
 
 namespace mlir {
 class OpPassManager;
@@ -8,11 +18,39 @@ class OpPassManager;
 
 namespace dnnc {
 
-/// dnn-level cleanup after MLIRGen: canonicalization (folders and the dnn
-/// rewrite patterns) and CSE. Registered as `dnn-simplify`.
-void buildDNNSimplifyPipeline(mlir::OpPassManager &pm);
+/// The phases of compilation, in order; each names the IR it leaves.
+enum class CompilePhase {
+  DNN,        // the dnn dialect, simplified                    (dnn-simplify)
+  Linalg,     // entry functions in linalg/tensor/arith/math    (dnn-lower-to-linalg)
+  Vector,     // tiled and vectorized, still on tensors          (dnn-vectorize)
+  Bufferized, // on memrefs, results as out-parameters          (dnn-bufferize)
+  LLVM,       // the LLVM dialect, parallel loops on the runtime (dnn-lower-to-llvm)
+};
 
-/// Registers every pipeline above with the pass registry (for dnn-opt).
+/// "dnn", "linalg", "vector", "bufferized", "llvm".
+llvm::StringRef getPhaseName(CompilePhase phase);
+std::optional<CompilePhase> parsePhaseName(llvm::StringRef name);
+
+/// Options of the CPU code-generation pipelines.
+struct CPUPipelineOptions {
+  /// Tile and vectorize linalg ops (off at -O0).
+  bool vectorize = true;
+  /// Elements per vector register for f32 (8 for AVX2, 16 for AVX-512).
+  int64_t vectorWidth = 8;
+  /// Run outermost parallel loops on the runtime's thread pool.
+  bool parallelize = true;
+};
+
+void buildDNNSimplifyPipeline(mlir::OpPassManager &pm);
+void buildDNNToLinalgPipeline(mlir::OpPassManager &pm);
+void buildVectorizePipeline(mlir::OpPassManager &pm, const CPUPipelineOptions &options);
+void buildBufferizePipeline(mlir::OpPassManager &pm);
+void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const CPUPipelineOptions &options);
+
+/// Every phase after `from` up to and including `to`.
+void buildCPUPipeline(mlir::OpPassManager &pm, CompilePhase from, CompilePhase to,
+                      const CPUPipelineOptions &options);
+
 void registerPipelines();
 
 } // namespace dnnc

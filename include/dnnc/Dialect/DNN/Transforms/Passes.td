@@ -28,4 +28,18 @@ def DNNSpecializeShapesPass : Pass<"dnn-specialize-shapes", "dnn::ModelOp"> {
   ];
 }
 
+def DNNOutlineEntriesPass : Pass<"dnn-outline-entries", "mlir::ModuleOp"> {
+  let summary = "Turn each dnn.model into the functions its library exports";
+  let description = [{
+    For every `dnn.model @m` with outputs, creates
+    `func.func @m_predict(params..., inputs...) -> (outputs...)` holding the
+    ops the outputs depend on: every parameter of the model in declaration
+    order, then the inputs the outputs need, in declaration order. The
+    function carries `dnn.model`, `dnn.entry`, `dnn.inputs` and `dnn.outputs`
+    attributes and `llvm.emit_c_interface`; the model op is then erased.
+    This argument order is the entry-point ABI (docs/runtime-abi.md).
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 #endif // DNNC_DIALECT_DNN_TRANSFORMS_PASSES_TD

@@ -1,0 +1,1112 @@
+//===- DNNToLinalg.cpp - Lower dnn compute ops to linalg on tensors -------===//
+//
+// Every dnn compute op becomes linalg (named ops where they exist, generic
+// otherwise), tensor, arith and math ops on tensors. Dynamic sizes come from
+// the operands with tensor.dim, so one lowering serves every batch size.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dnnc/Conversion/Passes.h"
+#include "dnnc/Dialect/DNN/IR/DNNDialect.h"
+#include "dnnc/Dialect/DNN/IR/DNNOps.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
+
+namespace dnnc {
+#define GEN_PASS_DEF_CONVERTDNNTOLINALGPASS
+#include "dnnc/Conversion/Passes.h.inc"
+} // namespace dnnc
+
+using namespace mlir;
+using namespace dnnc::dnn;
+
+namespace {
+
+using BodyFn = llvm::function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+RankedTensorType tensorTypeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+bool isFloat(Type t) { return isa<FloatType>(getElementTypeOrSelf(t)); }
+
+Value floatConst(OpBuilder &b, Location loc, Type type, double value) {
+  return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, value));
+}
+
+Value intConst(OpBuilder &b, Location loc, Type type, int64_t value) {
+  return arith::ConstantOp::create(b, loc, type, b.getIntegerAttr(type, value));
+}
+
+Value indexConst(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+/// An empty tensor of `type`, taking each dynamic size from `sizes`.
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                  ArrayRef<OpFoldResult> sizes) {
+  SmallVector<Value> dynamic;
+  for (auto [i, d] : llvm::enumerate(type.getShape()))
+    if (ShapedType::isDynamic(d))
+      dynamic.push_back(getValueOrCreateConstantIndexOp(b, loc, sizes[i]));
+  return tensor::EmptyOp::create(b, loc, type, dynamic);
+}
+
+Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                   ArrayRef<OpFoldResult> sizes, Value fill) {
+  Value empty = emptyTensor(b, loc, type, sizes);
+  return linalg::FillOp::create(b, loc, ValueRange{fill}, ValueRange{empty}).getResult(0);
+}
+
+OpFoldResult dimOf(OpBuilder &b, Location loc, Value tensor, int64_t i) {
+  return tensor::getMixedSize(b, loc, tensor, i);
+}
+
+/// The number of elements of `tensor` over `axes`, as a float of `type`.
+Value countAsFloat(OpBuilder &b, Location loc, Value tensor, ArrayRef<int64_t> axes,
+                   Type type) {
+  int64_t staticCount = 1;
+  Value dynamicCount;
+  auto shape = tensorTypeOf(tensor).getShape();
+  for (int64_t axis : axes) {
+    if (!ShapedType::isDynamic(shape[axis])) {
+      staticCount *= shape[axis];
+      continue;
+    }
+    Value d = tensor::DimOp::create(b, loc, tensor, axis);
+    dynamicCount = dynamicCount ? arith::MulIOp::create(b, loc, dynamicCount, d).getResult() : d;
+  }
+  Value count = indexConst(b, loc, staticCount);
+  if (dynamicCount)
+    count = arith::MulIOp::create(b, loc, count, dynamicCount);
+  Value asInt = arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
+  return arith::SIToFPOp::create(b, loc, type, asInt);
+}
+
+SmallVector<utils::IteratorType> parallelIterators(int64_t n) {
+  return SmallVector<utils::IteratorType>(n, utils::IteratorType::parallel);
+}
+
+/// A map from `rank` loop dims to an operand of `operandShape`, aligned to the
+/// right (numpy broadcasting): size-1 dims that the result widens read index 0.
+AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> operandShape,
+                       ArrayRef<int64_t> resultShape) {
+  int64_t rank = resultShape.size(), offset = rank - operandShape.size();
+  SmallVector<AffineExpr> exprs;
+  for (auto [j, d] : llvm::enumerate(operandShape)) {
+    int64_t r = resultShape[offset + j];
+    if (d == 1 && r != 1)
+      exprs.push_back(getAffineConstantExpr(0, ctx));
+    else
+      exprs.push_back(getAffineDimExpr(offset + j, ctx));
+  }
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+/// The sizes of a broadcast result: static ones from its type, dynamic ones
+/// from an operand that has that dimension unbroadcast.
+SmallVector<OpFoldResult> broadcastSizes(OpBuilder &b, Location loc,
+                                         RankedTensorType resultType, ValueRange operands) {
+  int64_t rank = resultType.getRank();
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!resultType.isDynamicDim(i)) {
+      sizes.push_back(b.getIndexAttr(resultType.getDimSize(i)));
+      continue;
+    }
+    OpFoldResult size;
+    for (Value operand : operands) {
+      auto shape = tensorTypeOf(operand).getShape();
+      int64_t j = i - (rank - (int64_t)shape.size());
+      if (j >= 0 && shape[j] != 1) {
+        size = dimOf(b, loc, operand, j);
+        break;
+      }
+    }
+    sizes.push_back(size ? size : b.getIndexAttr(1));
+  }
+  return sizes;
+}
+
+/// An elementwise linalg.generic over `operands` broadcast to `resultType`.
+Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       ValueRange operands, BodyFn body) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps;
+  for (Value operand : operands)
+    maps.push_back(broadcastMap(ctx, tensorTypeOf(operand).getShape(), resultType.getShape()));
+  maps.push_back(b.getMultiDimIdentityMap(resultType.getRank()));
+  Value init = emptyTensor(b, loc, resultType, broadcastSizes(b, loc, resultType, operands));
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, operands, ValueRange{init}, maps,
+      parallelIterators(resultType.getRank()),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value result = body(nb, nloc, args.drop_back());
+        linalg::YieldOp::create(nb, nloc, result);
+      });
+  return generic.getResult(0);
+}
+
+/// Map from the loop dims of `input` to a tensor with `axes` dropped.
+AffineMap droppingAxesMap(MLIRContext *ctx, int64_t rank, ArrayRef<int64_t> axes) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t i = 0; i < rank; ++i)
+    if (!llvm::is_contained(axes, i))
+      exprs.push_back(getAffineDimExpr(i, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+/// The shape and sizes of `input` with `axes` dropped.
+RankedTensorType droppedType(RankedTensorType type, ArrayRef<int64_t> axes, Type elementType) {
+  SmallVector<int64_t> shape;
+  for (auto [i, d] : llvm::enumerate(type.getShape()))
+    if (!llvm::is_contained(axes, (int64_t)i))
+      shape.push_back(d);
+  return RankedTensorType::get(shape, elementType);
+}
+
+SmallVector<OpFoldResult> droppedSizes(OpBuilder &b, Location loc, Value input,
+                                       ArrayRef<int64_t> axes) {
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0, e = tensorTypeOf(input).getRank(); i < e; ++i)
+    if (!llvm::is_contained(axes, i))
+      sizes.push_back(dimOf(b, loc, input, i));
+  return sizes;
+}
+
+/// Reduces `operands` (all of the shape of operands[0]) over `axes` with
+/// `combine(acc, elements...)`, starting from `init`. The result has `axes`
+/// dropped; extra operands of smaller rank must already be mapped by `maps`.
+Value buildReduction(OpBuilder &b, Location loc, ValueRange operands,
+                     ArrayRef<AffineMap> operandMaps, ArrayRef<int64_t> axes, Value init,
+                     llvm::function_ref<Value(OpBuilder &, Location, Value, ValueRange)> combine) {
+  MLIRContext *ctx = b.getContext();
+  Value shaped = operands.front();
+  int64_t rank = tensorTypeOf(shaped).getRank();
+  RankedTensorType resultType = droppedType(tensorTypeOf(shaped), axes, init.getType());
+  Value acc = filledTensor(b, loc, resultType, droppedSizes(b, loc, shaped, axes), init);
+  SmallVector<AffineMap> maps(operandMaps);
+  maps.push_back(droppingAxesMap(ctx, rank, axes));
+  SmallVector<utils::IteratorType> iterators = parallelIterators(rank);
+  for (int64_t axis : axes)
+    iterators[axis] = utils::IteratorType::reduction;
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, operands, ValueRange{acc}, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value result = combine(nb, nloc, args.back(), args.drop_back());
+        linalg::YieldOp::create(nb, nloc, result);
+      });
+  return generic.getResult(0);
+}
+
+Value reduceOver(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes, Value init,
+                 llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  int64_t rank = tensorTypeOf(input).getRank();
+  return buildReduction(b, loc, input, b.getMultiDimIdentityMap(rank), axes, init,
+                        [&](OpBuilder &nb, Location nloc, Value acc, ValueRange xs) {
+                          return combine(nb, nloc, acc, xs[0]);
+                        });
+}
+
+Value addValues(OpBuilder &b, Location loc, Value x, Value y) {
+  return isFloat(x.getType()) ? arith::AddFOp::create(b, loc, x, y).getResult()
+                              : arith::AddIOp::create(b, loc, x, y).getResult();
+}
+
+SmallVector<int64_t> allAxes(int64_t rank) {
+  return llvm::to_vector(llvm::seq<int64_t>(0, rank));
+}
+
+/// Sums `input` over every axis into a 0-d tensor and divides by `count`.
+Value meanOfAll(OpBuilder &b, Location loc, Value input) {
+  auto type = tensorTypeOf(input);
+  Type elementType = type.getElementType();
+  SmallVector<int64_t> axes = allAxes(type.getRank());
+  Value sum = reduceOver(b, loc, input, axes, floatConst(b, loc, elementType, 0.0), addValues);
+  Value count = countAsFloat(b, loc, input, axes, elementType);
+  return buildElementwise(b, loc, tensorTypeOf(sum), sum,
+                          [&](OpBuilder &nb, Location nloc, ValueRange xs) {
+                            return arith::DivFOp::create(nb, nloc, xs[0], count);
+                          });
+}
+
+/// Applies `body(x, r)` elementwise, where r is `reduced` (the input with
+/// `axis` dropped) broadcast back along `axis`.
+Value combineWithReduced(OpBuilder &b, Location loc, Value input, Value reduced, int64_t axis,
+                         BodyFn body) {
+  MLIRContext *ctx = b.getContext();
+  auto type = tensorTypeOf(input);
+  int64_t rank = type.getRank();
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                 droppingAxesMap(ctx, rank, {axis}),
+                                 b.getMultiDimIdentityMap(rank)};
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
+  Value init = emptyTensor(b, loc, type, sizes);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, ValueRange{input, reduced}, ValueRange{init}, maps,
+      parallelIterators(rank), [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(nb, nloc, body(nb, nloc, args.drop_back()));
+      });
+  return generic.getResult(0);
+}
+
+Value maxValues(OpBuilder &b, Location loc, Value x, Value y) {
+  return isFloat(x.getType()) ? arith::MaximumFOp::create(b, loc, x, y).getResult()
+                              : arith::MaxSIOp::create(b, loc, x, y).getResult();
+}
+
+Value minValues(OpBuilder &b, Location loc, Value x, Value y) {
+  return isFloat(x.getType()) ? arith::MinimumFOp::create(b, loc, x, y).getResult()
+                              : arith::MinSIOp::create(b, loc, x, y).getResult();
+}
+
+Value lowestValue(OpBuilder &b, Location loc, Type type) {
+  if (isFloat(type))
+    return floatConst(b, loc, type, -std::numeric_limits<double>::infinity());
+  return intConst(b, loc, type, std::numeric_limits<int32_t>::min());
+}
+
+Value highestValue(OpBuilder &b, Location loc, Type type) {
+  if (isFloat(type))
+    return floatConst(b, loc, type, std::numeric_limits<double>::infinity());
+  return intConst(b, loc, type, std::numeric_limits<int32_t>::max());
+}
+
+/// Row statistics for a numerically stable softmax over `axis`: the maximum
+/// m and s = sum(exp(x - m)), both with `axis` dropped.
+std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc, Value input, int64_t axis) {
+  Type elementType = tensorTypeOf(input).getElementType();
+  Value max = reduceOver(b, loc, input, {axis}, lowestValue(b, loc, elementType), maxValues);
+  int64_t rank = tensorTypeOf(input).getRank();
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                 droppingAxesMap(b.getContext(), rank, {axis})};
+  Value sum = buildReduction(
+      b, loc, ValueRange{input, max}, maps, {axis}, floatConst(b, loc, elementType, 0.0),
+      [](OpBuilder &nb, Location nloc, Value acc, ValueRange xs) {
+        Value shifted = arith::SubFOp::create(nb, nloc, xs[0], xs[1]);
+        Value e = math::ExpOp::create(nb, nloc, shifted);
+        return arith::AddFOp::create(nb, nloc, acc, e).getResult();
+      });
+  return {max, sum};
+}
+
+/// log-sum-exp over `axis` = m + log(s).
+Value logSumExp(OpBuilder &b, Location loc, Value input, int64_t axis) {
+  auto [max, sum] = softmaxStatistics(b, loc, input, axis);
+  return buildElementwise(b, loc, tensorTypeOf(max), ValueRange{max, sum},
+                          [](OpBuilder &nb, Location nloc, ValueRange xs) {
+                            Value log = math::LogOp::create(nb, nloc, xs[1]);
+                            return arith::AddFOp::create(nb, nloc, xs[0], log).getResult();
+                          });
+}
+
+int64_t normalizeAxis(int64_t axis, int64_t rank) { return axis < 0 ? axis + rank : axis; }
+
+/// Argmax over `axis` as (value, index) reductions; ties go to the lowest
+/// index whatever order the loops run in.
+Value buildArgmax(OpBuilder &b, Location loc, Value input, int64_t axis, Type indexType) {
+  MLIRContext *ctx = b.getContext();
+  auto type = tensorTypeOf(input);
+  int64_t rank = type.getRank();
+  Type elementType = type.getElementType();
+  SmallVector<OpFoldResult> sizes = droppedSizes(b, loc, input, {axis});
+  Value values = filledTensor(b, loc, droppedType(type, {axis}, elementType), sizes,
+                              lowestValue(b, loc, elementType));
+  Value indices = filledTensor(b, loc, droppedType(type, {axis}, indexType), sizes,
+                               intConst(b, loc, indexType, 0));
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                 droppingAxesMap(ctx, rank, {axis}),
+                                 droppingAxesMap(ctx, rank, {axis})};
+  SmallVector<utils::IteratorType> iterators = parallelIterators(rank);
+  iterators[axis] = utils::IteratorType::reduction;
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{values.getType(), indices.getType()}, ValueRange{input},
+      ValueRange{values, indices}, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value x = args[0], best = args[1], bestIndex = args[2];
+        Value i = linalg::IndexOp::create(nb, nloc, axis);
+        Value index = arith::IndexCastOp::create(nb, nloc, indexType, i);
+        Value greater, equal;
+        if (isFloat(elementType)) {
+          greater = arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT, x, best);
+          equal = arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OEQ, x, best);
+        } else {
+          greater = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sgt, x, best);
+          equal = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::eq, x, best);
+        }
+        Value earlier =
+            arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::slt, index, bestIndex);
+        Value tieEarlier = arith::AndIOp::create(nb, nloc, equal, earlier);
+        Value take = arith::OrIOp::create(nb, nloc, greater, tieEarlier);
+        Value newBest = arith::SelectOp::create(nb, nloc, take, x, best);
+        Value newIndex = arith::SelectOp::create(nb, nloc, take, index, bestIndex);
+        linalg::YieldOp::create(nb, nloc, ValueRange{newBest, newIndex});
+      });
+  return generic.getResult(1);
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy, typename FloatOp, typename IntOp>
+struct BinaryLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    bool floating = isFloat(type);
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), type, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
+        [&](OpBuilder &b, Location loc, ValueRange xs) -> Value {
+          if (floating)
+            return FloatOp::create(b, loc, xs[0], xs[1]);
+          return IntOp::create(b, loc, xs[0], xs[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Unary elementwise ops whose body is a function of the element.
+template <typename OpTy>
+struct UnaryLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  virtual Value body(OpTy op, OpBuilder &b, Location loc, Value x) const = 0;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = buildElementwise(rewriter, op.getLoc(), type, adaptor.getInput(),
+                                    [&](OpBuilder &b, Location loc, ValueRange xs) {
+                                      return body(op, b, loc, xs[0]);
+                                    });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+#define DNN_UNARY(OP, EXPR)                                                             \
+  struct OP##Lowering : UnaryLowering<OP> {                                             \
+    using UnaryLowering<OP>::UnaryLowering;                                             \
+    Value body(OP op, OpBuilder &b, Location loc, Value x) const override {             \
+      Type t = x.getType();                                                             \
+      (void)t;                                                                          \
+      (void)op;                                                                         \
+      return EXPR;                                                                      \
+    }                                                                                   \
+  };
+
+DNN_UNARY(NegOp, isFloat(t) ? arith::NegFOp::create(b, loc, x).getResult()
+                            : arith::SubIOp::create(b, loc, intConst(b, loc, t, 0), x)
+                                  .getResult())
+DNN_UNARY(ReluOp, arith::MaximumFOp::create(b, loc, x, floatConst(b, loc, t, 0.0)).getResult())
+DNN_UNARY(TanhOp, math::TanhOp::create(b, loc, x).getResult())
+DNN_UNARY(ExpOp, math::ExpOp::create(b, loc, x).getResult())
+DNN_UNARY(LogOp, math::LogOp::create(b, loc, x).getResult())
+DNN_UNARY(SqrtOp, math::SqrtOp::create(b, loc, x).getResult())
+DNN_UNARY(AbsOp, isFloat(t) ? math::AbsFOp::create(b, loc, x).getResult()
+                            : math::AbsIOp::create(b, loc, x).getResult())
+#undef DNN_UNARY
+
+struct SigmoidOpLowering : UnaryLowering<SigmoidOp> {
+  using UnaryLowering::UnaryLowering;
+  // 1 / (1 + exp(-x)): exp overflows to +inf for very negative x, giving 0.
+  Value body(SigmoidOp, OpBuilder &b, Location loc, Value x) const override {
+    Type t = x.getType();
+    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    Value denom = arith::AddFOp::create(b, loc, floatConst(b, loc, t, 1.0), e);
+    return arith::DivFOp::create(b, loc, floatConst(b, loc, t, 1.0), denom);
+  }
+};
+
+struct LeakyReluOpLowering : UnaryLowering<LeakyReluOp> {
+  using UnaryLowering::UnaryLowering;
+  Value body(LeakyReluOp op, OpBuilder &b, Location loc, Value x) const override {
+    Type t = x.getType();
+    Value slope = floatConst(b, loc, t, op.getSlope().convertToDouble());
+    Value positive =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, floatConst(b, loc, t, 0));
+    Value scaled = arith::MulFOp::create(b, loc, x, slope);
+    return arith::SelectOp::create(b, loc, positive, x, scaled);
+  }
+};
+
+struct PowOpLowering : UnaryLowering<PowOp> {
+  using UnaryLowering::UnaryLowering;
+  Value body(PowOp op, OpBuilder &b, Location loc, Value x) const override {
+    Type t = x.getType();
+    double exponent = op.getExponent().convertToDouble();
+    if (exponent == 2.0)
+      return arith::MulFOp::create(b, loc, x, x);
+    if (exponent == 0.5)
+      return math::SqrtOp::create(b, loc, x);
+    if (exponent == std::trunc(exponent) && std::abs(exponent) <= 64) {
+      Value n = intConst(b, loc, b.getI32Type(), (int64_t)exponent);
+      return math::FPowIOp::create(b, loc, x, n);
+    }
+    return math::PowFOp::create(b, loc, x, floatConst(b, loc, t, exponent));
+  }
+};
+
+struct StopGradientOpLowering : OpConversionPattern<StopGradientOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(StopGradientOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, adaptor.getInput());
+    return success();
+  }
+};
+
+struct ConstantOpLowering : OpConversionPattern<ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConstantOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto value = dyn_cast<TypedAttr>(op.getValue());
+    if (!value)
+      return rewriter.notifyMatchFailure(op, "constant value is not typed");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Linear algebra, convolution and pooling
+//===----------------------------------------------------------------------===//
+
+struct MatmulOpLowering : OpConversionPattern<MatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+    auto type = cast<RankedTensorType>(op.getType());
+    auto lhsType = tensorTypeOf(lhs), rhsType = tensorTypeOf(rhs);
+    int64_t rank = type.getRank();
+    Value zero = floatConst(rewriter, loc, type.getElementType(), 0.0);
+
+    // Result sizes: batch dims broadcast, then lhs rows and rhs columns.
+    SmallVector<OpFoldResult> sizes;
+    {
+      auto batchType = RankedTensorType::get(type.getShape().drop_back(2), type.getElementType());
+      SmallVector<OpFoldResult> batch;
+      for (int64_t i = 0; i < rank - 2; ++i) {
+        if (!batchType.isDynamicDim(i)) {
+          batch.push_back(rewriter.getIndexAttr(batchType.getDimSize(i)));
+          continue;
+        }
+        OpFoldResult size = rewriter.getIndexAttr(1);
+        for (Value operand : {lhs, rhs}) {
+          auto shape = tensorTypeOf(operand).getShape().drop_back(2);
+          int64_t j = i - (rank - 2 - (int64_t)shape.size());
+          if (j >= 0 && shape[j] != 1) {
+            size = dimOf(rewriter, loc, operand, j);
+            break;
+          }
+        }
+        batch.push_back(size);
+      }
+      sizes = batch;
+      sizes.push_back(dimOf(rewriter, loc, lhs, lhsType.getRank() - 2));
+      sizes.push_back(dimOf(rewriter, loc, rhs, rhsType.getRank() - 1));
+    }
+    Value init = filledTensor(rewriter, loc, type, sizes, zero);
+
+    if (lhsType.getRank() == 2 && rhsType.getRank() == 2) {
+      rewriter.replaceOp(op, linalg::MatmulOp::create(rewriter, loc, TypeRange{type},
+                                                      ValueRange{lhs, rhs}, ValueRange{init})
+                                 .getResult(0));
+      return success();
+    }
+    if (lhsType.getRank() == 3 && rhsType.getRank() == 3 &&
+        lhsType.getDimSize(0) == rhsType.getDimSize(0) && lhsType.getDimSize(0) != 1) {
+      rewriter.replaceOp(op, linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{type},
+                                                           ValueRange{lhs, rhs},
+                                                           ValueRange{init})
+                                 .getResult(0));
+      return success();
+    }
+
+    // Broadcasting batch dims: a generic over (batch..., m, n, k).
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t loops = rank + 1;
+    auto operandMap = [&](RankedTensorType operandType, bool isLhs) {
+      auto shape = operandType.getShape();
+      int64_t batchRank = shape.size() - 2, offset = rank - 2 - batchRank;
+      SmallVector<AffineExpr> exprs;
+      for (int64_t j = 0; j < batchRank; ++j) {
+        bool broadcast = shape[j] == 1 && type.getDimSize(offset + j) != 1;
+        exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx)
+                                  : getAffineDimExpr(offset + j, ctx));
+      }
+      AffineExpr m = getAffineDimExpr(rank - 2, ctx), n = getAffineDimExpr(rank - 1, ctx),
+                 k = getAffineDimExpr(rank, ctx);
+      exprs.push_back(isLhs ? m : k);
+      exprs.push_back(isLhs ? k : n);
+      return AffineMap::get(loops, 0, exprs, ctx);
+    };
+    // The result reads every loop dim but the trailing reduction dim k.
+    AffineMap resultMap = AffineMap::getMultiDimIdentityMap(loops, ctx).getMajorSubMap(rank);
+    SmallVector<AffineMap> maps = {operandMap(lhsType, true), operandMap(rhsType, false),
+                                   resultMap};
+    SmallVector<utils::IteratorType> iterators = parallelIterators(loops);
+    iterators.back() = utils::IteratorType::reduction;
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{lhs, rhs}, ValueRange{init}, maps, iterators,
+        [](OpBuilder &b, Location l, ValueRange args) {
+          Value product = arith::MulFOp::create(b, l, args[0], args[1]);
+          linalg::YieldOp::create(b, l, ValueRange{arith::AddFOp::create(b, l, args[2], product)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// Pads the two spatial dims of an NCHW tensor by `padding` with `value`.
+Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> padding,
+                 Value value) {
+  if (llvm::all_of(padding, [](int64_t p) { return p == 0; }))
+    return input;
+  auto type = tensorTypeOf(input);
+  SmallVector<int64_t> shape(type.getShape());
+  for (int i = 0; i < 2; ++i)
+    if (!ShapedType::isDynamic(shape[2 + i]))
+      shape[2 + i] += 2 * padding[i];
+  auto paddedType = RankedTensorType::get(shape, type.getElementType());
+  SmallVector<OpFoldResult> pads = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                    b.getIndexAttr(padding[0]), b.getIndexAttr(padding[1])};
+  return tensor::PadOp::create(b, loc, paddedType, input, pads, pads, value);
+}
+
+DenseIntElementsAttr i64Vector(OpBuilder &b, ArrayRef<int64_t> values) {
+  return DenseIntElementsAttr::get(
+      RankedTensorType::get({(int64_t)values.size()}, b.getI64Type()), values);
+}
+
+/// Sizes of an NCHW result whose batch comes from `input` and whose other
+/// dims are static in `type`.
+SmallVector<OpFoldResult> nchwSizes(OpBuilder &b, Location loc, RankedTensorType type,
+                                    Value input) {
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i < 4; ++i)
+    sizes.push_back(type.isDynamicDim(i) ? dimOf(b, loc, input, i)
+                                         : OpFoldResult(b.getIndexAttr(type.getDimSize(i))));
+  return sizes;
+}
+
+struct Conv2dOpLowering : OpConversionPattern<Conv2dOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(Conv2dOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    if (llvm::any_of(type.getShape().drop_front(), ShapedType::isDynamic))
+      return rewriter.notifyMatchFailure(op, "only the batch dimension may be dynamic");
+    Type elementType = type.getElementType();
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(),
+                             floatConst(rewriter, loc, elementType, 0.0));
+    SmallVector<OpFoldResult> sizes = nchwSizes(rewriter, loc, type, adaptor.getInput());
+    Value init;
+    if (Value bias = adaptor.getBias()) {
+      // Start the accumulator at the bias, broadcast over N, H and W.
+      MLIRContext *ctx = rewriter.getContext();
+      SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {getAffineDimExpr(1, ctx)}, ctx),
+                                     rewriter.getMultiDimIdentityMap(4)};
+      Value empty = emptyTensor(rewriter, loc, type, sizes);
+      init = linalg::GenericOp::create(
+                 rewriter, loc, TypeRange{type}, ValueRange{bias}, ValueRange{empty}, maps,
+                 parallelIterators(4),
+                 [](OpBuilder &b, Location l, ValueRange args) {
+                   linalg::YieldOp::create(b, l, args[0]);
+                 })
+                 .getResult(0);
+    } else {
+      init = filledTensor(rewriter, loc, type, sizes, floatConst(rewriter, loc, elementType, 0));
+    }
+    auto conv = linalg::Conv2DNchwFchwOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{input, adaptor.getFilter()}, ValueRange{init},
+        i64Vector(rewriter, op.getStride()), i64Vector(rewriter, {1, 1}));
+    rewriter.replaceOp(op, conv.getResult(0));
+    return success();
+  }
+};
+
+template <typename OpTy, bool IsMax>
+struct Pool2dLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    if (llvm::any_of(type.getShape().drop_front(), ShapedType::isDynamic))
+      return rewriter.notifyMatchFailure(op, "only the batch dimension may be dynamic");
+    Type elementType = type.getElementType();
+    // Max pooling pads with -inf so that padding never wins; average pooling
+    // pads with zeros that count in the mean (count_include_pad=True).
+    Value padValue = IsMax ? lowestValue(rewriter, loc, elementType)
+                           : floatConst(rewriter, loc, elementType, 0.0);
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(), padValue);
+    Value init = filledTensor(rewriter, loc, type, nchwSizes(rewriter, loc, type, adaptor.getInput()),
+                              padValue);
+    ArrayRef<int64_t> size = op.getSize();
+    Value window = tensor::EmptyOp::create(rewriter, loc, size, elementType);
+    DenseIntElementsAttr strides = i64Vector(rewriter, op.getStride());
+    DenseIntElementsAttr dilations = i64Vector(rewriter, {1, 1});
+    Value pooled;
+    if constexpr (IsMax) {
+      pooled = linalg::PoolingNchwMaxOp::create(rewriter, loc, TypeRange{type},
+                                                ValueRange{input, window}, ValueRange{init},
+                                                strides, dilations)
+                   .getResult(0);
+    } else {
+      pooled = linalg::PoolingNchwSumOp::create(rewriter, loc, TypeRange{type},
+                                                ValueRange{input, window}, ValueRange{init},
+                                                strides, dilations)
+                   .getResult(0);
+      Value count = floatConst(rewriter, loc, elementType, double(size[0] * size[1]));
+      pooled = buildElementwise(rewriter, loc, type, pooled,
+                                [&](OpBuilder &b, Location l, ValueRange xs) {
+                                  return arith::DivFOp::create(b, l, xs[0], count);
+                                });
+    }
+    rewriter.replaceOp(op, pooled);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Softmax and reductions
+//===----------------------------------------------------------------------===//
+
+struct SoftmaxOpLowering : OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    int64_t axis = normalizeAxis(op.getAxis(), tensorTypeOf(input).getRank());
+    auto [max, sum] = softmaxStatistics(rewriter, loc, input, axis);
+    // exp(x - m) / s, with m and s broadcast back along the axis.
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = tensorTypeOf(input);
+    int64_t rank = type.getRank();
+    AffineMap dropped = droppingAxesMap(ctx, rank, {axis});
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank), dropped, dropped,
+                                   rewriter.getMultiDimIdentityMap(rank)};
+    Value init = emptyTensor(rewriter, loc, type, tensor::getMixedSizes(rewriter, loc, input));
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{input, max, sum}, ValueRange{init}, maps,
+        parallelIterators(rank), [](OpBuilder &b, Location l, ValueRange args) {
+          Value e = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, args[0], args[1]));
+          linalg::YieldOp::create(b, l, ValueRange{arith::DivFOp::create(b, l, e, args[2])});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct LogSoftmaxOpLowering : OpConversionPattern<LogSoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LogSoftmaxOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    int64_t axis = normalizeAxis(op.getAxis(), tensorTypeOf(input).getRank());
+    Value lse = logSumExp(rewriter, loc, input, axis);
+    rewriter.replaceOp(op, combineWithReduced(rewriter, loc, input, lse, axis,
+                                              [](OpBuilder &b, Location l, ValueRange xs) {
+                                                return arith::SubFOp::create(b, l, xs[0], xs[1])
+                                                    .getResult();
+                                              }));
+    return success();
+  }
+};
+
+/// Re-inserts unit dims at `axes` (keepdims=true).
+Value keepDims(OpBuilder &b, Location loc, Value reduced, RankedTensorType resultType,
+               ArrayRef<int64_t> axes) {
+  int64_t rank = resultType.getRank();
+  if (rank == tensorTypeOf(reduced).getRank())
+    return reduced;
+  SmallVector<ReassociationIndices> groups;
+  int64_t reducedRank = tensorTypeOf(reduced).getRank();
+  if (reducedRank == 0) {
+    return tensor::ExpandShapeOp::create(b, loc, resultType, reduced,
+                                         ArrayRef<ReassociationIndices>{},
+                                         ArrayRef<OpFoldResult>(
+                                             SmallVector<OpFoldResult>(rank, b.getIndexAttr(1))));
+  }
+  // Every kept dim starts a group; reduced dims join the group before them
+  // (or the first group, if they lead).
+  SmallVector<OpFoldResult> outputShape;
+  int64_t kept = 0;
+  for (int64_t i = 0; i < rank; ++i) {
+    bool isReduced = llvm::is_contained(axes, i);
+    outputShape.push_back(isReduced ? OpFoldResult(b.getIndexAttr(1))
+                                    : dimOf(b, loc, reduced, kept));
+    if (!isReduced) {
+      if (groups.size() <= (size_t)kept)
+        groups.resize(kept + 1);
+      groups[kept].push_back(i);
+      ++kept;
+    } else if (kept == 0) {
+      if (groups.empty())
+        groups.resize(1);
+      groups[0].push_back(i);
+    } else {
+      groups[kept - 1].push_back(i);
+    }
+  }
+  for (auto &group : groups)
+    llvm::sort(group);
+  return tensor::ExpandShapeOp::create(b, loc, resultType, reduced, groups, outputShape);
+}
+
+template <typename OpTy>
+struct ReduceLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inputType = tensorTypeOf(input);
+    Type elementType = inputType.getElementType();
+    SmallVector<int64_t> axes(op.getAxes());
+    if (axes.empty())
+      axes = allAxes(inputType.getRank());
+    llvm::sort(axes);
+    Value result;
+    if constexpr (std::is_same_v<OpTy, MaxOp>) {
+      result = reduceOver(rewriter, loc, input, axes, lowestValue(rewriter, loc, elementType),
+                          maxValues);
+    } else if constexpr (std::is_same_v<OpTy, MinOp>) {
+      result = reduceOver(rewriter, loc, input, axes, highestValue(rewriter, loc, elementType),
+                          minValues);
+    } else {
+      Value zero = isFloat(elementType) ? floatConst(rewriter, loc, elementType, 0.0)
+                                        : intConst(rewriter, loc, elementType, 0);
+      result = reduceOver(rewriter, loc, input, axes, zero, addValues);
+      if constexpr (std::is_same_v<OpTy, MeanOp>) {
+        Value count = countAsFloat(rewriter, loc, input, axes, elementType);
+        result = buildElementwise(rewriter, loc, tensorTypeOf(result), result,
+                                  [&](OpBuilder &b, Location l, ValueRange xs) {
+                                    return arith::DivFOp::create(b, l, xs[0], count);
+                                  });
+      }
+    }
+    auto resultType = cast<RankedTensorType>(op.getType());
+    if (op.getKeepdims())
+      result = keepDims(rewriter, loc, result, resultType, axes);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ArgmaxOpLowering : OpConversionPattern<ArgmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ArgmaxOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Value input = adaptor.getInput();
+    int64_t axis = normalizeAxis(op.getAxis(), tensorTypeOf(input).getRank());
+    auto type = cast<RankedTensorType>(op.getType());
+    rewriter.replaceOp(op, buildArgmax(rewriter, op.getLoc(), input, axis, type.getElementType()));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+struct ReshapeOpLowering : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto type = cast<RankedTensorType>(op.getType());
+    if (type.hasStaticShape() && tensorTypeOf(input).hasStaticShape() &&
+        type.getRank() == 0) {
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, type, input,
+                                                           ArrayRef<ReassociationIndices>{});
+      return success();
+    }
+    // The target shape as a 1-D index tensor; -1 is the element count over
+    // the product of the other sizes.
+    ArrayRef<int64_t> target = op.getShape();
+    SmallVector<Value> sizes;
+    int64_t inferred = -1, known = 1;
+    for (auto [i, d] : llvm::enumerate(target)) {
+      if (d == -1) {
+        inferred = i;
+        sizes.push_back(Value());
+      } else {
+        known *= d;
+        sizes.push_back(indexConst(rewriter, loc, d));
+      }
+    }
+    if (inferred >= 0) {
+      Value total = indexConst(rewriter, loc, 1);
+      for (int64_t i = 0, e = tensorTypeOf(input).getRank(); i < e; ++i)
+        total = arith::MulIOp::create(
+            rewriter, loc, total,
+            getValueOrCreateConstantIndexOp(rewriter, loc, dimOf(rewriter, loc, input, i)));
+      sizes[inferred] = arith::DivUIOp::create(rewriter, loc, total, indexConst(rewriter, loc, known));
+    }
+    if (target.empty()) {
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, type, input,
+                                                           ArrayRef<ReassociationIndices>{});
+      return success();
+    }
+    Value shape = tensor::FromElementsOp::create(rewriter, loc, sizes);
+    rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, type, input, shape);
+    return success();
+  }
+};
+
+struct FlattenOpLowering : OpConversionPattern<FlattenOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(FlattenOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Value input = adaptor.getInput();
+    int64_t rank = tensorTypeOf(input).getRank();
+    if (rank < 2) {
+      rewriter.replaceOp(op, input);
+      return success();
+    }
+    ReassociationIndices rest = llvm::to_vector(llvm::seq<int64_t>(1, rank));
+    SmallVector<ReassociationIndices> groups = {{0}, rest};
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, op.getType(), input, groups);
+    return success();
+  }
+};
+
+struct TransposeOpLowering : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    ArrayRef<int64_t> perm = op.getPerm();
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t p : perm)
+      sizes.push_back(dimOf(rewriter, loc, input, p));
+    auto type = cast<RankedTensorType>(op.getType());
+    Value init = emptyTensor(rewriter, loc, type, sizes);
+    rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, loc, input, init, perm)
+                               ->getResult(0));
+    return success();
+  }
+};
+
+struct ConcatOpLowering : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    ValueRange inputs = adaptor.getInputs();
+    int64_t rank = type.getRank();
+    int64_t axis = normalizeAxis(op.getAxis(), rank);
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, inputs.front());
+    sizes[axis] = rewriter.getIndexAttr(type.getDimSize(axis));
+    Value result = emptyTensor(rewriter, loc, type, sizes);
+    int64_t offset = 0;
+    for (Value input : inputs) {
+      SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
+      offsets[axis] = rewriter.getIndexAttr(offset);
+      SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+      result = tensor::InsertSliceOp::create(rewriter, loc, input, result, offsets,
+                                             tensor::getMixedSizes(rewriter, loc, input), strides);
+      offset += tensorTypeOf(input).getDimSize(axis);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct OneHotOpLowering : OpConversionPattern<OneHotOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(OneHotOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value labels = adaptor.getLabels();
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank();
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, labels);
+    sizes.push_back(rewriter.getIndexAttr(type.getDimSize(rank - 1)));
+    Value init = emptyTensor(rewriter, loc, type, sizes);
+    SmallVector<AffineMap> maps = {droppingAxesMap(ctx, rank, {rank - 1}),
+                                   rewriter.getMultiDimIdentityMap(rank)};
+    Type elementType = type.getElementType();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{labels}, ValueRange{init}, maps,
+        parallelIterators(rank), [&](OpBuilder &b, Location l, ValueRange args) {
+          Value c = linalg::IndexOp::create(b, l, rank - 1);
+          Value label = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, label, c);
+          Value one = floatConst(b, l, elementType, 1.0), zero = floatConst(b, l, elementType, 0);
+          linalg::YieldOp::create(b, l, ValueRange{arith::SelectOp::create(b, l, hit, one, zero)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Losses and metrics
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy>
+struct PointwiseLossLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value prediction = adaptor.getInput(), target = adaptor.getTarget();
+    auto type = tensorTypeOf(prediction);
+    Type t = type.getElementType();
+    Value terms = buildElementwise(
+        rewriter, loc, type, ValueRange{prediction, target},
+        [&](OpBuilder &b, Location l, ValueRange xs) -> Value {
+          Value p = xs[0], y = xs[1];
+          if constexpr (std::is_same_v<OpTy, MseOp>) {
+            Value d = arith::SubFOp::create(b, l, p, y);
+            return arith::MulFOp::create(b, l, d, d);
+          } else if constexpr (std::is_same_v<OpTy, BceOp>) {
+            // Logs clamped at -100, as torch.nn.BCELoss does.
+            Value floor = floatConst(b, l, t, -100.0), one = floatConst(b, l, t, 1.0);
+            Value logP = arith::MaximumFOp::create(b, l, math::LogOp::create(b, l, p), floor);
+            Value log1mP = arith::MaximumFOp::create(
+                b, l, math::LogOp::create(b, l, arith::SubFOp::create(b, l, one, p)), floor);
+            Value a = arith::MulFOp::create(b, l, y, logP);
+            Value c = arith::MulFOp::create(b, l, arith::SubFOp::create(b, l, one, y), log1mP);
+            return arith::NegFOp::create(b, l, arith::AddFOp::create(b, l, a, c));
+          } else {
+            // max(x, 0) - x*y + log1p(exp(-|x|)): never exponentiates a
+            // positive number.
+            Value zero = floatConst(b, l, t, 0.0);
+            Value relu = arith::MaximumFOp::create(b, l, p, zero);
+            Value xy = arith::MulFOp::create(b, l, p, y);
+            Value negAbs = arith::NegFOp::create(b, l, math::AbsFOp::create(b, l, p));
+            Value softplus = math::Log1pOp::create(b, l, math::ExpOp::create(b, l, negAbs));
+            return arith::AddFOp::create(b, l, arith::SubFOp::create(b, l, relu, xy), softplus);
+          }
+        });
+    rewriter.replaceOp(op, meanOfAll(rewriter, loc, terms));
+    return success();
+  }
+};
+
+struct CrossEntropyOpLowering : OpConversionPattern<CrossEntropyOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(CrossEntropyOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value logits = adaptor.getInput(), target = adaptor.getTarget();
+    auto type = tensorTypeOf(logits);
+    Type t = type.getElementType();
+    MLIRContext *ctx = rewriter.getContext();
+    Value lse = logSumExp(rewriter, loc, logits, 1); // [N]
+    Value rows;
+    if (isFloat(tensorTypeOf(target).getElementType())) {
+      // Probability targets: sum_c t[n,c] * (lse[n] - x[n,c]).
+      SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(2),
+                                     rewriter.getMultiDimIdentityMap(2),
+                                     droppingAxesMap(ctx, 2, {1})};
+      rows = buildReduction(rewriter, loc, ValueRange{logits, target, lse}, maps, {1},
+                            floatConst(rewriter, loc, t, 0.0),
+                            [](OpBuilder &b, Location l, Value acc, ValueRange xs) {
+                              Value nll = arith::SubFOp::create(b, l, xs[2], xs[0]);
+                              Value term = arith::MulFOp::create(b, l, xs[1], nll);
+                              return arith::AddFOp::create(b, l, acc, term).getResult();
+                            });
+    } else {
+      // Class indices: lse[n] - x[n, target[n]]. Out-of-range labels are
+      // clamped into [0, C) so that a bad label cannot read out of bounds.
+      Value classes = tensor::DimOp::create(rewriter, loc, logits, 1);
+      auto rowType = tensorTypeOf(lse);
+      rows = buildElementwise(
+          rewriter, loc, rowType, ValueRange{lse, target},
+          [&](OpBuilder &b, Location l, ValueRange xs) {
+            Value n = linalg::IndexOp::create(b, l, 0);
+            Value c = arith::IndexCastOp::create(b, l, b.getIndexType(), xs[1]);
+            Value zero = indexConst(b, l, 0);
+            Value last = arith::SubIOp::create(b, l, classes, indexConst(b, l, 1));
+            c = arith::MaxSIOp::create(b, l, c, zero);
+            c = arith::MinSIOp::create(b, l, c, last);
+            Value picked = tensor::ExtractOp::create(b, l, logits, ValueRange{n, c});
+            return arith::SubFOp::create(b, l, xs[0], picked).getResult();
+          });
+    }
+    rewriter.replaceOp(op, meanOfAll(rewriter, loc, rows));
+    return success();
+  }
+};
+
+struct AccuracyOpLowering : OpConversionPattern<AccuracyOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(AccuracyOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value logits = adaptor.getInput(), labels = adaptor.getTarget();
+    Type t = tensorTypeOf(logits).getElementType();
+    Type labelType = tensorTypeOf(labels).getElementType();
+    Value predicted = buildArgmax(rewriter, loc, logits, 1, labelType);
+    auto rowType = RankedTensorType::get(tensorTypeOf(predicted).getShape(), t);
+    Value hits = buildElementwise(rewriter, loc, rowType, ValueRange{predicted, labels},
+                                  [&](OpBuilder &b, Location l, ValueRange xs) {
+                                    Value eq = arith::CmpIOp::create(
+                                        b, l, arith::CmpIPredicate::eq, xs[0], xs[1]);
+                                    return arith::SelectOp::create(b, l, eq,
+                                                                   floatConst(b, l, t, 1.0),
+                                                                   floatConst(b, l, t, 0.0))
+                                        .getResult();
+                                  });
+    rewriter.replaceOp(op, meanOfAll(rewriter, loc, hits));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+struct ConvertDNNToLinalgPass
+    : dnnc::impl::ConvertDNNToLinalgPassBase<ConvertDNNToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    patterns.add<BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
+                 BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
+                 BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
+                 BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>, NegOpLowering,
+                 ReluOpLowering, SigmoidOpLowering, TanhOpLowering, ExpOpLowering,
+                 LogOpLowering, SqrtOpLowering, AbsOpLowering, LeakyReluOpLowering,
+                 PowOpLowering, StopGradientOpLowering, ConstantOpLowering, MatmulOpLowering,
+                 Conv2dOpLowering, Pool2dLowering<MaxPool2dOp, true>,
+                 Pool2dLowering<AvgPool2dOp, false>, SoftmaxOpLowering, LogSoftmaxOpLowering,
+                 ReduceLowering<SumOp>, ReduceLowering<MeanOp>, ReduceLowering<MaxOp>,
+                 ReduceLowering<MinOp>, ArgmaxOpLowering, ReshapeOpLowering,
+                 FlattenOpLowering, TransposeOpLowering, ConcatOpLowering, OneHotOpLowering,
+                 PointwiseLossLowering<MseOp>, PointwiseLossLowering<BceOp>,
+                 PointwiseLossLowering<BceWithLogitsOp>, CrossEntropyOpLowering,
+                 AccuracyOpLowering>(ctx);
+
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<DNNDialect>();
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
+                           math::MathDialect, func::FuncDialect>();
+    if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

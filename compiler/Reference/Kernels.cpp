@@ -1,0 +1,630 @@
+//===- Kernels.cpp - Plain-loop reference kernels of the dnn ops ----------===//
+//
+// Deliberately naive: every kernel walks its output (or input) index by index
+// and accumulates in double. Speed does not matter here; being obviously
+// right does, because the compiled code is checked against these loops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dnnc/Reference/Kernels.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using namespace dnnc::reference;
+using llvm::ArrayRef;
+using llvm::Expected;
+
+namespace {
+
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+Expected<int64_t> normalizeAxis(int64_t axis, int64_t rank, llvm::StringRef op) {
+  if (axis < -rank || axis >= rank)
+    return fail(op + ": axis " + llvm::Twine(axis) +
+                " is out of range for a tensor of rank " + llvm::Twine(rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
+/// Calls fn(index) for every multi-index of `shape`, in row-major order.
+void forEachIndex(ArrayRef<int64_t> shape,
+                  llvm::function_ref<void(ArrayRef<int64_t>)> fn) {
+  if (numElementsOf(shape) == 0)
+    return;
+  std::vector<int64_t> index(shape.size(), 0);
+  while (true) {
+    fn(index);
+    int64_t d = (int64_t)shape.size() - 1;
+    for (; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+    if (d < 0)
+      return;
+  }
+}
+
+/// NumPy broadcasting of two shapes, aligned at the trailing dimension.
+Expected<std::vector<int64_t>> broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b,
+                                               llvm::StringRef op) {
+  size_t rank = std::max(a.size(), b.size());
+  std::vector<int64_t> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      return fail(op + ": shapes " + shapeString(a) + " and " + shapeString(b) +
+                  " do not broadcast");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+/// Maps an index of a broadcast result to the offset of the element it reads
+/// in one operand: the operand aligns at the trailing dimension, and its
+/// size-1 dimensions get stride 0 so that they stretch.
+struct BroadcastMap {
+  std::vector<int64_t> strides;
+  size_t lead;
+  BroadcastMap(ArrayRef<int64_t> shape, size_t resultRank)
+      : strides(stridesOf(shape)), lead(resultRank - shape.size()) {
+    for (size_t i = 0; i < shape.size(); ++i)
+      if (shape[i] == 1)
+        strides[i] = 0;
+  }
+  int64_t offset(ArrayRef<int64_t> resultIndex) const {
+    int64_t offset = 0;
+    for (size_t i = 0; i < strides.size(); ++i)
+      offset += resultIndex[lead + i] * strides[i];
+    return offset;
+  }
+};
+
+/// Splits `shape` around `axis` into (outer, length, inner) extents.
+struct AxisSplit {
+  int64_t outer = 1, length = 1, inner = 1;
+  AxisSplit(ArrayRef<int64_t> shape, int64_t axis) {
+    for (int64_t i = 0; i < (int64_t)shape.size(); ++i)
+      (i < axis ? outer : i == axis ? length : inner) *= shape[i];
+  }
+};
+
+llvm::Error checkPair(ArrayRef<int64_t> v, llvm::StringRef op, llvm::StringRef what,
+                      int64_t minValue) {
+  if (v.size() != 2)
+    return fail(op + ": " + what + " must have 2 values, got " + llvm::Twine(v.size()));
+  if (v[0] < minValue || v[1] < minValue)
+    return fail(op + ": " + what + " must be at least " + llvm::Twine(minValue));
+  return llvm::Error::success();
+}
+
+/// floor((in + 2*pad - k) / stride) + 1, checking that the window fits.
+Expected<int64_t> windowExtent(int64_t in, int64_t k, int64_t stride, int64_t pad,
+                               llvm::StringRef op) {
+  if (in + 2 * pad < k)
+    return fail(op + ": window " + llvm::Twine(k) + " does not fit extent " +
+                llvm::Twine(in) + " with padding " + llvm::Twine(pad));
+  return (in + 2 * pad - k) / stride + 1;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+Expected<Tensor> dnnc::reference::binary(BinaryKind kind, const Tensor &lhs,
+                                         const Tensor &rhs) {
+  static const char *names[] = {"add", "sub", "mul", "div"};
+  llvm::StringRef op = names[(int)kind];
+  if (lhs.isInteger != rhs.isInteger)
+    return fail(op + ": operands mix integer and float element types");
+  auto shape = broadcastShapes(lhs.shape, rhs.shape, op);
+  if (!shape)
+    return shape.takeError();
+  Tensor out = makeTensor(*shape, lhs.isInteger);
+  BroadcastMap lhsMap(lhs.shape, shape->size()), rhsMap(rhs.shape, shape->size());
+  int64_t flat = 0;
+  bool divByZero = false;
+  forEachIndex(*shape, [&](ArrayRef<int64_t> index) {
+    double a = lhs.data[lhsMap.offset(index)];
+    double b = rhs.data[rhsMap.offset(index)];
+    double r = 0;
+    if (lhs.isInteger) {
+      // Exact in int64 for any two i32 values; the i32 result wraps.
+      int64_t x = (int64_t)a, y = (int64_t)b, v = 0;
+      switch (kind) {
+      case BinaryKind::Add: v = x + y; break;
+      case BinaryKind::Sub: v = x - y; break;
+      case BinaryKind::Mul: v = x * y; break;
+      case BinaryKind::Div:
+        if (y == 0)
+          divByZero = true;
+        else
+          v = x / y; // truncates toward zero, like arith.divsi
+        break;
+      }
+      r = wrapToI32(v);
+    } else {
+      switch (kind) {
+      case BinaryKind::Add: r = a + b; break;
+      case BinaryKind::Sub: r = a - b; break;
+      case BinaryKind::Mul: r = a * b; break;
+      case BinaryKind::Div: r = a / b; break;
+      }
+    }
+    out.data[flat++] = r;
+  });
+  if (divByZero)
+    return fail("div: integer division by zero");
+  return out;
+}
+
+Tensor dnnc::reference::map(const Tensor &x, llvm::function_ref<double(double)> fn) {
+  Tensor out = x;
+  for (double &v : out.data)
+    v = fn(v);
+  return out;
+}
+
+Tensor dnnc::reference::negate(const Tensor &x) {
+  Tensor out = x;
+  for (double &v : out.data)
+    v = x.isInteger ? wrapToI32(-(int64_t)v) : -v;
+  return out;
+}
+
+Tensor dnnc::reference::absolute(const Tensor &x) {
+  Tensor out = x;
+  for (double &v : out.data)
+    v = x.isInteger ? wrapToI32(std::llabs((int64_t)v)) : std::fabs(v);
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Matmul
+//===----------------------------------------------------------------------===//
+
+Expected<Tensor> dnnc::reference::matmul(const Tensor &lhs, const Tensor &rhs) {
+  if (lhs.rank() < 2 || rhs.rank() < 2)
+    return fail("matmul: operands must have rank 2 or more, got " +
+                shapeString(lhs.shape) + " and " + shapeString(rhs.shape));
+  int64_t m = lhs.shape[lhs.rank() - 2], k = lhs.shape[lhs.rank() - 1];
+  int64_t k2 = rhs.shape[rhs.rank() - 2], p = rhs.shape[rhs.rank() - 1];
+  if (k != k2)
+    return fail("matmul: inner dimensions of " + shapeString(lhs.shape) + " and " +
+                shapeString(rhs.shape) + " differ");
+  ArrayRef<int64_t> lhsBatch = ArrayRef(lhs.shape).drop_back(2);
+  ArrayRef<int64_t> rhsBatch = ArrayRef(rhs.shape).drop_back(2);
+  auto batch = broadcastShapes(lhsBatch, rhsBatch, "matmul batch");
+  if (!batch)
+    return batch.takeError();
+  std::vector<int64_t> shape = *batch;
+  shape.push_back(m);
+  shape.push_back(p);
+  Tensor out = makeTensor(shape);
+  BroadcastMap lhsMap(lhsBatch, batch->size()), rhsMap(rhsBatch, batch->size());
+  int64_t outBase = 0;
+  // A rank-0 batch (plain 2-D matmul) is one index, so one matrix.
+  forEachIndex(*batch, [&](ArrayRef<int64_t> index) {
+    // A batch offset counts whole matrices, so scale it by the matrix size.
+    int64_t a = lhsMap.offset(index) * m * k;
+    int64_t b = rhsMap.offset(index) * k * p;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < p; ++j) {
+        double acc = 0;
+        for (int64_t l = 0; l < k; ++l)
+          acc += lhs.data[a + i * k + l] * rhs.data[b + l * p + j];
+        out.data[outBase + i * p + j] = acc;
+      }
+    outBase += m * p;
+  });
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax and reductions
+//===----------------------------------------------------------------------===//
+
+Expected<Tensor> dnnc::reference::softmax(const Tensor &x, int64_t axis, bool log) {
+  auto ax = normalizeAxis(axis, x.rank(), log ? "log_softmax" : "softmax");
+  if (!ax)
+    return ax.takeError();
+  AxisSplit s(x.shape, *ax);
+  Tensor out = x;
+  for (int64_t o = 0; o < s.outer; ++o)
+    for (int64_t i = 0; i < s.inner; ++i) {
+      auto at = [&](int64_t k) { return (o * s.length + k) * s.inner + i; };
+      // Subtracting the maximum keeps exp from overflowing; it cancels out.
+      double maxValue = -std::numeric_limits<double>::infinity();
+      for (int64_t k = 0; k < s.length; ++k)
+        maxValue = std::max(maxValue, x.data[at(k)]);
+      double sum = 0;
+      for (int64_t k = 0; k < s.length; ++k)
+        sum += std::exp(x.data[at(k)] - maxValue);
+      for (int64_t k = 0; k < s.length; ++k) {
+        double shifted = x.data[at(k)] - maxValue;
+        out.data[at(k)] = log ? shifted - std::log(sum) : std::exp(shifted) / sum;
+      }
+    }
+  return out;
+}
+
+Expected<Tensor> dnnc::reference::reduce(ReduceKind kind, const Tensor &x,
+                                         ArrayRef<int64_t> axes, bool keepDims) {
+  static const char *names[] = {"sum", "mean", "max", "min"};
+  llvm::StringRef op = names[(int)kind];
+  if (kind == ReduceKind::Mean && x.isInteger)
+    return fail("mean: needs a float tensor");
+  std::vector<bool> reduced(x.rank(), axes.empty());
+  for (int64_t axis : axes) {
+    auto ax = normalizeAxis(axis, x.rank(), op);
+    if (!ax)
+      return ax.takeError();
+    if (reduced[*ax])
+      return fail(op + ": axis " + llvm::Twine(axis) + " is repeated");
+    reduced[*ax] = true;
+  }
+  // The result shape keeps reduced axes as size 1 while accumulating; they
+  // are dropped at the end unless keepDims.
+  std::vector<int64_t> keptShape, finalShape;
+  int64_t count = 1;
+  for (int64_t i = 0; i < x.rank(); ++i) {
+    keptShape.push_back(reduced[i] ? 1 : x.shape[i]);
+    if (reduced[i])
+      count *= x.shape[i];
+    if (!reduced[i] || keepDims)
+      finalShape.push_back(keptShape.back());
+  }
+  std::vector<int64_t> keptStrides = stridesOf(keptShape);
+  int64_t outCount = numElementsOf(keptShape);
+  std::vector<double> acc(outCount, 0.0);
+  std::vector<uint64_t> intAcc(outCount, 0); // wraps like i32 arithmetic
+  std::vector<bool> seen(outCount, false);
+  int64_t flat = 0;
+  forEachIndex(x.shape, [&](ArrayRef<int64_t> index) {
+    int64_t o = 0;
+    for (int64_t i = 0; i < x.rank(); ++i)
+      if (!reduced[i])
+        o += index[i] * keptStrides[i];
+    double v = x.data[flat++];
+    switch (kind) {
+    case ReduceKind::Sum:
+    case ReduceKind::Mean:
+      if (x.isInteger)
+        intAcc[o] += (uint64_t)(int64_t)v;
+      else
+        acc[o] += v;
+      break;
+    case ReduceKind::Max:
+      acc[o] = seen[o] ? std::max(acc[o], v) : v;
+      break;
+    case ReduceKind::Min:
+      acc[o] = seen[o] ? std::min(acc[o], v) : v;
+      break;
+    }
+    seen[o] = true;
+  });
+  Tensor out = makeTensor(finalShape, x.isInteger);
+  for (int64_t o = 0; o < outCount; ++o) {
+    double v = acc[o];
+    if (x.isInteger && (kind == ReduceKind::Sum))
+      v = wrapToI32((int64_t)intAcc[o]);
+    else if (kind == ReduceKind::Mean)
+      v = acc[o] / (double)count;
+    out.data[o] = v;
+  }
+  return out;
+}
+
+Expected<Tensor> dnnc::reference::argmax(const Tensor &x, int64_t axis) {
+  auto ax = normalizeAxis(axis, x.rank(), "argmax");
+  if (!ax)
+    return ax.takeError();
+  AxisSplit s(x.shape, *ax);
+  std::vector<int64_t> shape = x.shape;
+  shape.erase(shape.begin() + *ax);
+  Tensor out = makeTensor(shape, /*isInteger=*/true);
+  for (int64_t o = 0; o < s.outer; ++o)
+    for (int64_t i = 0; i < s.inner; ++i) {
+      int64_t best = 0;
+      for (int64_t k = 1; k < s.length; ++k)
+        // Strictly greater: the first maximum wins ties.
+        if (x.data[(o * s.length + k) * s.inner + i] >
+            x.data[(o * s.length + best) * s.inner + i])
+          best = k;
+      out.data[o * s.inner + i] = (double)best;
+    }
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Shape manipulation
+//===----------------------------------------------------------------------===//
+
+Expected<Tensor> dnnc::reference::reshape(const Tensor &x, ArrayRef<int64_t> shape) {
+  std::vector<int64_t> target(shape.begin(), shape.end());
+  int64_t known = 1, inferred = -1;
+  for (size_t i = 0; i < target.size(); ++i) {
+    if (target[i] == -1) {
+      if (inferred >= 0)
+        return fail("reshape: more than one -1 in " + shapeString(shape));
+      inferred = i;
+    } else if (target[i] < 1) {
+      return fail("reshape: invalid dimension in " + shapeString(shape));
+    } else {
+      known *= target[i];
+    }
+  }
+  if (inferred >= 0) {
+    if (x.numElements() % known != 0)
+      return fail("reshape: cannot reshape " + shapeString(x.shape) + " into " +
+                  shapeString(shape));
+    target[inferred] = x.numElements() / known;
+  }
+  if (numElementsOf(target) != x.numElements())
+    return fail("reshape: cannot reshape " + shapeString(x.shape) + " into " +
+                shapeString(target) + ": the element counts differ");
+  Tensor out = x;
+  out.shape = target;
+  return out;
+}
+
+Tensor dnnc::reference::flatten(const Tensor &x) {
+  Tensor out = x;
+  if (x.rank() >= 2)
+    out.shape = {x.shape[0], numElementsOf(ArrayRef(x.shape).drop_front())};
+  return out;
+}
+
+Expected<Tensor> dnnc::reference::transpose(const Tensor &x, ArrayRef<int64_t> perm) {
+  std::vector<bool> seen(x.rank(), false);
+  bool valid = (int64_t)perm.size() == x.rank();
+  for (int64_t p : perm) {
+    valid = valid && p >= 0 && p < x.rank() && !seen[p];
+    if (valid)
+      seen[p] = true;
+  }
+  if (!valid)
+    return fail("transpose: " + shapeString(perm) + " is not a permutation of the " +
+                llvm::Twine(x.rank()) + " axes");
+  std::vector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(x.shape[p]);
+  std::vector<int64_t> inStrides = stridesOf(x.shape);
+  Tensor out = makeTensor(shape, x.isInteger);
+  int64_t flat = 0;
+  forEachIndex(shape, [&](ArrayRef<int64_t> index) {
+    // Result index i walks input dimension perm[i].
+    int64_t offset = 0;
+    for (size_t i = 0; i < perm.size(); ++i)
+      offset += index[i] * inStrides[perm[i]];
+    out.data[flat++] = x.data[offset];
+  });
+  return out;
+}
+
+Expected<Tensor> dnnc::reference::concat(ArrayRef<const Tensor *> inputs, int64_t axis) {
+  if (inputs.empty())
+    return fail("concat: needs at least one tensor");
+  const Tensor &first = *inputs.front();
+  auto ax = normalizeAxis(axis, first.rank(), "concat");
+  if (!ax)
+    return ax.takeError();
+  std::vector<int64_t> shape = first.shape;
+  shape[*ax] = 0;
+  for (const Tensor *t : inputs) {
+    bool compatible = t->rank() == first.rank() && t->isInteger == first.isInteger;
+    for (int64_t d = 0; compatible && d < first.rank(); ++d)
+      compatible = d == *ax || t->shape[d] == first.shape[d];
+    if (!compatible)
+      return fail("concat: cannot join " + shapeString(t->shape) + " with " +
+                  shapeString(first.shape) + " along axis " + llvm::Twine(*ax));
+    shape[*ax] += t->shape[*ax];
+  }
+  Tensor out = makeTensor(shape, first.isInteger);
+  AxisSplit s(shape, *ax);
+  int64_t flat = 0;
+  // Row-major: for each outer index, each input contributes one contiguous
+  // block of length * inner elements, in order.
+  for (int64_t o = 0; o < s.outer; ++o)
+    for (const Tensor *t : inputs) {
+      int64_t block = t->shape[*ax] * s.inner;
+      for (int64_t e = 0; e < block; ++e)
+        out.data[flat++] = t->data[o * block + e];
+    }
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+Expected<Tensor> dnnc::reference::conv2d(const Tensor &x, const Tensor &filter,
+                                         const Tensor *bias, ArrayRef<int64_t> stride,
+                                         ArrayRef<int64_t> padding) {
+  if (x.rank() != 4 || filter.rank() != 4)
+    return fail("conv2d: input and filter must have rank 4, got " + shapeString(x.shape) +
+                " and " + shapeString(filter.shape));
+  if (auto err = checkPair(stride, "conv2d", "stride", 1))
+    return std::move(err);
+  if (auto err = checkPair(padding, "conv2d", "padding", 0))
+    return std::move(err);
+  int64_t n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+  int64_t f = filter.shape[0], kh = filter.shape[2], kw = filter.shape[3];
+  if (filter.shape[1] != c)
+    return fail("conv2d: input has " + llvm::Twine(c) + " channels but the filter " +
+                shapeString(filter.shape) + " expects " + llvm::Twine(filter.shape[1]));
+  if (bias && (bias->rank() != 1 || bias->shape[0] != f))
+    return fail("conv2d: bias must have shape [" + llvm::Twine(f) + "], got " +
+                shapeString(bias->shape));
+  auto oh = windowExtent(h, kh, stride[0], padding[0], "conv2d");
+  if (!oh)
+    return oh.takeError();
+  auto ow = windowExtent(w, kw, stride[1], padding[1], "conv2d");
+  if (!ow)
+    return ow.takeError();
+  Tensor out = makeTensor({n, f, *oh, *ow});
+  for (int64_t in = 0; in < n; ++in)
+    for (int64_t of = 0; of < f; ++of)
+      for (int64_t y = 0; y < *oh; ++y)
+        for (int64_t xo = 0; xo < *ow; ++xo) {
+          double acc = bias ? bias->data[of] : 0.0;
+          for (int64_t ic = 0; ic < c; ++ic)
+            for (int64_t i = 0; i < kh; ++i)
+              for (int64_t j = 0; j < kw; ++j) {
+                int64_t iy = y * stride[0] - padding[0] + i;
+                int64_t ix = xo * stride[1] - padding[1] + j;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                  continue; // zero padding
+                acc += x.data[((in * c + ic) * h + iy) * w + ix] *
+                       filter.data[((of * c + ic) * kh + i) * kw + j];
+              }
+          out.data[((in * f + of) * *oh + y) * *ow + xo] = acc;
+        }
+  return out;
+}
+
+Expected<Tensor> dnnc::reference::pool2d(PoolKind kind, const Tensor &x,
+                                         ArrayRef<int64_t> size, ArrayRef<int64_t> stride,
+                                         ArrayRef<int64_t> padding) {
+  llvm::StringRef op = kind == PoolKind::Max ? "maxpool2d" : "avgpool2d";
+  if (x.rank() != 4)
+    return fail(op + ": input must have rank 4, got " + shapeString(x.shape));
+  for (auto [values, what, minValue] :
+       {std::make_tuple(size, "size", 1), std::make_tuple(stride, "stride", 1),
+        std::make_tuple(padding, "padding", 0)})
+    if (auto err = checkPair(values, op, what, minValue))
+      return std::move(err);
+  int64_t n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+  auto oh = windowExtent(h, size[0], stride[0], padding[0], op);
+  if (!oh)
+    return oh.takeError();
+  auto ow = windowExtent(w, size[1], stride[1], padding[1], op);
+  if (!ow)
+    return ow.takeError();
+  Tensor out = makeTensor({n, c, *oh, *ow});
+  for (int64_t plane = 0; plane < n * c; ++plane)
+    for (int64_t y = 0; y < *oh; ++y)
+      for (int64_t xo = 0; xo < *ow; ++xo) {
+        double sum = 0, maxValue = -std::numeric_limits<double>::infinity();
+        for (int64_t i = 0; i < size[0]; ++i)
+          for (int64_t j = 0; j < size[1]; ++j) {
+            int64_t iy = y * stride[0] - padding[0] + i;
+            int64_t ix = xo * stride[1] - padding[1] + j;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+              continue; // never the max; a zero in the average
+            double v = x.data[(plane * h + iy) * w + ix];
+            sum += v;
+            maxValue = std::max(maxValue, v);
+          }
+        // The window always lies inside the padded input (floor extents), so
+        // count_include_pad divides by the full window size.
+        out.data[(plane * *oh + y) * *ow + xo] =
+            kind == PoolKind::Max ? maxValue : sum / (double)(size[0] * size[1]);
+      }
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Losses, metrics and encoding
+//===----------------------------------------------------------------------===//
+
+Expected<Tensor> dnnc::reference::elementwiseLoss(ElementwiseLossKind kind,
+                                                  const Tensor &prediction,
+                                                  const Tensor &target) {
+  static const char *names[] = {"mse", "bce", "bce_with_logits"};
+  llvm::StringRef op = names[(int)kind];
+  if (prediction.isInteger || target.isInteger)
+    return fail(op + ": needs float operands");
+  if (prediction.shape != target.shape)
+    return fail(op + ": prediction " + shapeString(prediction.shape) + " and target " +
+                shapeString(target.shape) + " must have the same shape");
+  double acc = 0;
+  for (int64_t i = 0; i < prediction.numElements(); ++i) {
+    double p = prediction.data[i], t = target.data[i];
+    switch (kind) {
+    case ElementwiseLossKind::Mse:
+      acc += (p - t) * (p - t);
+      break;
+    case ElementwiseLossKind::Bce:
+      // torch.nn.BCELoss clamps each log at -100 so that p = 0 or 1 stays finite.
+      acc -= t * std::max(std::log(p), -100.0) +
+             (1 - t) * std::max(std::log(1 - p), -100.0);
+      break;
+    case ElementwiseLossKind::BceWithLogits:
+      // -(t*log(sigmoid(p)) + (1-t)*log(1-sigmoid(p))), rewritten so that
+      // exp never overflows.
+      acc += std::max(p, 0.0) - p * t + std::log1p(std::exp(-std::fabs(p)));
+      break;
+    }
+  }
+  return makeTensor({}, false, acc / (double)prediction.numElements());
+}
+
+Expected<Tensor> dnnc::reference::crossEntropy(const Tensor &logits,
+                                               const Tensor &target) {
+  if (logits.isInteger || logits.rank() != 2)
+    return fail("cross_entropy: logits must be a float [N, C] tensor, got " +
+                shapeString(logits.shape));
+  int64_t n = logits.shape[0], c = logits.shape[1];
+  bool indices = target.isInteger;
+  if (indices ? target.shape != std::vector<int64_t>{n} : target.shape != logits.shape)
+    return fail("cross_entropy: target " + shapeString(target.shape) +
+                " does not match logits " + shapeString(logits.shape));
+  auto logProbs = softmax(logits, 1, /*log=*/true);
+  if (!logProbs)
+    return logProbs.takeError();
+  double acc = 0;
+  for (int64_t row = 0; row < n; ++row) {
+    if (indices) {
+      double label = target.data[row];
+      if (label < 0 || label >= (double)c)
+        return fail("cross_entropy: target " + llvm::Twine((int64_t)label) + " of row " +
+                    llvm::Twine(row) + " is not a class index in [0, " + llvm::Twine(c) +
+                    ")");
+      acc -= logProbs->data[row * c + (int64_t)label];
+      continue;
+    }
+    for (int64_t k = 0; k < c; ++k)
+      acc -= target.data[row * c + k] * logProbs->data[row * c + k];
+  }
+  return makeTensor({}, false, acc / (double)n);
+}
+
+Expected<Tensor> dnnc::reference::accuracy(const Tensor &logits, const Tensor &labels) {
+  if (logits.isInteger || logits.rank() != 2 || !labels.isInteger ||
+      labels.shape != std::vector<int64_t>{logits.shape[0]})
+    return fail("accuracy: expects float [N, C] logits and i32 [N] labels, got " +
+                shapeString(logits.shape) + " and " + shapeString(labels.shape));
+  auto predicted = argmax(logits, 1);
+  if (!predicted)
+    return predicted.takeError();
+  int64_t n = logits.shape[0], correct = 0;
+  for (int64_t row = 0; row < n; ++row)
+    correct += predicted->data[row] == labels.data[row];
+  return makeTensor({}, false, (double)correct / (double)n);
+}
+
+Expected<Tensor> dnnc::reference::oneHot(const Tensor &labels, int64_t numClasses) {
+  if (!labels.isInteger)
+    return fail("one_hot: labels must be i32");
+  if (numClasses < 1)
+    return fail("one_hot: the number of classes must be positive, got " +
+                llvm::Twine(numClasses));
+  std::vector<int64_t> shape = labels.shape;
+  shape.push_back(numClasses);
+  Tensor out = makeTensor(shape);
+  for (int64_t i = 0; i < labels.numElements(); ++i) {
+    double label = labels.data[i];
+    if (label >= 0 && label < (double)numClasses)
+      out.data[i * numClasses + (int64_t)label] = 1.0;
+  }
+  return out;
+}

@@ -1,0 +1,174 @@
+//===- LibraryDescriptor.cpp - The descriptor a model library exports -----===//
+//
+// The LLVM struct types below mirror the C structs of dnn/model.h field by
+// field; the target's data layout gives them the C ABI's padding.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dnnc/Target/CPU/LibraryDescriptor.h"
+
+#include "dnn/model.h"
+
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/DerivedTypes.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Module.h"
+
+using namespace llvm;
+
+unsigned dnnc::getEmittedABIVersion() { return DNN_ABI_VERSION; }
+
+namespace {
+
+class DescriptorBuilder {
+public:
+  explicit DescriptorBuilder(Module &module)
+      : module(module), ctx(module.getContext()), ptr(PointerType::getUnqual(ctx)),
+        i32(Type::getInt32Ty(ctx)), i64(Type::getInt64Ty(ctx)) {
+    dimType = StructType::get(ctx, {i64, ptr});
+    tensorType = StructType::get(ctx, {ptr, i32, i32, ptr});
+    initArgType = StructType::get(ctx, {ptr, Type::getDoubleTy(ctx)});
+    paramType = StructType::get(ctx, {tensorType, i32, i32, ptr, i64, i64});
+    entryType = StructType::get(ctx, {ptr, ptr, i32, ptr, i32, ptr});
+    modelType = StructType::get(ctx, {ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr});
+    libraryType = StructType::get(ctx, {i32, ptr, i32, ptr});
+  }
+
+  Error build(ArrayRef<dnnc::ModelSignature> models, StringRef producer) {
+    std::vector<Constant *> modelInfos;
+    for (const dnnc::ModelSignature &model : models) {
+      auto info = buildModel(model);
+      if (!info)
+        return info.takeError();
+      modelInfos.push_back(*info);
+    }
+    Constant *library = ConstantStruct::get(
+        libraryType, {ConstantInt::get(i32, DNN_ABI_VERSION), string(producer),
+                      ConstantInt::get(i32, models.size()), array(modelType, modelInfos)});
+    auto *global = new GlobalVariable(module, libraryType, /*isConstant=*/true,
+                                      GlobalValue::PrivateLinkage, library, "dnn.library");
+
+    // const dnn_library_info *dnn_library(void) { return &library; }
+    auto *fnType = FunctionType::get(ptr, false);
+    Function *fn = Function::Create(fnType, GlobalValue::ExternalLinkage, DNN_LIBRARY_SYMBOL,
+                                    module);
+    fn->setVisibility(GlobalValue::DefaultVisibility);
+    IRBuilder<> b(BasicBlock::Create(ctx, "entry", fn));
+    b.CreateRet(global);
+    return Error::success();
+  }
+
+private:
+  Constant *string(StringRef s) {
+    auto [it, inserted] = strings.try_emplace(s, nullptr);
+    if (inserted) {
+      Constant *data = ConstantDataArray::getString(ctx, s);
+      auto *global = new GlobalVariable(module, data->getType(), true,
+                                        GlobalValue::PrivateLinkage, data, "dnn.str");
+      global->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
+      it->second = global;
+    }
+    return it->second;
+  }
+
+  /// A private constant array, or null when empty.
+  Constant *array(Type *elementType, ArrayRef<Constant *> elements) {
+    if (elements.empty())
+      return ConstantPointerNull::get(ptr);
+    auto *type = ArrayType::get(elementType, elements.size());
+    return new GlobalVariable(module, type, true, GlobalValue::PrivateLinkage,
+                              ConstantArray::get(type, elements), "dnn.array");
+  }
+
+  Constant *indexArray(ArrayRef<unsigned> indices) {
+    if (indices.empty())
+      return ConstantPointerNull::get(ptr);
+    SmallVector<int32_t> values(indices.begin(), indices.end());
+    Constant *data = ConstantDataArray::get(ctx, values);
+    return new GlobalVariable(module, data->getType(), true, GlobalValue::PrivateLinkage, data,
+                              "dnn.indices");
+  }
+
+  Constant *tensor(const dnnc::TensorSignature &t) {
+    std::vector<Constant *> dims;
+    for (const dnnc::DimSignature &d : t.dims)
+      dims.push_back(ConstantStruct::get(
+          dimType, {ConstantInt::get(i64, d.size, /*isSigned=*/true),
+                    d.symbol.empty() ? ConstantPointerNull::get(ptr) : string(d.symbol)}));
+    return ConstantStruct::get(tensorType,
+                               {string(t.name), ConstantInt::get(i32, (int)t.dtype),
+                                ConstantInt::get(i32, t.dims.size()), array(dimType, dims)});
+  }
+
+  Constant *param(const dnnc::ParamSignature &p) {
+    std::vector<Constant *> args;
+    for (const auto &[name, value] : p.initArgs)
+      args.push_back(ConstantStruct::get(
+          initArgType, {string(name), ConstantFP::get(Type::getDoubleTy(ctx), value)}));
+    return ConstantStruct::get(paramType,
+                               {tensor(p.tensor), ConstantInt::get(i32, p.init),
+                                ConstantInt::get(i32, args.size()), array(initArgType, args),
+                                ConstantInt::get(i64, p.fanIn), ConstantInt::get(i64, p.fanOut)});
+  }
+
+  /// void dnn_entry_<fn>(void **args): unpacks the descriptor pointers and
+  /// calls the C interface of the lowered function.
+  Expected<Function *> entryWrapper(const dnnc::EntrySignature &entry) {
+    Function *target = module.getFunction(("_mlir_ciface_" + entry.symbolName));
+    if (!target)
+      return createStringError("no lowered function for entry point '%s'",
+                               entry.symbolName.c_str());
+    auto *type = FunctionType::get(Type::getVoidTy(ctx), {ptr}, false);
+    Function *wrapper = Function::Create(type, GlobalValue::InternalLinkage,
+                                         "dnn_entry_" + entry.symbolName, module);
+    IRBuilder<> b(BasicBlock::Create(ctx, "entry", wrapper));
+    SmallVector<Value *> args;
+    for (unsigned i = 0; i < target->arg_size(); ++i) {
+      Value *slot = b.CreateConstGEP1_64(ptr, wrapper->getArg(0), i);
+      args.push_back(b.CreateLoad(ptr, slot));
+    }
+    b.CreateCall(target, args);
+    b.CreateRetVoid();
+    return wrapper;
+  }
+
+  Expected<Constant *> buildModel(const dnnc::ModelSignature &model) {
+    std::vector<Constant *> inputs, outputs, params, entries;
+    for (const auto &t : model.inputs)
+      inputs.push_back(tensor(t));
+    for (const auto &t : model.outputs)
+      outputs.push_back(tensor(t));
+    for (const auto &p : model.params)
+      params.push_back(param(p));
+    for (const auto &e : model.entries) {
+      auto wrapper = entryWrapper(e);
+      if (!wrapper)
+        return wrapper.takeError();
+      entries.push_back(ConstantStruct::get(
+          entryType, {string(e.name), *wrapper, ConstantInt::get(i32, e.inputs.size()),
+                      indexArray(e.inputs), ConstantInt::get(i32, e.outputs.size()),
+                      indexArray(e.outputs)}));
+    }
+    return ConstantStruct::get(
+        modelType, {string(model.name), ConstantInt::get(i32, inputs.size()),
+                    array(tensorType, inputs), ConstantInt::get(i32, outputs.size()),
+                    array(tensorType, outputs), ConstantInt::get(i32, params.size()),
+                    array(paramType, params), ConstantInt::get(i32, entries.size()),
+                    array(entryType, entries)});
+  }
+
+  Module &module;
+  LLVMContext &ctx;
+  PointerType *ptr;
+  IntegerType *i32, *i64;
+  StructType *dimType, *tensorType, *initArgType, *paramType, *entryType, *modelType,
+      *libraryType;
+  StringMap<Constant *> strings;
+};
+
+} // namespace
+
+Error dnnc::emitLibraryDescriptor(Module &module, ArrayRef<ModelSignature> models,
+                                  StringRef producer) {
+  return DescriptorBuilder(module).build(models, producer);
+}

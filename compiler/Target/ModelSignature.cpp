@@ -1,0 +1,184 @@
+//===- ModelSignature.cpp - What a compiled model exposes -----------------===//
+
+#include "dnnc/Target/ModelSignature.h"
+#include "dnnc/Dialect/DNN/IR/DNNOps.h"
+#include "dnnc/Dialect/DNN/Transforms/Passes.h"
+
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringMap.h"
+
+using namespace mlir;
+using namespace dnnc;
+
+namespace {
+
+FailureOr<DType> dtypeOf(Operation *op, Type type) {
+  Type element = getElementTypeOrSelf(type);
+  if (element.isF32())
+    return DType::F32;
+  if (element.isF64())
+    return DType::F64;
+  if (element.isInteger(32))
+    return DType::I32;
+  return op->emitError("unsupported element type ") << element, failure();
+}
+
+/// Distinct sizes to bind symbols to when tracing which output dims they
+/// reach: primes far above any real size, so a match cannot be accidental.
+int64_t probeSize(unsigned symbolIndex) {
+  static const int64_t primes[] = {1000003, 1000033, 1000037, 1000039, 1000081, 1000099,
+                                   1000117, 1000121, 1000133, 1000151, 1000159, 1000171};
+  return primes[symbolIndex % std::size(primes)] + 1000 * (symbolIndex / std::size(primes));
+}
+
+/// Output dims: static sizes, or the symbol whose probe size reaches them.
+LogicalResult outputDims(dnn::ModelOp model, const std::vector<std::string> &symbols,
+                         std::vector<TensorSignature> &outputs) {
+  dnn::ModelOp probe = cast<dnn::ModelOp>(model->clone());
+  llvm::scope_exit cleanup([&] { probe->erase(); });
+  for (dnn::InputOp input : probe.getBody().front().getOps<dnn::InputOp>()) {
+    auto type = cast<RankedTensorType>(input.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    unsigned next = 0;
+    for (int64_t &d : shape) {
+      if (!ShapedType::isDynamic(d))
+        continue;
+      auto name = cast<StringAttr>(input.getSymbols()[next++]).getValue();
+      d = probeSize(llvm::find(symbols, name) - symbols.begin());
+    }
+    input.getResult().setType(RankedTensorType::get(shape, type.getElementType()));
+  }
+  // Inference on the detached clone reports nothing the original did not.
+  ScopedDiagnosticHandler silence(model.getContext(), [](Diagnostic &) { return success(); });
+  if (failed(dnn::inferShapes(probe)))
+    return model.emitError("cannot trace the output shapes of the model"), failure();
+  unsigned index = 0;
+  for (dnn::OutputOp output : probe.getBody().front().getOps<dnn::OutputOp>()) {
+    auto probed = cast<RankedTensorType>(output.getValue().getType());
+    auto declared = cast<RankedTensorType>(
+        (*std::next(model.getBody().front().getOps<dnn::OutputOp>().begin(), index))
+            .getValue()
+            .getType());
+    TensorSignature &sig = outputs[index++];
+    for (auto [d, p] : llvm::zip(declared.getShape(), probed.getShape())) {
+      DimSignature dim;
+      if (!ShapedType::isDynamic(d)) {
+        dim.size = d;
+      } else {
+        for (unsigned s = 0; s < symbols.size(); ++s)
+          if (p == probeSize(s))
+            dim.symbol = symbols[s];
+        if (dim.symbol.empty())
+          return model.emitError("output '")
+                     << sig.name
+                     << "' has a dimension computed from the symbolic sizes; outputs may "
+                        "only use the inputs' symbols as they are",
+                 failure();
+      }
+      sig.dims.push_back(dim);
+    }
+  }
+  return success();
+}
+
+FailureOr<ModelSignature> extractSignature(dnn::ModelOp model) {
+  ModelSignature sig;
+  sig.name = model.getSymName().str();
+  Block &body = model.getBody().front();
+
+  llvm::StringMap<unsigned> inputIndex;
+  for (dnn::InputOp input : body.getOps<dnn::InputOp>()) {
+    TensorSignature t;
+    t.name = input.getName().str();
+    auto dtype = dtypeOf(input, input.getType());
+    if (failed(dtype))
+      return failure();
+    t.dtype = *dtype;
+    unsigned next = 0;
+    for (int64_t d : cast<RankedTensorType>(input.getType()).getShape()) {
+      DimSignature dim;
+      if (ShapedType::isDynamic(d)) {
+        dim.symbol = cast<StringAttr>(input.getSymbols()[next++]).getValue().str();
+        if (!llvm::is_contained(sig.symbols, dim.symbol))
+          sig.symbols.push_back(dim.symbol);
+      } else {
+        dim.size = d;
+      }
+      t.dims.push_back(dim);
+    }
+    inputIndex[t.name] = sig.inputs.size();
+    sig.inputs.push_back(std::move(t));
+  }
+
+  for (dnn::ParamOp param : body.getOps<dnn::ParamOp>()) {
+    ParamSignature p;
+    p.tensor.name = param.getName().str();
+    auto type = cast<RankedTensorType>(param.getType());
+    if (!type.hasStaticShape())
+      return param.emitError("parameter '") << p.tensor.name << "' must have a static shape",
+             failure();
+    auto dtype = dtypeOf(param, type);
+    if (failed(dtype))
+      return failure();
+    p.tensor.dtype = *dtype;
+    for (int64_t d : type.getShape())
+      p.tensor.dims.push_back({d, ""});
+    p.init = static_cast<uint32_t>(param.getInit());
+    for (NamedAttribute arg : param.getInitArgs())
+      if (auto value = dyn_cast<FloatAttr>(arg.getValue()))
+        p.initArgs.push_back({arg.getName().str(), value.getValueAsDouble()});
+    // Fans as docs/language.md defines them: [in, out] for rank 2, PyTorch's
+    // [out, in, *receptive] for rank 3 and more.
+    ArrayRef<int64_t> shape = type.getShape();
+    if (shape.size() == 2) {
+      p.fanIn = shape[0];
+      p.fanOut = shape[1];
+    } else if (shape.size() > 2) {
+      int64_t receptive = 1;
+      for (int64_t d : shape.drop_front(2))
+        receptive *= d;
+      p.fanIn = shape[1] * receptive;
+      p.fanOut = shape[0] * receptive;
+    }
+    sig.params.push_back(std::move(p));
+  }
+
+  SmallVector<Value> roots;
+  for (dnn::OutputOp output : body.getOps<dnn::OutputOp>()) {
+    TensorSignature t;
+    t.name = output.getName().str();
+    auto dtype = dtypeOf(output, output.getValue().getType());
+    if (failed(dtype))
+      return failure();
+    t.dtype = *dtype;
+    sig.outputs.push_back(std::move(t));
+    roots.push_back(output.getValue());
+  }
+  if (failed(outputDims(model, sig.symbols, sig.outputs)))
+    return failure();
+
+  if (!roots.empty()) {
+    EntrySignature predict;
+    predict.name = "predict";
+    predict.symbolName = sig.name + "_predict";
+    for (dnn::InputOp input : dnn::getInputsReaching(model, roots))
+      predict.inputs.push_back(inputIndex[input.getName()]);
+    for (unsigned i = 0; i < sig.outputs.size(); ++i)
+      predict.outputs.push_back(i);
+    sig.entries.push_back(std::move(predict));
+  }
+  return sig;
+}
+
+} // namespace
+
+FailureOr<std::vector<ModelSignature>> dnnc::extractSignatures(ModuleOp module) {
+  std::vector<ModelSignature> signatures;
+  for (dnn::ModelOp model : module.getOps<dnn::ModelOp>()) {
+    auto sig = extractSignature(model);
+    if (failed(sig))
+      return failure();
+    signatures.push_back(std::move(*sig));
+  }
+  return signatures;
+}

@@ -1,0 +1,120 @@
+/*===- dnn/model.h - Descriptor of a compiled dnnc model library ---*- C -*-===*
+ *
+ * Every shared library that dnnc produces exports one function,
+ * `dnn_library()`, returning a constant `dnn_library_info` that describes the
+ * models inside: names, inputs, outputs and parameters with dtypes and shapes
+ * (symbolic dimensions included), and the entry points with their argument
+ * order. Generic tools (dnn-run) drive any model through it; the runtime
+ * (dnn/runtime.h) uses it to bind tensors and call entry points.
+ *
+ * Plain C, no dependencies; see docs/runtime-abi.md.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef DNN_MODEL_H
+#define DNN_MODEL_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever a layout in this file or the entry calling convention
+ * changes; the runtime refuses a library built for another version. */
+#define DNN_ABI_VERSION 1u
+
+typedef enum dnn_dtype {
+  DNN_DTYPE_F32 = 1,
+  DNN_DTYPE_I32 = 2,
+  DNN_DTYPE_F64 = 3,
+} dnn_dtype;
+
+/* Initializers, in the order of the compiler's InitKind enum. */
+typedef enum dnn_init_kind {
+  DNN_INIT_ZEROS = 0,
+  DNN_INIT_ONES = 1,
+  DNN_INIT_CONSTANT = 2,       /* args: value */
+  DNN_INIT_UNIFORM = 3,        /* args: low, high */
+  DNN_INIT_NORMAL = 4,         /* args: mean, std */
+  DNN_INIT_GLOROT_UNIFORM = 5, /* args: gain */
+  DNN_INIT_GLOROT_NORMAL = 6,  /* args: gain */
+  DNN_INIT_HE_UNIFORM = 7,     /* no args: ReLU gain sqrt(2), fan-in mode */
+  DNN_INIT_HE_NORMAL = 8,      /* no args: ReLU gain sqrt(2), fan-in mode */
+} dnn_init_kind;
+
+/* A dimension is static (size >= 0, symbol NULL) or symbolic (size -1 and
+ * the symbol's name, e.g. "N"), bound when an entry point is called. */
+typedef struct dnn_dim_info {
+  int64_t size;
+  const char *symbol;
+} dnn_dim_info;
+
+typedef struct dnn_tensor_info {
+  const char *name;
+  int32_t dtype; /* dnn_dtype */
+  int32_t rank;
+  const dnn_dim_info *dims; /* rank entries */
+} dnn_tensor_info;
+
+typedef struct dnn_init_arg {
+  const char *name;
+  double value;
+} dnn_init_arg;
+
+typedef struct dnn_param_info {
+  dnn_tensor_info tensor; /* always static */
+  int32_t init;           /* dnn_init_kind */
+  int32_t num_init_args;
+  const dnn_init_arg *init_args;
+  int64_t fan_in, fan_out; /* for glorot and he; 0 when unused */
+} dnn_param_info;
+
+/* Calling convention of every entry point: `fn(args)` where args[i] points to
+ * a strided memref descriptor of the tensor's rank R:
+ *
+ *   struct { void *allocated; void *aligned; int64_t offset;
+ *            int64_t sizes[R]; int64_t strides[R]; }
+ *
+ * (for R = 0 the two arrays are absent). The order is: every parameter of
+ * the model in declaration order, then the entry's inputs, then its outputs.
+ * Outputs are written into caller-provided, densely packed row-major buffers.
+ * Entry points do not fail: the caller checks shapes first. */
+typedef void (*dnn_entry_fn)(void **args);
+
+typedef struct dnn_entry_info {
+  const char *name; /* "predict" */
+  dnn_entry_fn fn;
+  int32_t num_inputs;
+  const int32_t *inputs; /* indices into dnn_model_info.inputs */
+  int32_t num_outputs;
+  const int32_t *outputs; /* indices into dnn_model_info.outputs */
+} dnn_entry_info;
+
+typedef struct dnn_model_info {
+  const char *name;
+  int32_t num_inputs;
+  const dnn_tensor_info *inputs;
+  int32_t num_outputs;
+  const dnn_tensor_info *outputs;
+  int32_t num_params;
+  const dnn_param_info *params;
+  int32_t num_entries;
+  const dnn_entry_info *entries;
+} dnn_model_info;
+
+typedef struct dnn_library_info {
+  uint32_t abi_version; /* DNN_ABI_VERSION of the compiler that built it */
+  const char *producer; /* e.g. "dnnc 0.1.0" */
+  int32_t num_models;
+  const dnn_model_info *models;
+} dnn_library_info;
+
+/* Exported by every library dnnc builds. */
+typedef const dnn_library_info *(*dnn_library_fn)(void);
+#define DNN_LIBRARY_SYMBOL "dnn_library"
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DNN_MODEL_H */

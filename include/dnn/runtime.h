@@ -1,0 +1,116 @@
+/*===- dnn/runtime.h - The dnnc runtime's C API ---------------------*- C -*-===*
+ *
+ * The thin runtime that every dnnc-compiled library embeds and exports:
+ * sessions over one model, parameter storage and deterministic
+ * initialisation, safetensors checkpoints, running entry points with shape
+ * checks, and the thread pool generated code runs its parallel loops on.
+ *
+ * Every call that can fail returns a dnn_status; the message of the last
+ * failure on the calling thread is dnn_last_error(). Nothing here aborts or
+ * throws into the caller. See docs/runtime-abi.md.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef DNN_RUNTIME_H
+#define DNN_RUNTIME_H
+
+#include "dnn/model.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define DNN_API __attribute__((visibility("default")))
+#else
+#define DNN_API
+#endif
+
+typedef enum dnn_status {
+  DNN_OK = 0,
+  DNN_ERROR_INVALID_ARGUMENT = 1, /* null pointer, bad value */
+  DNN_ERROR_NOT_FOUND = 2,        /* unknown model, entry, tensor or file */
+  DNN_ERROR_SHAPE_MISMATCH = 3,   /* tensor shape differs from the signature */
+  DNN_ERROR_DTYPE_MISMATCH = 4,   /* tensor dtype differs from the signature */
+  DNN_ERROR_IO = 5,               /* reading or writing a file failed */
+  DNN_ERROR_FORMAT = 6,           /* a file is corrupt, truncated or malformed */
+  DNN_ERROR_ABI_MISMATCH = 7,     /* library built for another DNN_ABI_VERSION */
+  DNN_ERROR_OUT_OF_MEMORY = 8,
+  DNN_ERROR_INTERNAL = 9,
+} dnn_status;
+
+#define DNN_MAX_RANK 8
+
+/* A tensor passed to or returned from the runtime: dense, row-major. */
+typedef struct dnn_tensor {
+  const char *name;
+  int32_t dtype; /* dnn_dtype */
+  int32_t rank;
+  int64_t dims[DNN_MAX_RANK];
+  void *data;
+} dnn_tensor;
+
+typedef struct dnn_session dnn_session;
+
+/* Errors. */
+DNN_API const char *dnn_status_name(dnn_status status); /* "DNN_ERROR_IO" */
+DNN_API const char *dnn_last_error(void); /* thread-local; "" after success */
+
+/* The library. */
+DNN_API uint32_t dnn_runtime_abi_version(void); /* DNN_ABI_VERSION */
+/* Checks a library descriptor: non-null, ABI version equal to the runtime's,
+ * and internally consistent. */
+DNN_API dnn_status dnn_check_library(const dnn_library_info *library);
+DNN_API const dnn_model_info *dnn_find_model(const dnn_library_info *library,
+                                             const char *name);
+
+/* Threads for generated parallel loops; default: all hardware threads. */
+DNN_API dnn_status dnn_set_num_threads(int32_t num_threads);
+DNN_API int32_t dnn_get_num_threads(void);
+
+/* Sessions. A session owns a model's parameters and output buffers. */
+DNN_API dnn_status dnn_session_create(const dnn_model_info *model, dnn_session **out);
+DNN_API void dnn_session_destroy(dnn_session *session);
+DNN_API const dnn_model_info *dnn_session_model(const dnn_session *session);
+
+/* Initialises every parameter with its declared initializer from `seed`
+ * (Philox-4x32-10 counter-based RNG; same seed, same bits everywhere). */
+DNN_API dnn_status dnn_session_init_params(dnn_session *session, uint64_t seed);
+/* safetensors checkpoints: names, dtypes and shapes must match the model. */
+DNN_API dnn_status dnn_session_load_params(dnn_session *session, const char *path);
+DNN_API dnn_status dnn_session_save_params(const dnn_session *session, const char *path);
+/* A view of a parameter's storage (tensor->data points into the session). */
+DNN_API dnn_status dnn_session_param(dnn_session *session, const char *name,
+                                     dnn_tensor *tensor);
+
+/* Runs entry point `entry` ("predict"). Inputs are matched by name and
+ * checked against the signature (dtype, rank, static sizes, consistent
+ * symbol bindings). Each outputs[i].name selects an output of the entry; if
+ * outputs[i].data is NULL the session provides the buffer (valid until the
+ * next run or destroy), otherwise it must hold the output's size. Dims and
+ * dtype of every output are filled in. Passing num_outputs = 0 runs the
+ * entry and keeps all outputs in the session, read with dnn_session_output. */
+DNN_API dnn_status dnn_session_run(dnn_session *session, const char *entry,
+                                   int32_t num_inputs, const dnn_tensor *inputs,
+                                   int32_t num_outputs, dnn_tensor *outputs);
+DNN_API dnn_status dnn_session_output(dnn_session *session, const char *name,
+                                      dnn_tensor *tensor);
+
+/* NumPy .npy files (little-endian '<f4' and '<i4', C order). */
+DNN_API dnn_status dnn_npy_read(const char *path, dnn_tensor *tensor); /* data: malloc'd */
+DNN_API dnn_status dnn_npy_write(const char *path, const dnn_tensor *tensor);
+DNN_API void dnn_tensor_free(dnn_tensor *tensor); /* frees data from dnn_npy_read */
+
+/* Called by generated code, not by apps: runs body(ctx, begin, end) over
+ * disjoint chunks covering [0, count) on the thread pool and returns when
+ * all are done. */
+void dnnrt_parallel_for(void (*body)(void *ctx, int64_t begin, int64_t end),
+                        void *ctx, int64_t count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DNN_RUNTIME_H */

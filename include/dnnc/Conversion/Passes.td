@@ -1,0 +1,46 @@
+//===- Passes.td - Conversions out of the dnn dialect ----------*- tablegen -*-===//
+//
+// The steps of the CPU pipeline that dnnc owns; everything between them is
+// upstream MLIR (see compiler/Pipelines/Pipelines.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DNNC_CONVERSION_PASSES_TD
+#define DNNC_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertDNNToLinalgPass : Pass<"convert-dnn-to-linalg", "mlir::func::FuncOp"> {
+  let summary = "Lower dnn compute ops to linalg, tensor, arith and math";
+  let description = [{
+    Named linalg ops where they exist (matmul, batch_matmul,
+    conv_2d_nchw_fchw, pooling_nchw_max/sum, transpose, fill) and
+    `linalg.generic` otherwise, all on tensors with dynamic sizes taken from
+    the operands. Softmax, log_softmax and cross-entropy subtract the row
+    maximum before exponentiating; bce_with_logits uses the softplus form
+    `max(x, 0) - x*t + log1p(exp(-|x|))`.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+}
+
+def ParallelLoopsToRuntimePass
+    : Pass<"dnn-parallel-loops-to-runtime", "mlir::ModuleOp"> {
+  let summary = "Run outermost scf.parallel loops on the runtime's thread pool";
+  let description = [{
+    Each outermost `scf.parallel` without reductions, whose trip count is not
+    known to be tiny, becomes a call to
+    `dnnrt_parallel_for(body, ctx, count)`: the loop body is outlined into an
+    `llvm.func` taking (ctx, begin, end), the values it captures are stored
+    into a stack struct `ctx` (memrefs as their LLVM descriptors), and the
+    runtime runs chunks of the first loop dimension on its threads.
+  }];
+  let options = [
+    Option<"minIterations", "min-iterations", "int64_t", /*default=*/"2",
+           "Leave loops with a static trip count below this sequential">
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+#endif // DNNC_CONVERSION_PASSES_TD

@@ -1,0 +1,51 @@
+//===- Interpreter.h - Reference interpreter of the dnn dialect -*- C++ -*-===//
+//
+// Evaluates a dnn.model op by op with the plain loops of Kernels.h. It shares
+// nothing with the compiler's lowering, so tools (dnn-verify) and tests can
+// check compiled models against it.
+//
+// f32 results are rounded to float after every op, as a compiled model
+// stores them; inside an op everything is computed in double.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DNNC_REFERENCE_INTERPRETER_H
+#define DNNC_REFERENCE_INTERPRETER_H
+
+#include "dnnc/Dialect/DNN/IR/DNNOps.h"
+#include "dnnc/Reference/Tensor.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/Error.h"
+
+#include <map>
+#include <string>
+
+namespace dnnc::reference {
+
+/// Values by name: bindings of dnn.input and dnn.param ops, or the results
+/// of dnn.output and dnn.loss ops.
+using NamedTensors = std::map<std::string, Tensor>;
+
+/// Every SSA value the interpreter computed, for tools that need
+/// intermediates (e.g. the logits behind an argmax).
+using ValueTensors = llvm::DenseMap<mlir::Value, Tensor>;
+
+/// Evaluates every op of `model` given values for its dnn.input and dnn.param
+/// ops, by name. Returns the values of its dnn.output and dnn.loss ops. Ops
+/// with an operand that has no value (an input not bound, say labels when
+/// predicting) are skipped, and so are the outputs that depend on them.
+///
+/// Errors: a binding that names no input or param, or whose dtype or shape
+/// contradicts the declared type (symbols included: every use of N must get
+/// one size), an op the interpreter does not know, and run-time faults such as
+/// an i32 division by zero or a class index out of range.
+llvm::Expected<NamedTensors> evaluate(dnn::ModelOp model, const NamedTensors &bindings);
+
+/// Like evaluate, but returns every value computed, inputs and params
+/// included.
+llvm::Expected<ValueTensors> evaluateValues(dnn::ModelOp model,
+                                            const NamedTensors &bindings);
+
+} // namespace dnnc::reference
+
+#endif // DNNC_REFERENCE_INTERPRETER_H

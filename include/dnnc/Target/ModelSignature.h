@@ -1,0 +1,62 @@
+//===- ModelSignature.h - What a compiled model exposes --------*- C++ -*-===//
+//
+// The signature of a model as its library describes it (dnn/model.h):
+// inputs, outputs and parameters with dtypes and shapes, symbolic dims by
+// name, and the entry points with their arguments. Extracted from the dnn
+// dialect before lowering, since lowering erases the model ops.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DNNC_TARGET_MODELSIGNATURE_H
+#define DNNC_TARGET_MODELSIGNATURE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <string>
+#include <vector>
+
+namespace dnnc {
+
+enum class DType { F32 = 1, I32 = 2, F64 = 3 }; // = dnn_dtype
+
+struct DimSignature {
+  int64_t size = -1;  // -1: symbolic
+  std::string symbol; // set when symbolic
+};
+
+struct TensorSignature {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<DimSignature> dims;
+};
+
+struct ParamSignature {
+  TensorSignature tensor;
+  uint32_t init = 0; // = dnn_init_kind
+  std::vector<std::pair<std::string, double>> initArgs;
+  int64_t fanIn = 0, fanOut = 0;
+};
+
+struct EntrySignature {
+  std::string name;       // "predict"
+  std::string symbolName; // the lowered function, e.g. "mlp_predict"
+  std::vector<unsigned> inputs, outputs; // indices into the model's lists
+};
+
+struct ModelSignature {
+  std::string name;
+  std::vector<TensorSignature> inputs, outputs;
+  std::vector<ParamSignature> params;
+  std::vector<EntrySignature> entries;
+  /// Symbols in order of first appearance among the inputs.
+  std::vector<std::string> symbols;
+};
+
+/// Extracts the signature of every dnn.model in `module`. Reports (through
+/// the context's diagnostics) and fails on what the ABI cannot express:
+/// dynamic parameters or output dims that are not a model symbol.
+llvm::FailureOr<std::vector<ModelSignature>> extractSignatures(mlir::ModuleOp module);
+
+} // namespace dnnc
+
+#endif // DNNC_TARGET_MODELSIGNATURE_H

@@ -1,0 +1,153 @@
+//===- Internal.h - Shared declarations of the dnnc runtime -----*- C++ -*-===//
+//
+// Not installed: error reporting, tensor helpers and the session layout
+// shared by the runtime's source files. Everything here has hidden
+// visibility (the library is built with -fvisibility=hidden), so none of it
+// leaks out of a compiled model's shared library.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DNNRT_INTERNAL_H
+#define DNNRT_INTERNAL_H
+
+#include "dnn/runtime.h"
+
+#include <cstdarg>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace dnnrt {
+
+//===----------------------------------------------------------------------===//
+// Errors (Status.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Records a printf-formatted message as this thread's last error and returns
+/// `status`. Never throws.
+dnn_status fail(dnn_status status, const char *format, ...) noexcept
+    __attribute__((format(printf, 2, 3)));
+
+/// Clears this thread's last error and returns DNN_OK.
+dnn_status succeed() noexcept;
+
+/// Sets the last error from an exception escaping an API call.
+dnn_status failFromException(std::exception_ptr error) noexcept;
+
+/// Runs `body` (returning dnn_status) for an exported function: any exception
+/// becomes a status (std::bad_alloc is DNN_ERROR_OUT_OF_MEMORY) and success
+/// clears the last error.
+template <typename Body> dnn_status guarded(Body &&body) noexcept {
+  try {
+    dnn_status status = body();
+    return status == DNN_OK ? succeed() : status;
+  } catch (...) {
+    return failFromException(std::current_exception());
+  }
+}
+
+/// Formats like snprintf into a std::string.
+std::string format(const char *format, ...)
+    __attribute__((format(printf, 1, 2)));
+std::string vformat(const char *format, va_list args);
+
+//===----------------------------------------------------------------------===//
+// Tensors
+//===----------------------------------------------------------------------===//
+
+/// "f32", "i32" or "dtype 7".
+std::string dtypeName(int32_t dtype);
+
+/// Bytes per element, or 0 for an unknown dtype.
+inline size_t dtypeSize(int32_t dtype) {
+  return dtype == DNN_DTYPE_F32 || dtype == DNN_DTYPE_I32 ? 4 : 0;
+}
+
+/// Product of `dims`; false on a negative size or int64 overflow.
+bool numElements(const int64_t *dims, int32_t rank, int64_t &count);
+
+/// "[32, 785]".
+std::string shapeString(const int64_t *dims, int32_t rank);
+/// "[N, 784]" from a signature.
+std::string shapeString(const dnn_tensor_info &info);
+
+/// Element count of a static signature (params); -1 if symbolic or too large.
+int64_t staticNumElements(const dnn_tensor_info &info);
+
+/// "a, b, c" from names.
+std::string joinNames(const std::vector<const char *> &names);
+
+//===----------------------------------------------------------------------===//
+// Library checks (Library.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Checks that a model descriptor is internally consistent (the part of
+/// dnn_check_library that does not involve the library header).
+dnn_status checkModel(const dnn_model_info &model);
+
+//===----------------------------------------------------------------------===//
+// Initializers (Initializers.cpp)
+//===----------------------------------------------------------------------===//
+
+/// An initializer with its arguments resolved and checked.
+struct InitPlan {
+  enum Kind { Constant, Uniform, Normal } kind = Constant;
+  double a = 0; // Constant: value; Uniform: low; Normal: mean.
+  double b = 0; // Uniform: high; Normal: std.
+};
+
+/// Resolves the initializer of `param` into a plan; fails (naming the param)
+/// on a missing argument or an invalid value.
+dnn_status planInit(const dnn_param_info &param, InitPlan &plan);
+
+/// Fills `count` floats of parameter number `paramIndex` from `seed`.
+void runInit(const InitPlan &plan, int32_t paramIndex, uint64_t seed,
+             float *data, int64_t count);
+
+//===----------------------------------------------------------------------===//
+// Sessions (Session.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Alignment of every buffer the runtime allocates (a cache line; also enough
+/// for any vector load the generated code does).
+constexpr size_t kBufferAlignment = 64;
+
+struct FreeDeleter {
+  void operator()(void *p) const noexcept { std::free(p); }
+};
+
+/// A zero-filled, kBufferAlignment-aligned block of memory.
+class Buffer {
+public:
+  Buffer() = default;
+  /// Throws std::bad_alloc on failure. Never returns a null data() (an empty
+  /// tensor still gets a valid pointer).
+  explicit Buffer(size_t bytes);
+  void *data() const { return ptr.get(); }
+  size_t capacity() const { return bytes; }
+
+private:
+  std::unique_ptr<void, FreeDeleter> ptr;
+  size_t bytes = 0;
+};
+
+/// A session-owned output of the last run.
+struct KeptOutput {
+  Buffer buffer;
+  bool valid = false; ///< Written by the last run into `buffer`.
+  int32_t rank = 0;
+  int64_t dims[DNN_MAX_RANK] = {};
+};
+
+} // namespace dnnrt
+
+struct dnn_session {
+  const dnn_model_info *model = nullptr;
+  std::vector<dnnrt::Buffer> params;      ///< One per model param.
+  std::vector<dnnrt::KeptOutput> outputs; ///< One per model output.
+};
+
+#endif // DNNRT_INTERNAL_H

@@ -1,0 +1,475 @@
+//===- Session.cpp - Sessions: parameters, shape checks, running entries --===//
+//
+// A session owns the parameters of one model and the outputs it keeps. Entry
+// points trust their arguments, so dnn_session_run checks every input against
+// the entry's signature first (dtype, rank, static sizes, one value per
+// symbol) and then calls the entry with memref descriptors as model.h lays
+// them out.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+using namespace dnnrt;
+
+dnnrt::Buffer::Buffer(size_t size) {
+  // aligned_alloc wants a multiple of the alignment; an empty tensor still
+  // gets one line so that its pointer is valid and distinct.
+  size_t rounded = size == 0 ? kBufferAlignment
+                             : (size + kBufferAlignment - 1) /
+                                   kBufferAlignment * kBufferAlignment;
+  if (rounded < size)
+    throw std::bad_alloc();
+  void *p = std::aligned_alloc(kBufferAlignment, rounded);
+  if (!p)
+    throw std::bad_alloc();
+  std::memset(p, 0, rounded);
+  ptr.reset(p);
+  bytes = rounded;
+}
+
+namespace {
+
+/// The memref descriptor of model.h for any rank up to DNN_MAX_RANK: the
+/// rank-R layout is a prefix of this one (all fields are 8 bytes), so the
+/// callee reads exactly what it expects.
+struct MemRef {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t sizesAndStrides[2 * DNN_MAX_RANK];
+};
+static_assert(sizeof(void *) == sizeof(int64_t),
+              "the descriptor layout assumes 64-bit pointers");
+
+MemRef makeMemRef(void *data, const int64_t *dims, int32_t rank) {
+  MemRef m{};
+  m.allocated = m.aligned = data;
+  m.offset = 0;
+  int64_t stride = 1;
+  for (int32_t i = rank - 1; i >= 0; --i) {
+    m.sizesAndStrides[i] = dims[i];
+    m.sizesAndStrides[rank + i] = stride;
+    stride *= dims[i];
+  }
+  return m;
+}
+
+/// Names of tensors[indices[0..count)].
+std::vector<const char *> tensorNames(const dnn_tensor_info *tensors,
+                                      int32_t count, const int32_t *indices) {
+  std::vector<const char *> names;
+  for (int32_t i = 0; i < count; ++i)
+    names.push_back(tensors[indices[i]].name);
+  return names;
+}
+
+const dnn_entry_info *findEntry(const dnn_model_info &model, const char *name) {
+  for (int32_t i = 0; i < model.num_entries; ++i)
+    if (std::strcmp(model.entries[i].name, name) == 0)
+      return &model.entries[i];
+  return nullptr;
+}
+
+/// A symbol's value and the input that fixed it.
+struct Binding {
+  int64_t value;
+  const char *boundBy;
+};
+using Bindings = std::map<std::string, Binding>;
+
+/// "[N=32, 784]": the signature with the symbols bound so far.
+std::string expectedShape(const dnn_tensor_info &info,
+                          const Bindings &bindings) {
+  std::string s = "[";
+  for (int32_t i = 0; i < info.rank; ++i) {
+    if (i)
+      s += ", ";
+    const dnn_dim_info &d = info.dims[i];
+    if (!d.symbol) {
+      s += std::to_string(d.size);
+      continue;
+    }
+    s += d.symbol;
+    auto it = bindings.find(d.symbol);
+    if (it != bindings.end())
+      s += "=" + std::to_string(it->second.value);
+  }
+  return s + "]";
+}
+
+/// " (N bound by input 'x', M bound by input 'y')" for the symbols of `info`
+/// that earlier inputs bound; "" if none.
+std::string boundByNote(const dnn_tensor_info &info, const Bindings &bindings) {
+  std::string note;
+  std::vector<std::string> seen;
+  for (int32_t i = 0; i < info.rank; ++i) {
+    const char *sym = info.dims[i].symbol;
+    if (!sym)
+      continue;
+    auto it = bindings.find(sym);
+    if (it == bindings.end())
+      continue;
+    if (std::find(seen.begin(), seen.end(), sym) != seen.end())
+      continue;
+    seen.push_back(sym);
+    note += note.empty() ? " (" : ", ";
+    note += format("%s bound by input '%s'", sym, it->second.boundBy);
+  }
+  return note.empty() ? note : note + ")";
+}
+
+/// Checks input `t` against its signature and binds its symbols.
+dnn_status checkInput(const dnn_tensor_info &info, const dnn_tensor &t,
+                      Bindings &bindings) {
+  if (t.dtype != info.dtype)
+    return fail(DNN_ERROR_DTYPE_MISMATCH, "input '%s': expected %s but got %s",
+                info.name, dtypeName(info.dtype).c_str(),
+                dtypeName(t.dtype).c_str());
+  if (t.rank < 0 || t.rank > DNN_MAX_RANK)
+    return fail(DNN_ERROR_INVALID_ARGUMENT,
+                "input '%s': rank %d is outside [0, %d]", info.name, t.rank,
+                DNN_MAX_RANK);
+  for (int32_t i = 0; i < t.rank; ++i)
+    if (t.dims[i] < 0)
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "input '%s': negative size in shape %s", info.name,
+                  shapeString(t.dims, t.rank).c_str());
+
+  auto mismatch = [&](const std::string &extra) {
+    return fail(DNN_ERROR_SHAPE_MISMATCH,
+                "input '%s': expected shape %s%s but got %s%s", info.name,
+                expectedShape(info, bindings).c_str(),
+                boundByNote(info, bindings).c_str(),
+                shapeString(t.dims, t.rank).c_str(), extra.c_str());
+  };
+  if (t.rank != info.rank)
+    return mismatch(format(" (rank %d instead of %d)", t.rank, info.rank));
+
+  // Check against the bindings of earlier inputs first, so the message
+  // shows the shape those inputs imply; then bind this input's symbols.
+  Bindings mine;
+  for (int32_t i = 0; i < info.rank; ++i) {
+    const dnn_dim_info &d = info.dims[i];
+    int64_t actual = t.dims[i];
+    if (!d.symbol) {
+      if (actual != d.size)
+        return mismatch("");
+      continue;
+    }
+    auto it = bindings.find(d.symbol);
+    if (it != bindings.end()) {
+      if (actual != it->second.value)
+        return mismatch("");
+      continue;
+    }
+    if (actual < 1)
+      return mismatch(format(": symbol %s must be at least 1", d.symbol));
+    auto [own, inserted] = mine.emplace(d.symbol, Binding{actual, info.name});
+    if (!inserted && own->second.value != actual)
+      return mismatch(format(": %s cannot be both %lld and %lld", d.symbol,
+                             (long long)own->second.value, (long long)actual));
+  }
+  bindings.insert(mine.begin(), mine.end());
+  return DNN_OK;
+}
+
+/// Output dims from the signature and the bound symbols.
+dnn_status outputDims(const dnn_entry_info &entry, const dnn_tensor_info &info,
+                      const Bindings &bindings, int64_t *dims, size_t &bytes) {
+  for (int32_t i = 0; i < info.rank; ++i) {
+    const dnn_dim_info &d = info.dims[i];
+    if (!d.symbol) {
+      dims[i] = d.size;
+      continue;
+    }
+    auto it = bindings.find(d.symbol);
+    if (it == bindings.end())
+      return fail(DNN_ERROR_INTERNAL,
+                  "output '%s' of entry '%s' has symbol %s, which no input "
+                  "of the entry binds",
+                  info.name, entry.name, d.symbol);
+    dims[i] = it->second.value;
+  }
+  int64_t count;
+  if (!numElements(dims, info.rank, count) ||
+      __builtin_mul_overflow(count, int64_t(dtypeSize(info.dtype)), &count))
+    return fail(DNN_ERROR_INVALID_ARGUMENT,
+                "output '%s' of shape %s is too "
+                "large",
+                info.name, shapeString(dims, info.rank).c_str());
+  bytes = static_cast<size_t>(count);
+  return DNN_OK;
+}
+
+void describe(dnn_tensor &out, const dnn_tensor_info &info, const int64_t *dims,
+              int32_t rank, void *data) {
+  out.name = info.name;
+  out.dtype = info.dtype;
+  out.rank = rank;
+  for (int32_t i = 0; i < DNN_MAX_RANK; ++i)
+    out.dims[i] = i < rank ? dims[i] : 0;
+  out.data = data;
+}
+
+dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
+               const dnn_tensor *inputs, int32_t numOutputs,
+               dnn_tensor *outputs) {
+  const dnn_model_info &model = *session.model;
+  const dnn_entry_info *entry = findEntry(model, entryName);
+  if (!entry) {
+    std::vector<const char *> names;
+    for (int32_t i = 0; i < model.num_entries; ++i)
+      names.push_back(model.entries[i].name);
+    return fail(DNN_ERROR_NOT_FOUND,
+                "model '%s' has no entry '%s'; entries: %s", model.name,
+                entryName, joinNames(names).c_str());
+  }
+
+  // Match the given inputs to the entry's, by name.
+  std::vector<const dnn_tensor *> given(entry->num_inputs, nullptr);
+  for (int32_t i = 0; i < numInputs; ++i) {
+    const dnn_tensor &t = inputs[i];
+    if (!t.name)
+      return fail(DNN_ERROR_INVALID_ARGUMENT, "inputs[%d] has no name", i);
+    int32_t slot = -1;
+    for (int32_t j = 0; j < entry->num_inputs; ++j)
+      if (std::strcmp(model.inputs[entry->inputs[j]].name, t.name) == 0)
+        slot = j;
+    if (slot < 0)
+      return fail(
+          DNN_ERROR_NOT_FOUND,
+          "entry '%s' has no input '%s'; expected inputs: %s", entry->name,
+          t.name,
+          joinNames(tensorNames(model.inputs, entry->num_inputs, entry->inputs))
+              .c_str());
+    if (given[slot])
+      return fail(DNN_ERROR_INVALID_ARGUMENT, "input '%s' is given twice",
+                  t.name);
+    given[slot] = &t;
+  }
+  for (int32_t j = 0; j < entry->num_inputs; ++j)
+    if (!given[j])
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "missing input '%s' of entry '%s'",
+                  model.inputs[entry->inputs[j]].name, entry->name);
+
+  // Check in the entry's order, so that symbols are always bound by the
+  // same input whatever order the caller passed them in.
+  Bindings bindings;
+  for (int32_t j = 0; j < entry->num_inputs; ++j) {
+    const dnn_tensor_info &info = model.inputs[entry->inputs[j]];
+    const dnn_tensor &t = *given[j];
+    if (dnn_status s = checkInput(info, t, bindings))
+      return s;
+    int64_t count;
+    if (!numElements(t.dims, t.rank, count))
+      return fail(DNN_ERROR_INVALID_ARGUMENT, "input '%s' is too large",
+                  info.name);
+    if (!t.data && count > 0)
+      return fail(DNN_ERROR_INVALID_ARGUMENT, "input '%s' has no data",
+                  info.name);
+  }
+
+  // Match the requested outputs.
+  std::vector<dnn_tensor *> requested(entry->num_outputs, nullptr);
+  for (int32_t i = 0; i < numOutputs; ++i) {
+    dnn_tensor &t = outputs[i];
+    if (!t.name)
+      return fail(DNN_ERROR_INVALID_ARGUMENT, "outputs[%d] has no name", i);
+    int32_t slot = -1;
+    for (int32_t j = 0; j < entry->num_outputs; ++j)
+      if (std::strcmp(model.outputs[entry->outputs[j]].name, t.name) == 0)
+        slot = j;
+    if (slot < 0)
+      return fail(DNN_ERROR_NOT_FOUND,
+                  "entry '%s' has no output '%s'; outputs: %s", entry->name,
+                  t.name,
+                  joinNames(tensorNames(model.outputs, entry->num_outputs,
+                                        entry->outputs))
+                      .c_str());
+    if (requested[slot])
+      return fail(DNN_ERROR_INVALID_ARGUMENT, "output '%s' is requested twice",
+                  t.name);
+    requested[slot] = &t;
+  }
+
+  // Shapes and buffers of the outputs. Outputs that go to the session get
+  // their buffers now (this can fail), before anything is overwritten.
+  struct OutPlan {
+    int64_t dims[DNN_MAX_RANK];
+    size_t bytes;
+    void *data;
+    bool inSession; ///< Written to the session's buffer, kept after the run.
+  };
+  std::vector<OutPlan> plans(entry->num_outputs);
+  for (int32_t j = 0; j < entry->num_outputs; ++j) {
+    const dnn_tensor_info &info = model.outputs[entry->outputs[j]];
+    if (dnn_status s =
+            outputDims(*entry, info, bindings, plans[j].dims, plans[j].bytes))
+      return s;
+    plans[j].data = requested[j] ? requested[j]->data : nullptr;
+    plans[j].inSession = !plans[j].data;
+  }
+  for (int32_t j = 0; j < entry->num_outputs; ++j) {
+    if (!plans[j].inSession)
+      continue;
+    KeptOutput &kept = session.outputs[entry->outputs[j]];
+    if (kept.buffer.capacity() < plans[j].bytes ||
+        kept.buffer.capacity() == 0) {
+      kept.valid = false; // Its old data goes with the old buffer.
+      kept.buffer = Buffer(plans[j].bytes);
+    }
+    plans[j].data = kept.buffer.data();
+  }
+
+  // Descriptors: params, inputs, outputs (model.h).
+  std::vector<MemRef> memrefs;
+  memrefs.reserve(model.num_params + entry->num_inputs + entry->num_outputs);
+  for (int32_t i = 0; i < model.num_params; ++i) {
+    const dnn_tensor_info &info = model.params[i].tensor;
+    int64_t dims[DNN_MAX_RANK];
+    for (int32_t d = 0; d < info.rank; ++d)
+      dims[d] = info.dims[d].size;
+    memrefs.push_back(makeMemRef(session.params[i].data(), dims, info.rank));
+  }
+  for (int32_t j = 0; j < entry->num_inputs; ++j)
+    memrefs.push_back(
+        makeMemRef(given[j]->data, given[j]->dims, given[j]->rank));
+  for (int32_t j = 0; j < entry->num_outputs; ++j) {
+    const dnn_tensor_info &info = model.outputs[entry->outputs[j]];
+    memrefs.push_back(makeMemRef(plans[j].data, plans[j].dims, info.rank));
+  }
+  std::vector<void *> args(memrefs.size());
+  for (size_t i = 0; i < memrefs.size(); ++i)
+    args[i] = &memrefs[i];
+
+  // From here on nothing fails. The previous run's outputs are gone.
+  for (KeptOutput &kept : session.outputs)
+    kept.valid = false;
+  entry->fn(args.data());
+
+  for (int32_t j = 0; j < entry->num_outputs; ++j) {
+    const dnn_tensor_info &info = model.outputs[entry->outputs[j]];
+    if (requested[j])
+      describe(*requested[j], info, plans[j].dims, info.rank, plans[j].data);
+    if (plans[j].inSession) {
+      KeptOutput &kept = session.outputs[entry->outputs[j]];
+      kept.valid = true;
+      kept.rank = info.rank;
+      std::copy(plans[j].dims, plans[j].dims + info.rank, kept.dims);
+    }
+  }
+  return DNN_OK;
+}
+
+} // namespace
+
+extern "C" dnn_status dnn_session_create(const dnn_model_info *model,
+                                         dnn_session **out) {
+  if (out)
+    *out = nullptr;
+  return guarded([&]() -> dnn_status {
+    if (!model || !out)
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "dnn_session_create: model and out must not be null");
+    if (dnn_status s = checkModel(*model))
+      return s;
+    auto session = std::make_unique<dnn_session>();
+    session->model = model;
+    session->params.reserve(model->num_params);
+    for (int32_t i = 0; i < model->num_params; ++i) {
+      int64_t count = staticNumElements(model->params[i].tensor);
+      if (count > int64_t(SIZE_MAX / sizeof(float)))
+        throw std::bad_alloc();
+      session->params.emplace_back(static_cast<size_t>(count) * sizeof(float));
+    }
+    session->outputs.resize(model->num_outputs);
+    *out = session.release();
+    return DNN_OK;
+  });
+}
+
+extern "C" void dnn_session_destroy(dnn_session *session) { delete session; }
+
+extern "C" const dnn_model_info *dnn_session_model(const dnn_session *session) {
+  return session ? session->model : nullptr;
+}
+
+extern "C" dnn_status dnn_session_param(dnn_session *session, const char *name,
+                                        dnn_tensor *tensor) {
+  return guarded([&]() -> dnn_status {
+    if (!session || !name || !tensor)
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "dnn_session_param: session, name and tensor must not be "
+                  "null");
+    const dnn_model_info &model = *session->model;
+    std::vector<const char *> names;
+    for (int32_t i = 0; i < model.num_params; ++i) {
+      const dnn_tensor_info &info = model.params[i].tensor;
+      if (std::strcmp(info.name, name) == 0) {
+        int64_t dims[DNN_MAX_RANK];
+        for (int32_t d = 0; d < info.rank; ++d)
+          dims[d] = info.dims[d].size;
+        describe(*tensor, info, dims, info.rank, session->params[i].data());
+        return DNN_OK;
+      }
+      names.push_back(info.name);
+    }
+    return fail(DNN_ERROR_NOT_FOUND, "model '%s' has no param '%s'; params: %s",
+                model.name, name, joinNames(names).c_str());
+  });
+}
+
+extern "C" dnn_status dnn_session_run(dnn_session *session, const char *entry,
+                                      int32_t num_inputs,
+                                      const dnn_tensor *inputs,
+                                      int32_t num_outputs,
+                                      dnn_tensor *outputs) {
+  return guarded([&]() -> dnn_status {
+    if (!session || !entry)
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "dnn_session_run: session and entry must not be null");
+    if (num_inputs < 0 || (num_inputs > 0 && !inputs))
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "dnn_session_run: malformed input list");
+    if (num_outputs < 0 || (num_outputs > 0 && !outputs))
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "dnn_session_run: malformed output list");
+    return run(*session, entry, num_inputs, inputs, num_outputs, outputs);
+  });
+}
+
+extern "C" dnn_status dnn_session_output(dnn_session *session, const char *name,
+                                         dnn_tensor *tensor) {
+  return guarded([&]() -> dnn_status {
+    if (!session || !name || !tensor)
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "dnn_session_output: session, name and tensor must not be "
+                  "null");
+    const dnn_model_info &model = *session->model;
+    std::vector<const char *> names;
+    for (int32_t i = 0; i < model.num_outputs; ++i) {
+      const dnn_tensor_info &info = model.outputs[i];
+      if (std::strcmp(info.name, name) != 0) {
+        names.push_back(info.name);
+        continue;
+      }
+      const KeptOutput &kept = session->outputs[i];
+      if (!kept.valid)
+        return fail(DNN_ERROR_NOT_FOUND,
+                    "output '%s' is not in the session: the last run did not "
+                    "compute it into a session buffer",
+                    name);
+      describe(*tensor, info, kept.dims, kept.rank, kept.buffer.data());
+      return DNN_OK;
+    }
+    return fail(DNN_ERROR_NOT_FOUND,
+                "model '%s' has no output '%s'; outputs: %s", model.name, name,
+                joinNames(names).c_str());
+  });
+}
