@@ -89,13 +89,14 @@ void dnnc::buildBufferizePipeline(OpPassManager &pm) {
 }
 
 void dnnc::buildLowerToLLVMPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
-  // func.func(convert-linalg-to-parallel-loops), canonicalize,
+  // func.func(dnn-memref-copy-to-linalg, convert-linalg-to-parallel-loops), canonicalize,
   // dnn-parallel-loops-to-runtime, convert-vector-to-scf, lower-affine,
   // convert-scf-to-cf, expand-strided-metadata, lower-affine,
   // convert-vector-to-llvm, finalize-memref-to-llvm, convert-math-to-llvm,
   // convert-math-to-libm, convert-func-to-llvm, convert-arith-to-llvm,
   // convert-cf-to-llvm, convert-index-to-llvm, reconcile-unrealized-casts,
   // canonicalize
+  pm.addNestedPass<func::FuncOp>(createMemRefCopyToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   if (options.parallelize)

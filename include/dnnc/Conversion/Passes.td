@@ -24,6 +24,16 @@ def ConvertDNNToLinalgPass : Pass<"convert-dnn-to-linalg", "mlir::func::FuncOp">
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
 }
 
+def MemRefCopyToLinalgPass : Pass<"dnn-memref-copy-to-linalg", "mlir::func::FuncOp"> {
+  let summary = "Turn memref.copy into linalg.copy";
+  let description = [{
+    memref.copy between non-contiguous buffers lowers to a call into MLIR's
+    C runner utilities, which a self-contained model library cannot link.
+    As linalg.copy it becomes ordinary (parallel, vectorizable) loops.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def ParallelLoopsToRuntimePass
     : Pass<"dnn-parallel-loops-to-runtime", "mlir::ModuleOp"> {
   let summary = "Run outermost scf.parallel loops on the runtime's thread pool";
