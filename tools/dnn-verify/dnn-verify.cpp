@@ -58,6 +58,11 @@ static cl::list<int64_t> batchSizes("batch", cl::CommaSeparated,
 static cl::opt<uint64_t> seed("seed", cl::init(1),
                               cl::desc("Seed of the parameters and of the random inputs"),
                               cl::value_desc("n"), cl::cat(verifyCategory));
+static cl::opt<bool> declaredInit(
+    "declared-init",
+    cl::desc("Keep the parameters' declared initializers (default: overwrite every "
+             "parameter with U(-a, a), a = 1/sqrt(fan_in) or 0.5 without fans, so that zero-initialised biases are exercised)"),
+    cl::init(false), cl::cat(verifyCategory));
 // An f32 element passes when |actual - expected| <= atol + rtol * |expected|.
 static cl::opt<double> relTolerance("rtol", cl::init(1e-4),
                                     cl::desc("Relative tolerance of f32 outputs"),
@@ -283,6 +288,20 @@ static bool verifyModel(const dnn::ModelLibrary &lib, dnnc::dnn::ModelOp model,
     dnn_tensor tensor{};
     if ((status = api.session_param(session.session, name, &tensor)) != DNN_OK)
       return error(where + ": " + lib.lastError(status));
+    if (!declaredInit && tensor.dtype == DNN_DTYPE_F32) {
+      std::mt19937_64 paramRng(seed * 7919 + p);
+      // Scaled like a real initializer so activations stay O(1) through
+      // deep models and f32 rounding stays within the tolerances.
+      int64_t fanIn = info.params[p].fan_in;
+      float bound = fanIn > 0 ? 1.0f / std::sqrt(float(fanIn)) : 0.5f;
+      std::uniform_real_distribution<float> uniform(-bound, bound);
+      int64_t count = 1;
+      for (int32_t d = 0; d < tensor.rank; ++d)
+        count *= tensor.dims[d];
+      auto *data = static_cast<float *>(tensor.data);
+      for (int64_t i = 0; i < count; ++i)
+        data[i] = uniform(paramRng);
+    }
     bindings[name] = fromRuntime(tensor);
   }
 
