@@ -14,6 +14,8 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -62,8 +64,12 @@ void dnnc::buildDNNToLinalgPipeline(OpPassManager &pm) {
 }
 
 void dnnc::buildVectorizePipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
-  (void)pm;
-  (void)options;
+  // func.func(dnn-tile-and-vectorize{vector-width=W}), canonicalize, cse
+  TileAndVectorizePassOptions tiling;
+  tiling.vectorWidth = options.vectorWidth;
+  pm.addNestedPass<func::FuncOp>(createTileAndVectorizePass(tiling));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void dnnc::buildBufferizePipeline(OpPassManager &pm) {
@@ -89,18 +95,24 @@ void dnnc::buildBufferizePipeline(OpPassManager &pm) {
 }
 
 void dnnc::buildLowerToLLVMPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
-  // func.func(dnn-memref-copy-to-linalg, convert-linalg-to-parallel-loops), canonicalize,
-  // dnn-parallel-loops-to-runtime, convert-vector-to-scf, lower-affine,
+  // scf-forall-to-parallel, func.func(dnn-memref-copy-to-linalg,
+  // convert-linalg-to-parallel-loops), canonicalize,
+  // dnn-parallel-loops-to-runtime, func.func(lower-vector-mask,
+  // lower-vector-multi-reduction), convert-vector-to-scf, lower-affine,
   // convert-scf-to-cf, expand-strided-metadata, lower-affine,
   // convert-vector-to-llvm, finalize-memref-to-llvm, convert-math-to-llvm,
   // convert-math-to-libm, convert-func-to-llvm, convert-arith-to-llvm,
-  // convert-cf-to-llvm, convert-index-to-llvm, reconcile-unrealized-casts,
+  // convert-cf-to-llvm, convert-index-to-llvm, convert-ub-to-llvm, reconcile-unrealized-casts,
   // canonicalize
+  pm.addPass(createForallToParallelLoopPass());
   pm.addNestedPass<func::FuncOp>(createMemRefCopyToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   if (options.parallelize)
     pm.addPass(createParallelLoopsToRuntimePass());
+  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
+  pm.addNestedPass<func::FuncOp>(
+      vector::createLowerVectorMultiReductionPass(vector::VectorMultiReductionLowering::InnerParallel));
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
@@ -114,6 +126,7 @@ void dnnc::buildLowerToLLVMPipeline(OpPassManager &pm, const CPUPipelineOptions 
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }

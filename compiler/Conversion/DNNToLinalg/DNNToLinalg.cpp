@@ -411,8 +411,12 @@ DNN_UNARY(TanhOp, math::TanhOp::create(b, loc, x).getResult())
 DNN_UNARY(ExpOp, math::ExpOp::create(b, loc, x).getResult())
 DNN_UNARY(LogOp, math::LogOp::create(b, loc, x).getResult())
 DNN_UNARY(SqrtOp, math::SqrtOp::create(b, loc, x).getResult())
+// |x| for integers as max(x, -x): vectorizes where math.absi does not lower.
 DNN_UNARY(AbsOp, isFloat(t) ? math::AbsFOp::create(b, loc, x).getResult()
-                            : math::AbsIOp::create(b, loc, x).getResult())
+                            : arith::MaxSIOp::create(
+                                  b, loc, x,
+                                  arith::SubIOp::create(b, loc, intConst(b, loc, t, 0), x))
+                                  .getResult())
 #undef DNN_UNARY
 
 struct SigmoidOpLowering : UnaryLowering<SigmoidOp> {
@@ -448,8 +452,18 @@ struct PowOpLowering : UnaryLowering<PowOp> {
     if (exponent == 0.5)
       return math::SqrtOp::create(b, loc, x);
     if (exponent == std::trunc(exponent) && std::abs(exponent) <= 64) {
-      Value n = intConst(b, loc, b.getI32Type(), (int64_t)exponent);
-      return math::FPowIOp::create(b, loc, x, n);
+      // Integer powers by squaring: plain multiplies, which vectorize.
+      int64_t n = std::abs((int64_t)exponent);
+      Value result = floatConst(b, loc, t, 1.0), base = x;
+      for (; n; n >>= 1) {
+        if (n & 1)
+          result = arith::MulFOp::create(b, loc, result, base);
+        if (n > 1)
+          base = arith::MulFOp::create(b, loc, base, base);
+      }
+      if (exponent < 0)
+        result = arith::DivFOp::create(b, loc, floatConst(b, loc, t, 1.0), result);
+      return result;
     }
     return math::PowFOp::create(b, loc, x, floatConst(b, loc, t, exponent));
   }

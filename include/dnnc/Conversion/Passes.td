@@ -24,6 +24,26 @@ def ConvertDNNToLinalgPass : Pass<"convert-dnn-to-linalg", "mlir::func::FuncOp">
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
 }
 
+def TileAndVectorizePass : Pass<"dnn-tile-and-vectorize", "mlir::func::FuncOp"> {
+  let summary = "Tile linalg ops for threads and registers, then vectorize them";
+  let description = [{
+    On tensors, before bufferization. Every linalg op's parallel loops are
+    tiled with `scf.forall` (later the runtime's thread pool); the innermost
+    parallel dimension is cut into tiles of `4 * vector-width` elements and
+    vectorized at that size, masked where the tile is partial. Matmuls get
+    register tiles of `4 x 2*vector-width` with the reduction in steps of 8
+    (vector.contract), 2-D convolutions and poolings are cut into 1-D rows
+    and vectorized along the output width. Ops the vectorizer rejects (e.g.
+    gathers) stay scalar loops inside the same tiles.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
+           "f32 lanes of the target's vector registers">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
+                           "mlir::tensor::TensorDialect", "mlir::linalg::LinalgDialect"];
+}
+
 def MemRefCopyToLinalgPass : Pass<"dnn-memref-copy-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Turn memref.copy into linalg.copy";
   let description = [{

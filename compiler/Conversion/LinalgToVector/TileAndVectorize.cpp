@@ -1,0 +1,200 @@
+//===- TileAndVectorize.cpp - Tile linalg ops and vectorize the tiles -----===//
+//
+// A first CPU code-generation strategy, one linalg op at a time:
+//  1. tile the parallel loops with scf.forall: one row (or a 4-row block for
+//     matmul) per iteration, the innermost parallel dim in vector-sized
+//     chunks; the forall becomes a runtime thread-pool loop later;
+//  2. tile the reduction of a matmul in steps of 8 (scf.for);
+//  3. vectorize the tile at its tile sizes, masking partial tiles.
+// Convolutions and poolings are first cut to one output row and one filter
+// row, so that upstream's 1-D convolution vectorizer applies.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dnnc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace dnnc {
+#define GEN_PASS_DEF_TILEANDVECTORIZEPASS
+#include "dnnc/Conversion/Passes.h.inc"
+} // namespace dnnc
+
+using namespace mlir;
+
+namespace {
+
+/// Vector sizes for a tile: the tile size of tiled dims, the static extent
+/// of untiled ones. Fails if an untiled dim is dynamic or too large.
+std::optional<SmallVector<int64_t>> vectorSizes(ArrayRef<int64_t> ranges,
+                                                ArrayRef<int64_t> tiles) {
+  SmallVector<int64_t> sizes;
+  int64_t elements = 1;
+  for (auto [range, tile] : llvm::zip(ranges, tiles)) {
+    int64_t size = tile;
+    if (tile == 0) {
+      if (ShapedType::isDynamic(range))
+        return std::nullopt;
+      size = range;
+    }
+    if (!ShapedType::isDynamic(range))
+      size = std::min(size, range);
+    sizes.push_back(std::max<int64_t>(size, 1));
+    elements *= sizes.back();
+  }
+  // Huge vectors would only spill: leave such ops to scalar loops.
+  if (elements > 4096)
+    return std::nullopt;
+  return sizes;
+}
+
+struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVectorizePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics() && !op->getParentOfType<scf::ForallOp>())
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops)
+      process(rewriter, op);
+
+    // Masks become operands of the transfers they guard, so that the
+    // cleanups below can fold around them.
+    {
+      RewritePatternSet masks(&getContext());
+      vector::populateVectorMaskLoweringPatternsForSideEffectingOps(masks);
+      (void)applyPatternsGreedily(getOperation(), std::move(masks));
+    }
+    // Cleanups that let the vector ops fold into whole-register accesses.
+    RewritePatternSet patterns(&getContext());
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns, &getContext());
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns, &getContext());
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
+  }
+
+  /// Tiles `op` with `sizes` (0 = untiled) and returns the tiled op.
+  FailureOr<Operation *> tile(IRRewriter &rewriter, Operation *op, ArrayRef<int64_t> sizes,
+                              scf::SCFTilingOptions::LoopType loopType) {
+    if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
+      return op;
+    scf::SCFTilingOptions options;
+    options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
+    options.setLoopType(loopType);
+    rewriter.setInsertionPoint(op);
+    auto tiled = scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+    if (failed(tiled) || tiled->tiledOps.size() != 1)
+      return failure();
+    rewriter.replaceOp(op, tiled->replacements);
+    return tiled->tiledOps.front();
+  }
+
+  void vectorizeTile(IRRewriter &rewriter, Operation *op, ArrayRef<int64_t> sizes) {
+    rewriter.setInsertionPoint(op);
+    SmallVector<bool> scalable(sizes.size(), false);
+    auto result = linalg::vectorize(rewriter, op, sizes, scalable,
+                                    /*vectorizeNDExtract=*/false);
+    if (succeeded(result)) {
+      if (op->getNumResults())
+        rewriter.replaceOp(op, result->replacements);
+      else
+        rewriter.eraseOp(op);
+    }
+  }
+
+  void process(IRRewriter &rewriter, linalg::LinalgOp op) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    int64_t loops = ranges.size();
+    if (loops == 0)
+      return;
+    int64_t chunk = 4 * vectorWidth;
+
+    if (isa<linalg::MatmulOp>(op) && loops == 3) {
+      // [M, N, K]: 4 x 2W register tiles over threads, K in steps of 8.
+      SmallVector<int64_t> parallel = {4, 2 * vectorWidth, 0};
+      auto tiled = tile(rewriter, op, parallel, scf::SCFTilingOptions::LoopType::ForallOp);
+      if (failed(tiled))
+        return;
+      SmallVector<int64_t> reduction = {0, 0, 8};
+      auto inner = tile(rewriter, *tiled, reduction, scf::SCFTilingOptions::LoopType::ForOp);
+      if (failed(inner))
+        return;
+      vectorizeTile(rewriter, *inner, {4, 2 * vectorWidth, 8});
+      return;
+    }
+
+    if (isa<linalg::ConvolutionOpInterface>(op.getOperation()) && loops == 7) {
+      // conv_2d_nchw_fchw (n, f, oh, ow, c, kh, kw) and pooling_nchw
+      // (n, c, oh, ow, kh, kw) share the shape of their first 4 loops: one
+      // output row and one filter row per tile, so that the 1-D vectorizer
+      // applies after decomposition.
+      SmallVector<int64_t> parallel = {1, 1, 1, 0, 0, 0, 0};
+      auto tiled = tile(rewriter, op, parallel, scf::SCFTilingOptions::LoopType::ForallOp);
+      if (failed(tiled))
+        return;
+      SmallVector<int64_t> rows = {0, 0, 0, 0, 0, 1, 0};
+      auto inner = tile(rewriter, *tiled, rows, scf::SCFTilingOptions::LoopType::ForOp);
+      if (succeeded(inner))
+        decomposeAndVectorize(rewriter, *inner);
+      return;
+    }
+    if (isa<linalg::ConvolutionOpInterface>(op.getOperation()) && loops == 6) {
+      SmallVector<int64_t> parallel = {1, 1, 1, 0, 0, 0};
+      auto tiled = tile(rewriter, op, parallel, scf::SCFTilingOptions::LoopType::ForallOp);
+      if (failed(tiled))
+        return;
+      SmallVector<int64_t> rows = {0, 0, 0, 0, 1, 0};
+      auto inner = tile(rewriter, *tiled, rows, scf::SCFTilingOptions::LoopType::ForOp);
+      if (succeeded(inner))
+        decomposeAndVectorize(rewriter, *inner);
+      return;
+    }
+
+    // Everything else: parallel dims one at a time except the innermost
+    // parallel one, cut into vector chunks; reductions stay whole.
+    int64_t innermostParallel = -1;
+    for (int64_t i = 0; i < loops; ++i)
+      if (iterators[i] == utils::IteratorType::parallel)
+        innermostParallel = i;
+    SmallVector<int64_t> sizes(loops, 0);
+    for (int64_t i = 0; i < loops; ++i)
+      if (iterators[i] == utils::IteratorType::parallel)
+        sizes[i] = i == innermostParallel ? chunk : 1;
+    // Ops that gather (tensor.extract in the body) stay scalar, as do ops
+    // whose reduction is dynamic; both still get their parallel tiling.
+    bool gathers = !op->getRegion(0).empty() &&
+                   !op->getRegion(0).getOps<tensor::ExtractOp>().empty();
+    auto vecSizes = vectorSizes(ranges, sizes);
+    auto tiled = tile(rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForallOp);
+    if (failed(tiled) || gathers || !vecSizes)
+      return;
+    vectorizeTile(rewriter, *tiled, *vecSizes);
+  }
+
+  void decomposeAndVectorize(IRRewriter &rewriter, Operation *op) {
+    // Rewrites the (oh = 1, kh = 1) 2-D tile into a 1-D convolution.
+    RewritePatternSet patterns(&getContext());
+    linalg::populateDecomposeConvolutionPatterns(patterns);
+    Operation *parent = op->getParentOp();
+    (void)applyPatternsGreedily(parent, std::move(patterns));
+    SmallVector<linalg::LinalgOp> oneD;
+    parent->walk([&](linalg::LinalgOp inner) {
+      if (isa<linalg::ConvolutionOpInterface>(inner.getOperation()) &&
+          inner.getNumLoops() <= 5)
+        oneD.push_back(inner);
+    });
+    for (linalg::LinalgOp conv : oneD)
+      vectorizeTile(rewriter, conv, {});
+  }
+};
+
+} // namespace

@@ -1,0 +1,230 @@
+// RUN: dnn-opt %s --split-input-file --dnn-parallel-loops-to-runtime | FileCheck %s
+// RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(dnn-parallel-loops-to-runtime{min-iterations=100})' | FileCheck %s --check-prefix=MIN100
+
+// The outermost scf.parallel is outlined into a private function
+// (ctx, begin, end) that reloads its captures from the context struct and runs
+// the chunk [begin, end) of the first dimension; the nested scf.parallel stays
+// inside it. The call site stores the captures (bounds first, then the values
+// the body uses, memrefs as descriptors) and calls dnnrt_parallel_for.
+
+// CHECK-LABEL: func.func private @scale_parallel0(
+// CHECK-SAME:    %[[CTX:.*]]: !llvm.ptr, %[[BEGIN:.*]]: i64, %[[END:.*]]: i64) {
+// CHECK:         %[[P0:.*]] = llvm.getelementptr %[[CTX]][0, 0]
+// CHECK:         %[[V0:.*]] = llvm.load %[[P0]] : !llvm.ptr -> i64
+// CHECK:         %[[LB:.*]] = builtin.unrealized_conversion_cast %[[V0]] : i64 to index
+// CHECK:         %[[P1:.*]] = llvm.getelementptr %[[CTX]][0, 1]
+// CHECK:         %[[V1:.*]] = llvm.load %[[P1]] : !llvm.ptr -> i64
+// CHECK:         %[[UB:.*]] = builtin.unrealized_conversion_cast %[[V1]] : i64 to index
+// CHECK:         %[[P2:.*]] = llvm.getelementptr %[[CTX]][0, 2]
+// CHECK:         %[[V2:.*]] = llvm.load %[[P2]] : !llvm.ptr -> i64
+// CHECK:         %[[STEP:.*]] = builtin.unrealized_conversion_cast %[[V2]] : i64 to index
+// CHECK:         llvm.load %{{.*}} : !llvm.ptr -> !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>
+// CHECK:         %[[IN:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)> to memref<?x8xf32>
+// CHECK:         llvm.load %{{.*}} : !llvm.ptr -> f32
+// CHECK:         %[[OUT:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)> to memref<?x8xf32>
+// CHECK:         %[[B:.*]] = arith.index_cast %[[BEGIN]] : i64 to index
+// CHECK:         %[[E:.*]] = arith.index_cast %[[END]] : i64 to index
+// CHECK:         %[[BS:.*]] = arith.muli %[[B]], %[[STEP]] : index
+// CHECK:         %[[CLB:.*]] = arith.addi %[[LB]], %[[BS]] : index
+// CHECK:         %[[ES:.*]] = arith.muli %[[E]], %[[STEP]] : index
+// CHECK:         %[[CUB0:.*]] = arith.addi %[[LB]], %[[ES]] : index
+// CHECK:         %[[CUB:.*]] = arith.minsi %[[CUB0]], %[[UB]] : index
+// CHECK:         scf.parallel (%[[I:.*]]) = (%[[CLB]]) to (%[[CUB]]) step (%[[STEP]]) {
+// CHECK:           scf.parallel (%[[J:.*]]) = (%[[LB]]) to (%{{.*}}) step (%[[STEP]]) {
+// CHECK:             memref.load %[[IN]][%[[I]], %[[J]]] : memref<?x8xf32>
+// CHECK:             memref.store %{{.*}}, %[[OUT]][%[[I]], %[[J]]] : memref<?x8xf32>
+// CHECK:         return
+// CHECK-NOT:   @scale_parallel1
+
+// CHECK-LABEL: func.func @scale(
+// CHECK-SAME:    %[[A0:.*]]: memref<?x8xf32>, %[[A1:.*]]: memref<?x8xf32>, %[[S:.*]]: f32) {
+// CHECK:         %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
+// CHECK:         %[[CTXS:.*]] = llvm.alloca %[[ONE]] x !llvm.struct<(i64, i64, i64, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, f32, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, i64)> : (i64) -> !llvm.ptr
+// CHECK:         %[[N:.*]] = memref.dim %[[A0]]
+// CHECK:         %[[NI:.*]] = builtin.unrealized_conversion_cast %[[N]] : index to i64
+// CHECK:         %[[F1:.*]] = llvm.getelementptr %[[CTXS]][0, 1]
+// CHECK:         llvm.store %[[NI]], %[[F1]] : i64, !llvm.ptr
+// CHECK:         %[[D0:.*]] = builtin.unrealized_conversion_cast %[[A0]] : memref<?x8xf32> to !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>
+// CHECK:         %[[F3:.*]] = llvm.getelementptr %[[CTXS]][0, 3]
+// CHECK:         llvm.store %[[D0]], %[[F3]] : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, !llvm.ptr
+// CHECK:         %[[F4:.*]] = llvm.getelementptr %[[CTXS]][0, 4]
+// CHECK:         llvm.store %{{.*}}, %[[F4]] : f32, !llvm.ptr
+// CHECK:         %[[F5:.*]] = llvm.getelementptr %[[CTXS]][0, 5]
+// CHECK:         llvm.store %{{.*}}, %[[F5]] : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, !llvm.ptr
+// CHECK:         %[[SPAN:.*]] = arith.subi %[[N]], %{{.*}} : index
+// CHECK:         %[[CNT:.*]] = arith.ceildivsi %[[SPAN]], %{{.*}} : index
+// CHECK:         %[[CNT0:.*]] = arith.maxsi %[[CNT]], %{{.*}} : index
+// CHECK:         %[[CNT64:.*]] = arith.index_cast %[[CNT0]] : index to i64
+// CHECK:         %[[FN:.*]] = constant @scale_parallel0 : (!llvm.ptr, i64, i64) -> ()
+// CHECK:         %[[FNP:.*]] = builtin.unrealized_conversion_cast %[[FN]] : (!llvm.ptr, i64, i64) -> () to !llvm.ptr
+// CHECK:         llvm.call @dnnrt_parallel_for(%[[FNP]], %[[CTXS]], %[[CNT64]]) : (!llvm.ptr, !llvm.ptr, i64) -> ()
+// CHECK-NOT:     scf.parallel
+// CHECK:         return
+// CHECK:       llvm.func @dnnrt_parallel_for(!llvm.ptr, !llvm.ptr, i64)
+
+// With min-iterations=100 the trip count is still unknown: outlined.
+// MIN100-LABEL: func.func private @scale_parallel0(
+// MIN100:       llvm.call @dnnrt_parallel_for
+func.func @scale(%in: memref<?x8xf32>, %out: memref<?x8xf32>, %s: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %n = memref.dim %in, %c0 : memref<?x8xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.parallel (%j) = (%c0) to (%c8) step (%c1) {
+      %v = memref.load %in[%i, %j] : memref<?x8xf32>
+      %r = arith.mulf %v, %s : f32
+      memref.store %r, %out[%i, %j] : memref<?x8xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A loop with a static trip count below min-iterations (default 2) stays.
+// CHECK-LABEL: func.func @single_iteration(
+// CHECK:         scf.parallel
+// CHECK:           memref.store
+// CHECK-NOT:     llvm.call
+// CHECK-NOT:     dnnrt_parallel_for
+// CHECK-NOT:     @single_iteration_parallel
+func.func @single_iteration(%out: memref<1xf32>, %v: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.parallel (%i) = (%c0) to (%c1) step (%c1) {
+    memref.store %v, %out[%i] : memref<1xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// 64 iterations: parallel by default, sequential with min-iterations=100.
+// The trip count is (ub - lb) / step rounded up: (64 - 0) / 1.
+// CHECK-LABEL: func.func private @static_64_parallel0(
+// CHECK-LABEL: func.func @static_64(
+// CHECK:         llvm.call @dnnrt_parallel_for
+// CHECK-NOT:     scf.parallel
+// MIN100-LABEL: func.func @static_64(
+// MIN100-NOT:   llvm.call
+// MIN100:       scf.parallel
+// MIN100-NOT:   llvm.call
+// MIN100-NOT:   dnnrt_parallel_for
+func.func @static_64(%out: memref<64xf32>, %v: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  scf.parallel (%i) = (%c0) to (%c64) step (%c1) {
+    memref.store %v, %out[%i] : memref<64xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// 200 iterations with step 2 is a trip count of 100: outlined even with
+// min-iterations=100.
+// MIN100-LABEL: func.func private @step_two_parallel0(
+// MIN100-LABEL: func.func @step_two(
+// MIN100:       llvm.call @dnnrt_parallel_for
+// CHECK-LABEL: func.func private @step_two_parallel0(
+// CHECK-LABEL: func.func @step_two(
+// CHECK:         llvm.call @dnnrt_parallel_for
+func.func @step_two(%out: memref<200xf32>, %v: f32) {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c200 = arith.constant 200 : index
+  scf.parallel (%i) = (%c0) to (%c200) step (%c2) {
+    memref.store %v, %out[%i] : memref<200xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Loops with reductions (results) are left alone.
+// CHECK-LABEL: func.func @reduction(
+// CHECK:         %[[SUM:.*]] = scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) init (%{{.*}}) -> f32 {
+// CHECK:           scf.reduce(%{{.*}} : f32)
+// CHECK:         return %[[SUM]] : f32
+// CHECK-NOT:     llvm.call
+// CHECK-NOT:     @reduction_parallel
+// CHECK-NOT:     dnnrt_parallel_for
+func.func @reduction(%in: memref<64xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f32
+  %sum = scf.parallel (%i) = (%c0) to (%c64) step (%c1) init (%zero) -> f32 {
+    %v = memref.load %in[%i] : memref<64xf32>
+    scf.reduce(%v : f32) {
+    ^bb0(%a: f32, %b: f32):
+      %s = arith.addf %a, %b : f32
+      scf.reduce.return %s : f32
+    }
+  }
+  return %sum : f32
+}
+
+// -----
+
+// Two loops in one function: two bodies, each with its own context, and a
+// single declaration of the runtime function.
+// CHECK-LABEL: func.func private @two_loops_parallel0(
+// CHECK:         memref.store
+// CHECK-LABEL: func.func private @two_loops_parallel1(
+// CHECK:         memref.load
+// CHECK:         memref.store
+// CHECK-LABEL: func.func @two_loops(
+// CHECK:         llvm.alloca
+// CHECK:         llvm.alloca
+// CHECK:         constant @two_loops_parallel0
+// CHECK:         llvm.call @dnnrt_parallel_for
+// CHECK:         constant @two_loops_parallel1
+// CHECK:         llvm.call @dnnrt_parallel_for
+// CHECK-NOT:     scf.parallel
+// CHECK:       llvm.func @dnnrt_parallel_for(
+// CHECK-NOT:   llvm.func @dnnrt_parallel_for(
+func.func @two_loops(%a: memref<?xf32>, %b: memref<?xf32>, %v: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %a, %c0 : memref<?xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    memref.store %v, %a[%i] : memref<?xf32>
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %x = memref.load %a[%i] : memref<?xf32>
+    memref.store %x, %b[%i] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A loop that captures a value with no LLVM form (a tensor) stays sequential,
+// and nothing is added to the function.
+// CHECK-LABEL: func.func @captures_tensor(
+// CHECK-NOT:     llvm.
+// CHECK:         scf.parallel
+// CHECK:           tensor.extract
+// CHECK-NOT:     llvm.call
+// CHECK-NOT:     dnnrt_parallel_for
+func.func @captures_tensor(%t: tensor<64xf32>, %out: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  scf.parallel (%i) = (%c0) to (%c64) step (%c1) {
+    %v = tensor.extract %t[%i] : tensor<64xf32>
+    memref.store %v, %out[%i] : memref<64xf32>
+    scf.reduce
+  }
+  return
+}
