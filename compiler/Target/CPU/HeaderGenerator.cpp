@@ -129,8 +129,11 @@ void dnnc::generateHeader(llvm::ArrayRef<ModelSignature> models, llvm::StringRef
     os << fmt::format("static inline const dnn_model_info *{0}_model(void) {{\n"
                       "  return dnn_find_model(dnn_library(), \"{0}\");\n}}\n\n",
                       model.name);
+    // dnn_find_model has set the error message when the model is missing.
     os << fmt::format("static inline dnn_status {0}_session_create(dnn_session **session) {{\n"
-                      "  return dnn_session_create({0}_model(), session);\n}}\n\n",
+                      "  const dnn_model_info *model = {0}_model();\n"
+                      "  if (!model)\n    return DNN_ERROR_NOT_FOUND;\n"
+                      "  return dnn_session_create(model, session);\n}}\n\n",
                       model.name);
     for (const EntrySignature &entry : model.entries)
       generateEntry(model, entry, os);
