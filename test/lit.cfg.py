@@ -16,6 +16,9 @@ config.test_exec_root = os.path.join(config.dnnc_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%examples", os.path.join(config.dnnc_src_root, "examples")))
+# The dnn-run tests write and read .npy files with NumPy, which only the system
+# Python has.
+config.substitutions.append(("%python", "/usr/bin/python3"))
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope --allow-unused-prefixes=false"
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])

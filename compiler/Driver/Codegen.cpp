@@ -13,6 +13,7 @@
 
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/IR/LLVMContext.h"
@@ -93,6 +94,7 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)))
     return 1;
+  applyDefaultTimingPassManagerCLOptions(pm);
   buildCPUPipeline(pm, CompilePhase::DNN, lastPhase, pipelineOptions);
   if (failed(pm.run(module)))
     return 1;

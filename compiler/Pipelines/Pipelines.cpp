@@ -10,6 +10,7 @@
 #include "dnnc/Dialect/DNN/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -98,7 +99,7 @@ void dnnc::buildLowerToLLVMPipeline(OpPassManager &pm, const CPUPipelineOptions 
   // scf-forall-to-parallel, func.func(dnn-memref-copy-to-linalg,
   // convert-linalg-to-parallel-loops), canonicalize,
   // dnn-parallel-loops-to-runtime, func.func(lower-vector-mask,
-  // lower-vector-multi-reduction), convert-vector-to-scf, lower-affine,
+  // lower-vector-multi-reduction), convert-vector-to-scf{full-unroll}, lower-affine,
   // convert-scf-to-cf, expand-strided-metadata, lower-affine,
   // convert-vector-to-llvm, finalize-memref-to-llvm, convert-math-to-llvm,
   // convert-math-to-libm, convert-func-to-llvm, convert-arith-to-llvm,
@@ -113,7 +114,11 @@ void dnnc::buildLowerToLLVMPipeline(OpPassManager &pm, const CPUPipelineOptions 
   pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
   pm.addNestedPass<func::FuncOp>(
       vector::createLowerVectorMultiReductionPass(vector::VectorMultiReductionLowering::InnerParallel));
-  pm.addPass(createConvertVectorToSCFPass());
+  // Fully unrolled: the default keeps n-D vectors in stack temporaries
+  // allocated inside loops, which exhausts the stack on large inputs.
+  VectorTransferToSCFOptions transfers;
+  transfers.enableFullUnroll();
+  pm.addPass(createConvertVectorToSCFPass(transfers));
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

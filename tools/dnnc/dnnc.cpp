@@ -12,6 +12,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
@@ -79,14 +80,21 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
   mlir::registerAsmPrinterCLOptions();
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "dnnc version " << DNNC_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING << ")\n";
   });
+  // libLLVM registers hundreds of global options; --help shows dnnc's own
+  // (the MLIR pass-manager options such as --mlir-print-ir-after-all and
+  // --mlir-timing still work, and --help-hidden lists everything).
+  cl::HideUnrelatedOptions(dnncCategory);
   cl::ParseCommandLineOptions(argc, argv,
                               "dnnc: compile .dnn neural-network models\n\n"
                               "  dnnc model.dnn -o model.so     a shared library and model.h\n"
-                              "  dnnc model.dnn --emit=mlir     print the dnn dialect\n");
+                              "  dnnc model.dnn --emit=mlir     print the dnn dialect\n\n"
+                              "MLIR pass-manager options (--mlir-print-ir-after-all, "
+                              "--mlir-timing, ...) are accepted too; see --help-hidden.\n");
 
   mlir::DialectRegistry registry;
   dnnc::registerAllDialects(registry);

@@ -131,9 +131,13 @@ func.func @abs(%a: tensor<3xf32>) -> tensor<3xf32> {
 
 // -----
 
+// |x| of an integer is max(x, 0 - x), which vectorizes.
 // CHECK-LABEL: func.func @abs_int(
-// CHECK:         linalg.generic
-// CHECK:           math.absi %{{.*}} : i32
+// CHECK:         ^bb0(%[[X:.*]]: i32, %{{.*}}: i32):
+// CHECK:           %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK:           %[[NEG:.*]] = arith.subi %[[ZERO]], %[[X]] : i32
+// CHECK:           %[[R:.*]] = arith.maxsi %[[X]], %[[NEG]] : i32
+// CHECK-NEXT:      linalg.yield %[[R]]
 func.func @abs_int(%a: tensor<3xi32>) -> tensor<3xi32> {
   %0 = dnn.abs %a : tensor<3xi32>
   return %0 : tensor<3xi32>
@@ -190,12 +194,17 @@ func.func @pow_half(%a: tensor<3xf32>) -> tensor<3xf32> {
 
 // -----
 
-// Integral exponents use fpowi.
+// Integral exponents are powers by squaring (plain multiplies); a negative
+// one takes the reciprocal: x ** -3 = 1 / ((1 * x) * (x * x)).
 // CHECK-LABEL: func.func @pow_int(
 // CHECK:         ^bb0(%[[X:.*]]: f32, %{{.*}}: f32):
-// CHECK:           %[[N:.*]] = arith.constant -3 : i32
-// CHECK:           %[[R:.*]] = math.fpowi %[[X]], %[[N]] : f32, i32
+// CHECK:           %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK:           %[[P1:.*]] = arith.mulf %[[ONE]], %[[X]] : f32
+// CHECK:           %[[SQ:.*]] = arith.mulf %[[X]], %[[X]] : f32
+// CHECK:           %[[P3:.*]] = arith.mulf %[[P1]], %[[SQ]] : f32
+// CHECK:           %[[R:.*]] = arith.divf %{{.*}}, %[[P3]] : f32
 // CHECK-NEXT:      linalg.yield %[[R]]
+// CHECK-NOT:     math.
 func.func @pow_int(%a: tensor<3xf32>) -> tensor<3xf32> {
   %0 = dnn.pow %a, -3.0 : tensor<3xf32>
   return %0 : tensor<3xf32>
@@ -232,4 +241,19 @@ func.func @stop_gradient(%a: tensor<3xf32>) -> tensor<3xf32> {
 func.func @constant() -> tensor<2xf32> {
   %0 = dnn.constant dense<[1.0, 2.0]> : tensor<2xf32>
   return %0 : tensor<2xf32>
+}
+
+// -----
+
+// x ** 5 = x * x^4, squaring twice.
+// CHECK-LABEL: func.func @pow_five(
+// CHECK:         ^bb0(%[[X:.*]]: f32, %{{.*}}: f32):
+// CHECK:           %[[P1:.*]] = arith.mulf %{{.*}}, %[[X]] : f32
+// CHECK:           %[[X2:.*]] = arith.mulf %[[X]], %[[X]] : f32
+// CHECK:           %[[X4:.*]] = arith.mulf %[[X2]], %[[X2]] : f32
+// CHECK:           %[[R:.*]] = arith.mulf %[[P1]], %[[X4]] : f32
+// CHECK-NEXT:      linalg.yield %[[R]]
+func.func @pow_five(%a: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = dnn.pow %a, 5.0 : tensor<3xf32>
+  return %0 : tensor<3xf32>
 }

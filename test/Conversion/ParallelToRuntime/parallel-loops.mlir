@@ -228,3 +228,59 @@ func.func @captures_tensor(%t: tensor<64xf32>, %out: memref<64xf32>) {
   }
   return
 }
+
+// -----
+
+// A multi-dimensional loop: dim 0 is chunked, the other dims run whole in
+// each chunk; bounds shared by both dims are captured once.
+// CHECK-LABEL: func.func private @two_dims_parallel0(
+// CHECK-SAME:    %[[CTX:.*]]: !llvm.ptr, %[[BEGIN:.*]]: i64, %[[END:.*]]: i64)
+// CHECK:         %[[ZERO:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
+// CHECK:         %[[N:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
+// CHECK:         %[[EIGHT:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
+// CHECK:         %[[ONE:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
+// CHECK:         %[[UB:.*]] = arith.minsi %{{.*}}, %[[N]] : index
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %[[ZERO]]) to (%[[UB]], %[[EIGHT]]) step (%[[ONE]], %[[ONE]])
+// CHECK-LABEL: func.func @two_dims(
+// CHECK:         llvm.alloca %{{.*}} x !llvm.struct<(i64, i64, i64, i64, f32, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>)>
+// CHECK:         llvm.call @dnnrt_parallel_for
+func.func @two_dims(%out: memref<?x8xf32>, %v: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %n = memref.dim %out, %c0 : memref<?x8xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c8) step (%c1, %c1) {
+    memref.store %v, %out[%i, %j] : memref<?x8xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A parallel loop inside a sequential one: the context is allocated once at
+// the function entry, and the captures (the outer induction variable among
+// them) are stored before each call.
+// CHECK-LABEL: func.func private @in_for_parallel0(
+// CHECK:         scf.parallel
+// CHECK-LABEL: func.func @in_for(
+// CHECK:         %[[CTX:.*]] = llvm.alloca
+// CHECK:         scf.for %[[K:.*]] = {{.*}} {
+// CHECK:           %[[KI:.*]] = builtin.unrealized_conversion_cast %[[K]] : index to i64
+// CHECK:           llvm.store %[[KI]], %{{.*}} : i64, !llvm.ptr
+// CHECK:           llvm.call @dnnrt_parallel_for(%{{.*}}, %[[CTX]], %{{.*}})
+// CHECK:         }
+// CHECK-NOT:     scf.parallel
+func.func @in_for(%out: memref<16x8xf32>, %v: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  scf.for %k = %c0 to %c8 step %c1 {
+    scf.parallel (%i) = (%c0) to (%c16) step (%c1) {
+      memref.store %v, %out[%i, %k] : memref<16x8xf32>
+      scf.reduce
+    }
+  }
+  return
+}
