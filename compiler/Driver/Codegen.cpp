@@ -118,6 +118,11 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
   if (llvm::Error err =
           emitLibraryDescriptor(*llvmModule, *signatures, "dnnc " DNNC_VERSION))
     return fail(diagOut, std::move(err));
+  // Only the descriptor is the library's own API (the runtime adds dnn_*):
+  // lowered functions and outlined loop bodies stay local to the object.
+  for (llvm::Function &fn : *llvmModule)
+    if (!fn.isDeclaration() && fn.getName() != "dnn_library")
+      fn.setLinkage(llvm::GlobalValue::InternalLinkage);
   optimizeModule(*llvmModule, **machine, options.target.optLevel);
 
   if (options.emit == EmitKind::LLVMIR) {

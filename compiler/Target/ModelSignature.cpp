@@ -17,7 +17,9 @@ FailureOr<DType> dtypeOf(Operation *op, Type type) {
   if (element.isF32())
     return DType::F32;
   if (element.isF64())
-    return DType::F64;
+    return op->emitError("f64 tensors are not supported by the CPU back end and runtime yet; "
+                         "use f32"),
+           failure();
   if (element.isInteger(32))
     return DType::I32;
   return op->emitError("unsupported element type ") << element, failure();
@@ -84,6 +86,13 @@ LogicalResult outputDims(dnn::ModelOp model, const std::vector<std::string> &sym
 FailureOr<ModelSignature> extractSignature(dnn::ModelOp model) {
   ModelSignature sig;
   sig.name = model.getSymName().str();
+  // The runtime's API is dnn_*; a model's header functions are <name>_*.
+  if (sig.name == "dnn" || llvm::StringRef(sig.name).starts_with("dnn_") ||
+      llvm::StringRef(sig.name).starts_with("dnnrt"))
+    return model.emitError("model name '")
+               << sig.name << "' is reserved: names 'dnn', 'dnn_*' and 'dnnrt*' belong to the "
+                  "runtime's C API",
+           failure();
   Block &body = model.getBody().front();
 
   llvm::StringMap<unsigned> inputIndex;

@@ -11,6 +11,7 @@
 #include "dnnc/Dialect/DNN/IR/DNNOps.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -603,14 +604,26 @@ DenseIntElementsAttr i64Vector(OpBuilder &b, ArrayRef<int64_t> values) {
       RankedTensorType::get({(int64_t)values.size()}, b.getI64Type()), values);
 }
 
-/// Sizes of an NCHW result whose batch comes from `input` and whose other
-/// dims are static in `type`.
-SmallVector<OpFoldResult> nchwSizes(OpBuilder &b, Location loc, RankedTensorType type,
-                                    Value input) {
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t i = 0; i < 4; ++i)
-    sizes.push_back(type.isDynamicDim(i) ? dimOf(b, loc, input, i)
-                                         : OpFoldResult(b.getIndexAttr(type.getDimSize(i))));
+/// Sizes of an NCHW result: N from `input`, channels from `channels` (the
+/// input for pooling, the filter's F for convolution) and each spatial size
+/// (H + 2p - k) / s + 1, folded when static.
+SmallVector<OpFoldResult> nchwSizes(OpBuilder &b, Location loc, RankedTensorType type, Value input,
+                                    OpFoldResult channels, ArrayRef<int64_t> window,
+                                    ArrayRef<int64_t> stride, ArrayRef<int64_t> padding) {
+  SmallVector<OpFoldResult> sizes = {dimOf(b, loc, input, 0), channels};
+  for (int i = 0; i < 2; ++i) {
+    if (!type.isDynamicDim(2 + i)) {
+      sizes.push_back(b.getIndexAttr(type.getDimSize(2 + i)));
+      continue;
+    }
+    Value extent = getValueOrCreateConstantIndexOp(b, loc, dimOf(b, loc, input, 2 + i));
+    Value padded = arith::AddIOp::create(b, loc, extent, indexConst(b, loc, 2 * padding[i] - window[i]));
+    Value steps = arith::DivUIOp::create(b, loc, padded, indexConst(b, loc, stride[i]));
+    sizes.push_back(arith::AddIOp::create(b, loc, steps, indexConst(b, loc, 1)).getResult());
+  }
+  for (int i = 0; i < 2; ++i)
+    if (!type.isDynamicDim(i))
+      sizes[i] = b.getIndexAttr(type.getDimSize(i));
   return sizes;
 }
 
@@ -620,12 +633,14 @@ struct Conv2dOpLowering : OpConversionPattern<Conv2dOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    if (llvm::any_of(type.getShape().drop_front(), ShapedType::isDynamic))
-      return rewriter.notifyMatchFailure(op, "only the batch dimension may be dynamic");
     Type elementType = type.getElementType();
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(),
                              floatConst(rewriter, loc, elementType, 0.0));
-    SmallVector<OpFoldResult> sizes = nchwSizes(rewriter, loc, type, adaptor.getInput());
+    auto filterType = tensorTypeOf(adaptor.getFilter());
+    SmallVector<int64_t> window(filterType.getShape().drop_front(2));
+    SmallVector<OpFoldResult> sizes =
+        nchwSizes(rewriter, loc, type, adaptor.getInput(), dimOf(rewriter, loc, adaptor.getFilter(), 0),
+                  window, op.getStride(), op.getPadding());
     Value init;
     if (Value bias = adaptor.getBias()) {
       // Start the accumulator at the bias, broadcast over N, H and W.
@@ -658,16 +673,16 @@ struct Pool2dLowering : OpConversionPattern<OpTy> {
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    if (llvm::any_of(type.getShape().drop_front(), ShapedType::isDynamic))
-      return rewriter.notifyMatchFailure(op, "only the batch dimension may be dynamic");
     Type elementType = type.getElementType();
     // Max pooling pads with -inf so that padding never wins; average pooling
     // pads with zeros that count in the mean (count_include_pad=True).
     Value padValue = IsMax ? lowestValue(rewriter, loc, elementType)
                            : floatConst(rewriter, loc, elementType, 0.0);
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(), padValue);
-    Value init = filledTensor(rewriter, loc, type, nchwSizes(rewriter, loc, type, adaptor.getInput()),
-                              padValue);
+    SmallVector<OpFoldResult> sizes =
+        nchwSizes(rewriter, loc, type, adaptor.getInput(), dimOf(rewriter, loc, adaptor.getInput(), 1),
+                  op.getSize(), op.getStride(), op.getPadding());
+    Value init = filledTensor(rewriter, loc, type, sizes, padValue);
     ArrayRef<int64_t> size = op.getSize();
     Value window = tensor::EmptyOp::create(rewriter, loc, size, elementType);
     DenseIntElementsAttr strides = i64Vector(rewriter, op.getStride());
@@ -928,17 +943,31 @@ struct ConcatOpLowering : OpConversionPattern<ConcatOp> {
     ValueRange inputs = adaptor.getInputs();
     int64_t rank = type.getRank();
     int64_t axis = normalizeAxis(op.getAxis(), rank);
-    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, inputs.front());
-    sizes[axis] = rewriter.getIndexAttr(type.getDimSize(axis));
-    Value result = emptyTensor(rewriter, loc, type, sizes);
-    int64_t offset = 0;
+    // Offsets along the axis are running sums of the inputs' sizes, which
+    // may be dynamic.
+    SmallVector<OpFoldResult> offsetsAlongAxis;
+    OpFoldResult total = rewriter.getIndexAttr(0);
+    auto add = [&](OpFoldResult a, OpFoldResult b) -> OpFoldResult {
+      auto ca = getConstantIntValue(a), cb = getConstantIntValue(b);
+      if (ca && cb)
+        return rewriter.getIndexAttr(*ca + *cb);
+      return arith::AddIOp::create(rewriter, loc, getValueOrCreateConstantIndexOp(rewriter, loc, a),
+                                   getValueOrCreateConstantIndexOp(rewriter, loc, b))
+          .getResult();
+    };
     for (Value input : inputs) {
+      offsetsAlongAxis.push_back(total);
+      total = add(total, dimOf(rewriter, loc, input, axis));
+    }
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, inputs.front());
+    sizes[axis] = total;
+    Value result = emptyTensor(rewriter, loc, type, sizes);
+    for (auto [input, offset] : llvm::zip(inputs, offsetsAlongAxis)) {
       SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
-      offsets[axis] = rewriter.getIndexAttr(offset);
+      offsets[axis] = offset;
       SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
       result = tensor::InsertSliceOp::create(rewriter, loc, input, result, offsets,
                                              tensor::getMixedSizes(rewriter, loc, input), strides);
-      offset += tensorTypeOf(input).getDimSize(axis);
     }
     rewriter.replaceOp(op, result);
     return success();

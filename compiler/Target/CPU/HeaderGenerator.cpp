@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 using namespace dnnc;
 
 namespace {
@@ -55,33 +57,64 @@ std::string describe(const TensorSignature &t) {
 }
 
 /// "N, 784" as C expressions for a dnn_tensor's dims.
-std::string dimsInitializer(const TensorSignature &t) {
+std::string dimsInitializer(const TensorSignature &t,
+                            std::map<std::string, std::string> &symbolNames) {
   std::vector<std::string> dims;
   for (const DimSignature &d : t.dims)
-    dims.push_back(d.symbol.empty() ? std::to_string(d.size) : d.symbol);
+    dims.push_back(d.symbol.empty() ? std::to_string(d.size) : symbolNames[d.symbol]);
   return dims.empty() ? "0" : llvm::join(dims, ", ");
+}
+
+/// C and C++ keywords and the names the generated functions use themselves.
+bool isReserved(llvm::StringRef name) {
+  static const char *const reserved[] = {
+      "auto", "bool", "break", "case", "char", "class", "const", "continue", "default",
+      "delete", "do", "double", "else", "enum", "extern", "false", "float", "for", "goto",
+      "if", "inline", "int", "long", "namespace", "new", "operator", "private", "protected",
+      "public", "register", "restrict", "return", "short", "signed", "sizeof", "static",
+      "struct", "switch", "template", "this", "throw", "true", "try", "typedef", "typename",
+      "union", "unsigned", "using", "virtual", "void", "volatile", "while", "session",
+      "dnn_inputs", "dnn_outputs", "NULL", "int32_t", "int64_t"};
+  return llvm::is_contained(reserved, name);
+}
+
+/// A C identifier for `name` distinct from `taken`: reserved words and
+/// clashes get a trailing underscore.
+std::string cName(const std::string &name, std::vector<std::string> &taken) {
+  std::string result = name;
+  while (isReserved(result) || llvm::is_contained(taken, result))
+    result += "_";
+  taken.push_back(result);
+  return result;
 }
 
 void generateEntry(const ModelSignature &model, const EntrySignature &entry,
                    llvm::raw_ostream &os) {
-  std::vector<std::string> symbols, params = {"dnn_session *session"};
+  std::vector<std::string> taken, symbols, params = {"dnn_session *session"};
+  std::map<std::string, std::string> symbolNames, inputNames, outputNames;
+  for (unsigned i : entry.inputs)
+    inputNames[model.inputs[i].name] = cName(model.inputs[i].name, taken);
+  for (unsigned i : entry.outputs)
+    outputNames[model.outputs[i].name] = cName(model.outputs[i].name, taken);
   for (unsigned i : entry.inputs)
     for (const DimSignature &d : model.inputs[i].dims)
       if (!d.symbol.empty() && llvm::find(symbols, d.symbol) == symbols.end())
         symbols.push_back(d.symbol);
-  for (const std::string &s : symbols)
-    params.push_back("int64_t " + s);
+  for (const std::string &s : symbols) {
+    symbolNames[s] = cName(s, taken);
+    params.push_back("int64_t " + symbolNames[s]);
+  }
   os << fmt::format("/* {}.{}: ", model.name, entry.name);
   std::vector<std::string> ins, outs;
   for (unsigned i : entry.inputs) {
     const TensorSignature &t = model.inputs[i];
     ins.push_back(t.name + ": " + describe(t));
-    params.push_back(fmt::format("const {} *{}", cType(t.dtype), t.name));
+    params.push_back(fmt::format("const {} *{}", cType(t.dtype), inputNames[t.name]));
   }
   for (unsigned i : entry.outputs) {
     const TensorSignature &t = model.outputs[i];
     outs.push_back(t.name + ": " + describe(t));
-    params.push_back(fmt::format("{} *{}", cType(t.dtype), t.name));
+    params.push_back(fmt::format("{} *{}", cType(t.dtype), outputNames[t.name]));
   }
   os << fmt::format("({}) -> ({})\n   Outputs are written to caller buffers of the sizes "
                     "shown. */\n",
@@ -89,22 +122,24 @@ void generateEntry(const ModelSignature &model, const EntrySignature &entry,
   os << fmt::format("static inline dnn_status {}_{}({}) {{\n", model.name, entry.name,
                     fmt::join(params, ", "));
   auto tensorList = [&](const char *var, const std::vector<TensorSignature> &all,
-                        const std::vector<unsigned> &indices, bool isConst) {
+                        const std::vector<unsigned> &indices, bool isConst,
+                        std::map<std::string, std::string> &names) {
     if (indices.empty())
       return;
     os << fmt::format("  dnn_tensor {}[{}] = {{\n", var, indices.size());
     for (unsigned i : indices) {
       const TensorSignature &t = all[i];
       os << fmt::format("    {{\"{}\", {}, {}, {{{}}}, {}{}}},\n", t.name, dtypeEnum(t.dtype),
-                        t.dims.size(), dimsInitializer(t), isConst ? "(void *)" : "", t.name);
+                        t.dims.size(), dimsInitializer(t, symbolNames),
+                        isConst ? "(void *)" : "", names[t.name]);
     }
     os << "  };\n";
   };
-  tensorList("inputs", model.inputs, entry.inputs, true);
-  tensorList("outputs", model.outputs, entry.outputs, false);
+  tensorList("dnn_inputs", model.inputs, entry.inputs, true, inputNames);
+  tensorList("dnn_outputs", model.outputs, entry.outputs, false, outputNames);
   os << fmt::format("  return dnn_session_run(session, \"{}\", {}, {}, {}, {});\n}}\n\n",
-                    entry.name, entry.inputs.size(), entry.inputs.empty() ? "NULL" : "inputs",
-                    entry.outputs.size(), entry.outputs.empty() ? "NULL" : "outputs");
+                    entry.name, entry.inputs.size(), entry.inputs.empty() ? "NULL" : "dnn_inputs",
+                    entry.outputs.size(), entry.outputs.empty() ? "NULL" : "dnn_outputs");
 }
 
 } // namespace

@@ -33,6 +33,26 @@ Expected<std::unique_ptr<TargetMachine>> dnnc::createTargetMachine(const TargetO
       host.AddFeature(name, enabled);
     features = host.getString();
   }
+  // Validate names here: LLVM itself only warns and carries on.
+  {
+    std::unique_ptr<MCSubtargetInfo> probe(target->createMCSubtargetInfo(triple, "", ""));
+    if (probe && !options.cpu.empty() && !probe->isCPUStringValid(options.cpu))
+      return createStringError("unknown target CPU '%s' for '%s'", options.cpu.c_str(),
+                               triple.str().c_str());
+    if (probe && !options.features.empty()) {
+      SmallVector<StringRef> requested;
+      StringRef(options.features).split(requested, ',', -1, false);
+      for (StringRef feature : requested) {
+        StringRef name = feature.ltrim("+-");
+        if (!llvm::any_of(probe->getAllProcessorFeatures(),
+                          [&](const SubtargetFeatureKV &kv) { return name == kv.Key; }))
+          return createStringError("unknown target feature '%s' (features look like "
+                                   "+avx2,-avx512f)",
+                                   name.str().c_str());
+      }
+    }
+  }
+
   llvm::TargetOptions targetOptions;
   CodeGenOptLevel level = options.optLevel == 0   ? CodeGenOptLevel::None
                           : options.optLevel == 1 ? CodeGenOptLevel::Less
@@ -43,11 +63,6 @@ Expected<std::unique_ptr<TargetMachine>> dnnc::createTargetMachine(const TargetO
   if (!machine)
     return createStringError("cannot create a target machine for '%s' (cpu '%s')",
                              triple.str().c_str(), cpu.c_str());
-  // An unknown CPU name only warns inside LLVM; reject it here instead.
-  const MCSubtargetInfo *subtarget = machine->getMCSubtargetInfo();
-  if (!options.cpu.empty() && !subtarget->isCPUStringValid(options.cpu))
-    return createStringError("unknown target CPU '%s' for '%s'", options.cpu.c_str(),
-                             triple.str().c_str());
   return machine;
 }
 

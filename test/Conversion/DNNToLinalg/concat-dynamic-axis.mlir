@@ -1,4 +1,3 @@
-// XFAIL: *
 // BUG: concat along a dynamic (`?`) axis. The dnn dialect accepts it (the
 // shared shape rule gives the result `?` on that axis), but ConcatOpLowering
 // uses the static sizes of the axis as insert_slice offsets and as the size of
