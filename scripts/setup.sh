@@ -1,6 +1,22 @@
 #!/usr/bin/env bash
 # Installs what dnnc needs to build and test on Debian 12 (bookworm); fast no-op when all is present.
+#   --bench  also installs what bench/run-cpu-bench.sh compares against: Debian's PyTorch
+#            (python3-torch, for /usr/bin/python3) and OpenBLAS, the BLAS its libtorch
+#            recommends (without it, torch's matmuls run on the reference BLAS).
+#            Not part of the default set-up.
 set -euo pipefail
+
+BENCH=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench) BENCH=1 ;;
+    -h|--help)
+      echo "usage: scripts/setup.sh [--bench]"
+      echo "  --bench  also install python3-torch and libopenblas0 (for bench/run-cpu-bench.sh)"
+      exit 0 ;;
+    *) echo "dnnc setup: unknown argument '$arg' (usage: scripts/setup.sh [--bench])" >&2; exit 2 ;;
+  esac
+done
 
 PACKAGES=(
   cmake ninja-build ccache
@@ -9,6 +25,9 @@ PACKAGES=(
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
   python3 python3-numpy
 )
+if [ "$BENCH" -eq 1 ]; then
+  PACKAGES+=(python3-torch libopenblas0)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -431,6 +431,34 @@ struct SigmoidOpLowering : UnaryLowering<SigmoidOp> {
   }
 };
 
+/// log(sigmoid(x)) = -softplus(-x) = -(max(-x, 0) + log1p(exp(-|x|))):
+/// finite for every x, where the composed form gives log(0) = -inf for
+/// x below about -88.
+struct LogOfSigmoidLowering : OpConversionPattern<LogOp> {
+  LogOfSigmoidLowering(MLIRContext *ctx) : OpConversionPattern<LogOp>(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(LogOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto sigmoid = op.getInput().getDefiningOp<SigmoidOp>();
+    if (!sigmoid)
+      return failure();
+    Value x = rewriter.getRemappedValue(sigmoid.getInput());
+    if (!x)
+      return failure();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), type, x, [](OpBuilder &b, Location l, ValueRange xs) {
+          Type t = xs[0].getType();
+          Value negX = arith::NegFOp::create(b, l, xs[0]);
+          Value relu = arith::MaximumFOp::create(b, l, negX, floatConst(b, l, t, 0.0));
+          Value negAbs = arith::NegFOp::create(b, l, math::AbsFOp::create(b, l, xs[0]));
+          Value tail = math::Log1pOp::create(b, l, math::ExpOp::create(b, l, negAbs));
+          return arith::NegFOp::create(b, l, arith::AddFOp::create(b, l, relu, tail)).getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct LeakyReluOpLowering : UnaryLowering<LeakyReluOp> {
   using UnaryLowering::UnaryLowering;
   Value body(LeakyReluOp op, OpBuilder &b, Location loc, Value x) const override {
@@ -1141,7 +1169,7 @@ struct ConvertDNNToLinalgPass
                  FlattenOpLowering, TransposeOpLowering, ConcatOpLowering, OneHotOpLowering,
                  PointwiseLossLowering<MseOp>, PointwiseLossLowering<BceOp>,
                  PointwiseLossLowering<BceWithLogitsOp>, CrossEntropyOpLowering,
-                 AccuracyOpLowering>(ctx);
+                 AccuracyOpLowering, LogOfSigmoidLowering>(ctx);
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<DNNDialect>();
