@@ -21,7 +21,7 @@ build=$root/build
 out=$build/bench
 python=/usr/bin/python3
 seed=${DNNC_BENCH_SEED:-1}
-models=(${DNNC_BENCH_MODELS:-mlp lenet5})
+read -r -a models <<<"${DNNC_BENCH_MODELS:-mlp lenet5}"
 reps=${DNNC_BENCH_REPETITIONS:-5}
 doc=${DNNC_BENCH_DOC-docs/performance.md}
 batches=1,32,256
@@ -37,6 +37,17 @@ if ! "$python" -c 'import torch, numpy' 2>/dev/null; then
   exit 1
 fi
 mkdir -p "$out"
+# PyTorch runs with the OpenMP build of OpenBLAS (from `setup.sh --bench`) even where the
+# system's libblas.so.3 is another one: the pthreads build's thread pool competes with
+# torch's OpenMP threads and makes multi-threaded timings erratic.
+torch_ld_path=${LD_LIBRARY_PATH:-}
+openblas_omp=/usr/lib/x86_64-linux-gnu/openblas-openmp
+if [ -e "$openblas_omp/libblas.so.3" ]; then
+  torch_ld_path=$openblas_omp${torch_ld_path:+:$torch_ld_path}
+else
+  echo "run-cpu-bench: warning: $openblas_omp missing (run ./scripts/setup.sh --bench);" \
+    "PyTorch uses the system's libblas.so.3" >&2
+fi
 
 # The benchmark driver: CMake's (target dnnc-bench-predict) when built, else compiled here
 # by hand against the tools' static library.
@@ -73,7 +84,7 @@ for m in "${models[@]}"; do
   dnnc_json+=("$out/$m.dnnc.json")
 
   echo "== torch_predict.py $m"
-  "$python" bench/torch_predict.py --model "$m" --lib "$out/$m.so" \
+  LD_LIBRARY_PATH="$torch_ld_path" "$python" bench/torch_predict.py --model "$m" --lib "$out/$m.so" \
     --params "$out/$m.safetensors" --dnn-run "$build/bin/dnn-run" \
     --batch-sizes "$batches" --threads "$threads" --json "$out/$m.torch.json"
   torch_json+=("$out/$m.torch.json")

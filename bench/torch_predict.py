@@ -154,9 +154,12 @@ def predict(module, x):
 
 
 # ---------------------------------------------------------------------------
-# Threads. torch.set_num_threads sets OpenMP's (and oneDNN's) thread count
-# but not that of an OpenBLAS with its own pthreads pool, which Debian's
-# libtorch calls for matmuls; set that too, or "1 thread" would not be.
+# Threads. torch.set_num_threads sets OpenMP's (and oneDNN's) thread count.
+# Debian's libtorch does its matmuls in the system BLAS; with the pthreads
+# build of OpenBLAS that has a pool of its own, which torch.set_num_threads
+# leaves alone: set its count too, or "1 thread" would not be. (Its pool then
+# still competes with OpenMP's spinning threads: run-cpu-bench.sh selects the
+# OpenMP build of OpenBLAS, which shares them.)
 
 
 def _blas_library():
@@ -289,6 +292,10 @@ def main():
     module.eval()
     load_params(module, read_safetensors(args.params))
     _BLAS, BLAS_PATH = _blas_library()
+    if _BLAS is None:
+        print(f"torch_predict.py: warning: torch's BLAS ({BLAS_PATH}) is not OpenBLAS; "
+              "matmuls may run on the slow reference BLAS (scripts/setup.sh --bench)",
+              file=sys.stderr)
 
     set_threads(max(thread_counts))
     check = check_against_dnnc(module, args, np.random.default_rng(args.seed))

@@ -2,8 +2,10 @@
 # Installs what dnnc needs to build and test on Debian 12 (bookworm); fast no-op when all is present.
 #   --bench  also installs what bench/run-cpu-bench.sh compares against: Debian's PyTorch
 #            (python3-torch, for /usr/bin/python3) and OpenBLAS, the BLAS its libtorch
-#            recommends (without it, torch's matmuls run on the reference BLAS).
-#            Not part of the default set-up.
+#            recommends (without one, torch's matmuls run on the reference BLAS), in its
+#            OpenMP build: it shares torch's OpenMP threads, where the pthreads build's own
+#            pool competes with them (erratic multi-threaded timings). Not part of the
+#            default set-up.
 set -euo pipefail
 
 BENCH=0
@@ -12,7 +14,7 @@ for arg in "$@"; do
     --bench) BENCH=1 ;;
     -h|--help)
       echo "usage: scripts/setup.sh [--bench]"
-      echo "  --bench  also install python3-torch and libopenblas0 (for bench/run-cpu-bench.sh)"
+      echo "  --bench  also install python3-torch and libopenblas0-openmp (for bench/run-cpu-bench.sh)"
       exit 0 ;;
     *) echo "dnnc setup: unknown argument '$arg' (usage: scripts/setup.sh [--bench])" >&2; exit 2 ;;
   esac
@@ -26,7 +28,7 @@ PACKAGES=(
   python3 python3-numpy
 )
 if [ "$BENCH" -eq 1 ]; then
-  PACKAGES+=(python3-torch libopenblas0)
+  PACKAGES+=(python3-torch libopenblas0-openmp)
 fi
 
 missing=()
