@@ -19,27 +19,8 @@ using namespace dnnrt;
 namespace {
 
 const char *initName(int32_t kind) {
-  switch (kind) {
-  case DNN_INIT_ZEROS:
-    return "zeros";
-  case DNN_INIT_ONES:
-    return "ones";
-  case DNN_INIT_CONSTANT:
-    return "constant";
-  case DNN_INIT_UNIFORM:
-    return "uniform";
-  case DNN_INIT_NORMAL:
-    return "normal";
-  case DNN_INIT_GLOROT_UNIFORM:
-    return "glorot_uniform";
-  case DNN_INIT_GLOROT_NORMAL:
-    return "glorot_normal";
-  case DNN_INIT_HE_UNIFORM:
-    return "he_uniform";
-  case DNN_INIT_HE_NORMAL:
-    return "he_normal";
-  }
-  return "unknown";
+  const char *name = dnn_init_kind_name(kind);
+  return name ? name : "unknown";
 }
 
 /// Looks up argument `name` of `param`'s initializer.

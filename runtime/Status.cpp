@@ -78,14 +78,8 @@ std::string dnnrt::format(const char *fmt, ...) {
 }
 
 std::string dnnrt::dtypeName(int32_t dtype) {
-  switch (dtype) {
-  case DNN_DTYPE_F32:
-    return "f32";
-  case DNN_DTYPE_I32:
-    return "i32";
-  default:
-    return "dtype " + std::to_string(dtype);
-  }
+  const char *name = dnn_dtype_name(dtype);
+  return name ? name : "dtype " + std::to_string(dtype);
 }
 
 bool dnnrt::numElements(const int64_t *dims, int32_t rank, int64_t &count) {

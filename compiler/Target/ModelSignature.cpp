@@ -54,14 +54,13 @@ LogicalResult outputDims(dnn::ModelOp model, const std::vector<std::string> &sym
   ScopedDiagnosticHandler silence(model.getContext(), [](Diagnostic &) { return success(); });
   if (failed(dnn::inferShapes(probe)))
     return model.emitError("cannot trace the output shapes of the model"), failure();
-  unsigned index = 0;
-  for (dnn::OutputOp output : probe.getBody().front().getOps<dnn::OutputOp>()) {
-    auto probed = cast<RankedTensorType>(output.getValue().getType());
-    auto declared = cast<RankedTensorType>(
-        (*std::next(model.getBody().front().getOps<dnn::OutputOp>().begin(), index))
-            .getValue()
-            .getType());
-    TensorSignature &sig = outputs[index++];
+  // The clone lists its outputs in the same order as the model.
+  auto probedOutputs = probe.getBody().front().getOps<dnn::OutputOp>();
+  auto declaredOutputs = model.getBody().front().getOps<dnn::OutputOp>();
+  for (auto [probedOutput, declaredOutput, sig] :
+       llvm::zip(probedOutputs, declaredOutputs, outputs)) {
+    auto probed = cast<RankedTensorType>(probedOutput.getValue().getType());
+    auto declared = cast<RankedTensorType>(declaredOutput.getValue().getType());
     for (auto [d, p] : llvm::zip(declared.getShape(), probed.getShape())) {
       DimSignature dim;
       if (!ShapedType::isDynamic(d)) {

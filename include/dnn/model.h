@@ -42,6 +42,32 @@ typedef enum dnn_init_kind {
   DNN_INIT_HE_NORMAL = 8,      /* no args: ReLU gain sqrt(2), fan-in mode */
 } dnn_init_kind;
 
+/* The names the language and every tool use: "f32", "he_normal", ...;
+ * NULL for a value outside the enum. */
+static inline const char *dnn_dtype_name(int32_t dtype) {
+  switch (dtype) {
+  case DNN_DTYPE_F32: return "f32";
+  case DNN_DTYPE_I32: return "i32";
+  case DNN_DTYPE_F64: return "f64";
+  }
+  return 0;
+}
+
+static inline const char *dnn_init_kind_name(int32_t kind) {
+  switch (kind) {
+  case DNN_INIT_ZEROS: return "zeros";
+  case DNN_INIT_ONES: return "ones";
+  case DNN_INIT_CONSTANT: return "constant";
+  case DNN_INIT_UNIFORM: return "uniform";
+  case DNN_INIT_NORMAL: return "normal";
+  case DNN_INIT_GLOROT_UNIFORM: return "glorot_uniform";
+  case DNN_INIT_GLOROT_NORMAL: return "glorot_normal";
+  case DNN_INIT_HE_UNIFORM: return "he_uniform";
+  case DNN_INIT_HE_NORMAL: return "he_normal";
+  }
+  return 0;
+}
+
 /* A dimension is static (size >= 0, symbol NULL) or symbolic (size -1 and
  * the symbol's name, e.g. "N"), bound when an entry point is called. */
 typedef struct dnn_dim_info {

@@ -140,13 +140,8 @@ std::string ModelLibrary::lastError(dnn_status status) const {
 }
 
 std::string dnn::dtypeName(int32_t dtype) {
-  switch (dtype) {
-  case DNN_DTYPE_F32:
-    return "f32";
-  case DNN_DTYPE_I32:
-    return "i32";
-  }
-  return "dtype(" + std::to_string(dtype) + ")";
+  const char *name = dnn_dtype_name(dtype);
+  return name ? name : "dtype(" + std::to_string(dtype) + ")";
 }
 
 std::string dnn::formatShape(const dnn_tensor_info &tensor) {
@@ -171,32 +166,8 @@ std::string dnn::formatTensor(const dnn_tensor_info &tensor) {
   return std::string(tensor.name) + ": " + dtypeName(tensor.dtype) + formatShape(tensor);
 }
 
-static const char *initName(int32_t kind) {
-  switch (kind) {
-  case DNN_INIT_ZEROS:
-    return "zeros";
-  case DNN_INIT_ONES:
-    return "ones";
-  case DNN_INIT_CONSTANT:
-    return "constant";
-  case DNN_INIT_UNIFORM:
-    return "uniform";
-  case DNN_INIT_NORMAL:
-    return "normal";
-  case DNN_INIT_GLOROT_UNIFORM:
-    return "glorot_uniform";
-  case DNN_INIT_GLOROT_NORMAL:
-    return "glorot_normal";
-  case DNN_INIT_HE_UNIFORM:
-    return "he_uniform";
-  case DNN_INIT_HE_NORMAL:
-    return "he_normal";
-  }
-  return nullptr;
-}
-
 std::string dnn::formatInit(const dnn_param_info &param) {
-  const char *name = initName(param.init);
+  const char *name = dnn_init_kind_name(param.init);
   std::string s = name ? name : "init(" + std::to_string(param.init) + ")";
   s += "(";
   for (int32_t i = 0; i < param.num_init_args; ++i) {

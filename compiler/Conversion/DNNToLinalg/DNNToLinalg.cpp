@@ -225,34 +225,39 @@ SmallVector<int64_t> allAxes(int64_t rank) {
   return llvm::to_vector(llvm::seq<int64_t>(0, rank));
 }
 
+/// `tensor / divisor` elementwise, for a float scalar `divisor`.
+Value divideBy(OpBuilder &b, Location loc, Value tensor, Value divisor) {
+  return buildElementwise(b, loc, tensorTypeOf(tensor), tensor,
+                          [&](OpBuilder &nb, Location nloc, ValueRange xs) {
+                            return arith::DivFOp::create(nb, nloc, xs[0], divisor);
+                          });
+}
+
 /// Sums `input` over every axis into a 0-d tensor and divides by `count`.
 Value meanOfAll(OpBuilder &b, Location loc, Value input) {
   auto type = tensorTypeOf(input);
   Type elementType = type.getElementType();
   SmallVector<int64_t> axes = allAxes(type.getRank());
   Value sum = reduceOver(b, loc, input, axes, floatConst(b, loc, elementType, 0.0), addValues);
-  Value count = countAsFloat(b, loc, input, axes, elementType);
-  return buildElementwise(b, loc, tensorTypeOf(sum), sum,
-                          [&](OpBuilder &nb, Location nloc, ValueRange xs) {
-                            return arith::DivFOp::create(nb, nloc, xs[0], count);
-                          });
+  return divideBy(b, loc, sum, countAsFloat(b, loc, input, axes, elementType));
 }
 
-/// Applies `body(x, r)` elementwise, where r is `reduced` (the input with
-/// `axis` dropped) broadcast back along `axis`.
-Value combineWithReduced(OpBuilder &b, Location loc, Value input, Value reduced, int64_t axis,
-                         BodyFn body) {
+/// Applies `body(x, r...)` elementwise, where each r is one of `reduced`
+/// (the input with `axis` dropped) broadcast back along `axis`.
+Value combineWithReduced(OpBuilder &b, Location loc, Value input, ValueRange reduced,
+                         int64_t axis, BodyFn body) {
   MLIRContext *ctx = b.getContext();
   auto type = tensorTypeOf(input);
   int64_t rank = type.getRank();
-  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
-                                 droppingAxesMap(ctx, rank, {axis}),
-                                 b.getMultiDimIdentityMap(rank)};
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
-  Value init = emptyTensor(b, loc, type, sizes);
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank)};
+  maps.append(reduced.size(), droppingAxesMap(ctx, rank, {axis}));
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<Value> operands = {input};
+  llvm::append_range(operands, reduced);
+  Value init = emptyTensor(b, loc, type, tensor::getMixedSizes(b, loc, input));
   auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{type}, ValueRange{input, reduced}, ValueRange{init}, maps,
-      parallelIterators(rank), [&](OpBuilder &nb, Location nloc, ValueRange args) {
+      b, loc, TypeRange{type}, operands, ValueRange{init}, maps, parallelIterators(rank),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
         linalg::YieldOp::create(nb, nloc, body(nb, nloc, args.drop_back()));
       });
   return generic.getResult(0);
@@ -726,11 +731,8 @@ struct Pool2dLowering : OpConversionPattern<OpTy> {
                                                 ValueRange{input, window}, ValueRange{init},
                                                 strides, dilations)
                    .getResult(0);
-      Value count = floatConst(rewriter, loc, elementType, double(size[0] * size[1]));
-      pooled = buildElementwise(rewriter, loc, type, pooled,
-                                [&](OpBuilder &b, Location l, ValueRange xs) {
-                                  return arith::DivFOp::create(b, l, xs[0], count);
-                                });
+      pooled = divideBy(rewriter, loc, pooled,
+                        floatConst(rewriter, loc, elementType, double(size[0] * size[1])));
     }
     rewriter.replaceOp(op, pooled);
     return success();
@@ -750,20 +752,13 @@ struct SoftmaxOpLowering : OpConversionPattern<SoftmaxOp> {
     int64_t axis = normalizeAxis(op.getAxis(), tensorTypeOf(input).getRank());
     auto [max, sum] = softmaxStatistics(rewriter, loc, input, axis);
     // exp(x - m) / s, with m and s broadcast back along the axis.
-    MLIRContext *ctx = rewriter.getContext();
-    auto type = tensorTypeOf(input);
-    int64_t rank = type.getRank();
-    AffineMap dropped = droppingAxesMap(ctx, rank, {axis});
-    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank), dropped, dropped,
-                                   rewriter.getMultiDimIdentityMap(rank)};
-    Value init = emptyTensor(rewriter, loc, type, tensor::getMixedSizes(rewriter, loc, input));
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{input, max, sum}, ValueRange{init}, maps,
-        parallelIterators(rank), [](OpBuilder &b, Location l, ValueRange args) {
-          Value e = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, args[0], args[1]));
-          linalg::YieldOp::create(b, l, ValueRange{arith::DivFOp::create(b, l, e, args[2])});
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, combineWithReduced(rewriter, loc, input, ValueRange{max, sum}, axis,
+                                              [](OpBuilder &b, Location l, ValueRange xs) {
+                                                Value e = math::ExpOp::create(
+                                                    b, l, arith::SubFOp::create(b, l, xs[0], xs[1]));
+                                                return arith::DivFOp::create(b, l, e, xs[2])
+                                                    .getResult();
+                                              }));
     return success();
   }
 };
@@ -850,11 +845,8 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
                                         : intConst(rewriter, loc, elementType, 0);
       result = reduceOver(rewriter, loc, input, axes, zero, addValues);
       if constexpr (std::is_same_v<OpTy, MeanOp>) {
-        Value count = countAsFloat(rewriter, loc, input, axes, elementType);
-        result = buildElementwise(rewriter, loc, tensorTypeOf(result), result,
-                                  [&](OpBuilder &b, Location l, ValueRange xs) {
-                                    return arith::DivFOp::create(b, l, xs[0], count);
-                                  });
+        result = divideBy(rewriter, loc, result,
+                          countAsFloat(rewriter, loc, input, axes, elementType));
       }
     }
     auto resultType = cast<RankedTensorType>(op.getType());

@@ -132,27 +132,18 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
       return;
     }
 
-    if (isa<linalg::ConvolutionOpInterface>(op.getOperation()) && loops == 7) {
+    if (isa<linalg::ConvolutionOpInterface>(op.getOperation()) && (loops == 7 || loops == 6)) {
       // conv_2d_nchw_fchw (n, f, oh, ow, c, kh, kw) and pooling_nchw
-      // (n, c, oh, ow, kh, kw) share the shape of their first 4 loops: one
-      // output row and one filter row per tile, so that the 1-D vectorizer
-      // applies after decomposition.
-      SmallVector<int64_t> parallel = {1, 1, 1, 0, 0, 0, 0};
+      // (n, c, oh, ow, kh, kw) both start with (batch, channel, oh, ow) and
+      // end with (kh, kw): one output row and one filter row per tile, so
+      // that the 1-D vectorizer applies after decomposition.
+      SmallVector<int64_t> parallel(loops, 0);
+      parallel[0] = parallel[1] = parallel[2] = 1;
       auto tiled = tile(rewriter, op, parallel, scf::SCFTilingOptions::LoopType::ForallOp);
       if (failed(tiled))
         return;
-      SmallVector<int64_t> rows = {0, 0, 0, 0, 0, 1, 0};
-      auto inner = tile(rewriter, *tiled, rows, scf::SCFTilingOptions::LoopType::ForOp);
-      if (succeeded(inner))
-        decomposeAndVectorize(rewriter, *inner);
-      return;
-    }
-    if (isa<linalg::ConvolutionOpInterface>(op.getOperation()) && loops == 6) {
-      SmallVector<int64_t> parallel = {1, 1, 1, 0, 0, 0};
-      auto tiled = tile(rewriter, op, parallel, scf::SCFTilingOptions::LoopType::ForallOp);
-      if (failed(tiled))
-        return;
-      SmallVector<int64_t> rows = {0, 0, 0, 0, 1, 0};
+      SmallVector<int64_t> rows(loops, 0);
+      rows[loops - 2] = 1;
       auto inner = tile(rewriter, *tiled, rows, scf::SCFTilingOptions::LoopType::ForOp);
       if (succeeded(inner))
         decomposeAndVectorize(rewriter, *inner);

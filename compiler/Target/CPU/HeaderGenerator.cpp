@@ -3,6 +3,7 @@
 #include "dnnc/Target/CPU/HeaderGenerator.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/ErrorHandling.h"
 
 #include <fmt/format.h>
 
@@ -12,56 +13,44 @@ using namespace dnnc;
 
 namespace {
 
-const char *cType(DType dtype) {
+/// How each dtype appears in the header.
+struct DTypeSpelling {
+  const char *name;   // in comments, as the language writes it: "f32"
+  const char *cType;  // the element type of the entry point's pointers
+  const char *constant; // the dnn_dtype enumerator
+};
+
+DTypeSpelling spell(DType dtype) {
   switch (dtype) {
   case DType::F32:
-    return "float";
+    return {"f32", "float", "DNN_DTYPE_F32"};
   case DType::F64:
-    return "double";
+    return {"f64", "double", "DNN_DTYPE_F64"};
   case DType::I32:
-    return "int32_t";
+    return {"i32", "int32_t", "DNN_DTYPE_I32"};
   }
-  return "void";
+  llvm_unreachable("unknown dtype");
 }
 
-const char *dtypeName(DType dtype) {
-  switch (dtype) {
-  case DType::F32:
-    return "f32";
-  case DType::F64:
-    return "f64";
-  case DType::I32:
-    return "i32";
-  }
-  return "?";
-}
-
-const char *dtypeEnum(DType dtype) {
-  switch (dtype) {
-  case DType::F32:
-    return "DNN_DTYPE_F32";
-  case DType::F64:
-    return "DNN_DTYPE_F64";
-  case DType::I32:
-    return "DNN_DTYPE_I32";
-  }
-  return "0";
+/// Each dim as its size, or its symbol spelled by `symbol`.
+std::vector<std::string> dimStrings(const TensorSignature &t,
+                                    llvm::function_ref<std::string(const std::string &)> symbol) {
+  std::vector<std::string> dims;
+  for (const DimSignature &d : t.dims)
+    dims.push_back(d.symbol.empty() ? std::to_string(d.size) : symbol(d.symbol));
+  return dims;
 }
 
 /// "f32[N, 784]"
 std::string describe(const TensorSignature &t) {
-  std::vector<std::string> dims;
-  for (const DimSignature &d : t.dims)
-    dims.push_back(d.symbol.empty() ? std::to_string(d.size) : d.symbol);
-  return fmt::format("{}[{}]", dtypeName(t.dtype), fmt::join(dims, ", "));
+  auto dims = dimStrings(t, [](const std::string &s) { return s; });
+  return fmt::format("{}[{}]", spell(t.dtype).name, fmt::join(dims, ", "));
 }
 
 /// "N, 784" as C expressions for a dnn_tensor's dims.
 std::string dimsInitializer(const TensorSignature &t,
                             std::map<std::string, std::string> &symbolNames) {
-  std::vector<std::string> dims;
-  for (const DimSignature &d : t.dims)
-    dims.push_back(d.symbol.empty() ? std::to_string(d.size) : symbolNames[d.symbol]);
+  auto dims = dimStrings(t, [&](const std::string &s) { return symbolNames[s]; });
   return dims.empty() ? "0" : llvm::join(dims, ", ");
 }
 
@@ -109,12 +98,12 @@ void generateEntry(const ModelSignature &model, const EntrySignature &entry,
   for (unsigned i : entry.inputs) {
     const TensorSignature &t = model.inputs[i];
     ins.push_back(t.name + ": " + describe(t));
-    params.push_back(fmt::format("const {} *{}", cType(t.dtype), inputNames[t.name]));
+    params.push_back(fmt::format("const {} *{}", spell(t.dtype).cType, inputNames[t.name]));
   }
   for (unsigned i : entry.outputs) {
     const TensorSignature &t = model.outputs[i];
     outs.push_back(t.name + ": " + describe(t));
-    params.push_back(fmt::format("{} *{}", cType(t.dtype), outputNames[t.name]));
+    params.push_back(fmt::format("{} *{}", spell(t.dtype).cType, outputNames[t.name]));
   }
   os << fmt::format("({}) -> ({})\n   Outputs are written to caller buffers of the sizes "
                     "shown. */\n",
@@ -129,7 +118,7 @@ void generateEntry(const ModelSignature &model, const EntrySignature &entry,
     os << fmt::format("  dnn_tensor {}[{}] = {{\n", var, indices.size());
     for (unsigned i : indices) {
       const TensorSignature &t = all[i];
-      os << fmt::format("    {{\"{}\", {}, {}, {{{}}}, {}{}}},\n", t.name, dtypeEnum(t.dtype),
+      os << fmt::format("    {{\"{}\", {}, {}, {{{}}}, {}{}}},\n", t.name, spell(t.dtype).constant,
                         t.dims.size(), dimsInitializer(t, symbolNames),
                         isConst ? "(void *)" : "", names[t.name]);
     }

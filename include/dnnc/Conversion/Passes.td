@@ -60,8 +60,8 @@ def ParallelLoopsToRuntimePass
   let description = [{
     Each outermost `scf.parallel` without reductions, whose trip count is not
     known to be tiny, becomes a call to
-    `dnnrt_parallel_for(body, ctx, count)`: the loop body is outlined into an
-    `llvm.func` taking (ctx, begin, end), the values it captures are stored
+    `dnnrt_parallel_for(body, ctx, count)`: the loop body is outlined into a
+    private `func.func` taking (ctx, begin, end), the values it captures are stored
     into a stack struct `ctx` (memrefs as their LLVM descriptors), and the
     runtime runs chunks of the first loop dimension on its threads.
   }];
