@@ -396,9 +396,14 @@ TEST_F(NpyTest, WriteRejectsInvalidTensors) {
   std::string p = dir + "/bad.npy";
 
   dnn_tensor bad = t;
-  bad.dtype = 3;
+  bad.dtype = DNN_DTYPE_F64; // named in dnn/model.h, but .npy I/O is f32/i32 only
   EXPECT_EQ(dnn_npy_write(p.c_str(), &bad), DNN_ERROR_DTYPE_MISMATCH);
-  EXPECT_NE(std::string(dnn_last_error()).find("cannot write 'w' of dtype 3"), std::string::npos)
+  EXPECT_NE(std::string(dnn_last_error()).find("cannot write 'w' of f64; expected f32 or i32"),
+            std::string::npos)
+      << dnn_last_error();
+  bad.dtype = 99;
+  EXPECT_EQ(dnn_npy_write(p.c_str(), &bad), DNN_ERROR_DTYPE_MISMATCH);
+  EXPECT_NE(std::string(dnn_last_error()).find("cannot write 'w' of dtype 99"), std::string::npos)
       << dnn_last_error();
   bad = t;
   bad.rank = 9;
