@@ -21,7 +21,7 @@ extern "C" {
 
 /* Bumped whenever a layout in this file or the entry calling convention
  * changes; the runtime refuses a library built for another version. */
-#define DNN_ABI_VERSION 1u
+#define DNN_ABI_VERSION 2u
 
 typedef enum dnn_dtype {
   DNN_DTYPE_F32 = 1,
@@ -41,6 +41,21 @@ typedef enum dnn_init_kind {
   DNN_INIT_HE_UNIFORM = 7,     /* no args: ReLU gain sqrt(2), fan-in mode */
   DNN_INIT_HE_NORMAL = 8,      /* no args: ReLU gain sqrt(2), fan-in mode */
 } dnn_init_kind;
+
+/* Optimizers, in the order of the compiler's OptimizerKind enum. */
+typedef enum dnn_optimizer_kind {
+  DNN_OPTIMIZER_SGD = 0,      /* torch.optim.SGD: lr, weight_decay */
+  DNN_OPTIMIZER_MOMENTUM = 1, /* torch.optim.SGD with momentum: lr, beta, weight_decay */
+  DNN_OPTIMIZER_ADAM = 2,     /* torch.optim.Adam: lr, beta1, beta2, eps, weight_decay */
+} dnn_optimizer_kind;
+
+/* What an entry point computes; it fixes the entry's calling convention. */
+typedef enum dnn_entry_kind {
+  DNN_ENTRY_PREDICT = 0,    /* outputs of the model */
+  DNN_ENTRY_EVAL = 1,       /* outputs and the loss, no update */
+  DNN_ENTRY_GRAD = 2,       /* loss and d loss / d param for every param */
+  DNN_ENTRY_TRAIN_STEP = 3, /* forward, backward and optimizer update */
+} dnn_entry_kind;
 
 /* The names the language and every tool use: "f32", "he_normal", ...;
  * NULL for a value outside the enum. */
@@ -68,6 +83,15 @@ static inline const char *dnn_init_kind_name(int32_t kind) {
   return 0;
 }
 
+static inline const char *dnn_optimizer_kind_name(int32_t kind) {
+  switch (kind) {
+  case DNN_OPTIMIZER_SGD: return "sgd";
+  case DNN_OPTIMIZER_MOMENTUM: return "momentum";
+  case DNN_OPTIMIZER_ADAM: return "adam";
+  }
+  return 0;
+}
+
 /* A dimension is static (size >= 0, symbol NULL) or symbolic (size -1 and
  * the symbol's name, e.g. "N"), bound when an entry point is called. */
 typedef struct dnn_dim_info {
@@ -82,6 +106,7 @@ typedef struct dnn_tensor_info {
   const dnn_dim_info *dims; /* rank entries */
 } dnn_tensor_info;
 
+/* A named number: an initializer's argument or an optimizer's hyperparameter. */
 typedef struct dnn_init_arg {
   const char *name;
   double value;
@@ -101,20 +126,40 @@ typedef struct dnn_param_info {
  *   struct { void *allocated; void *aligned; int64_t offset;
  *            int64_t sizes[R]; int64_t strides[R]; }
  *
- * (for R = 0 the two arrays are absent). The order is: every parameter of
- * the model in declaration order, then the entry's inputs, then its outputs.
- * Outputs are written into caller-provided, densely packed row-major buffers.
- * Entry points do not fail: the caller checks shapes first. */
+ * (for R = 0 the two arrays are absent). The order depends on the kind:
+ *
+ *   predict, eval: params, inputs, outputs (eval: the loss among them)
+ *   grad:          params, inputs, loss, then one gradient per param
+ *                  (same shape as the param, declaration order)
+ *   train_step:    params, optimizer state, inputs, lr (f32 scalar),
+ *                  step (i32 scalar: the 1-based number of this step),
+ *                  then loss, new params, new optimizer state
+ *
+ * where params are every parameter of the model in declaration order and the
+ * optimizer state is, for each param in order, one tensor of the param's
+ * shape per slot of dnn_optimizer_info. Outputs are written into
+ * caller-provided, densely packed row-major buffers that do not alias the
+ * arguments. Entry points do not fail: the caller checks shapes first. */
 typedef void (*dnn_entry_fn)(void **args);
 
 typedef struct dnn_entry_info {
-  const char *name; /* "predict" */
+  const char *name; /* "predict", "eval", "grad", "train_step" */
+  int32_t kind;     /* dnn_entry_kind */
   dnn_entry_fn fn;
   int32_t num_inputs;
   const int32_t *inputs; /* indices into dnn_model_info.inputs */
   int32_t num_outputs;
   const int32_t *outputs; /* indices into dnn_model_info.outputs */
 } dnn_entry_info;
+
+/* How `train with ...` updates the params. */
+typedef struct dnn_optimizer_info {
+  int32_t kind; /* dnn_optimizer_kind */
+  int32_t num_hyperparameters;
+  const dnn_init_arg *hyperparameters; /* every one, defaults included */
+  int32_t num_slots;
+  const char *const *slots; /* state per param: "momentum_buffer"; "exp_avg", "exp_avg_sq" */
+} dnn_optimizer_info;
 
 typedef struct dnn_model_info {
   const char *name;
@@ -126,6 +171,8 @@ typedef struct dnn_model_info {
   const dnn_param_info *params;
   int32_t num_entries;
   const dnn_entry_info *entries;
+  int32_t loss; /* index into outputs of the f32 scalar loss, or -1 */
+  const dnn_optimizer_info *optimizer; /* NULL when the model has no `train` */
 } dnn_model_info;
 
 typedef struct dnn_library_info {

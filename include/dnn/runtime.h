@@ -78,7 +78,11 @@ DNN_API const dnn_model_info *dnn_session_model(const dnn_session *session);
 /* Initialises every parameter with its declared initializer from `seed`
  * (Philox-4x32-10 counter-based RNG; same seed, same bits everywhere). */
 DNN_API dnn_status dnn_session_init_params(dnn_session *session, uint64_t seed);
-/* safetensors checkpoints: names, dtypes and shapes must match the model. */
+/* safetensors checkpoints: names, dtypes and shapes must match the model.
+ * A trainable model's checkpoint also holds the optimizer state (tensors
+ * "optimizer.<slot>.<param>"), the step counter and the learning rate
+ * (metadata "dnn.step", "dnn.lr"), so that training resumes exactly; a
+ * checkpoint without them loads the params and resets the optimizer. */
 DNN_API dnn_status dnn_session_load_params(dnn_session *session, const char *path);
 DNN_API dnn_status dnn_session_save_params(const dnn_session *session, const char *path);
 /* A view of a parameter's storage (tensor->data points into the session). */
@@ -97,6 +101,34 @@ DNN_API dnn_status dnn_session_run(dnn_session *session, const char *entry,
                                    int32_t num_outputs, dnn_tensor *outputs);
 DNN_API dnn_status dnn_session_output(dnn_session *session, const char *name,
                                       dnn_tensor *tensor);
+
+/* Training, for models with a loss (grad) and an optimizer (train_step).
+ * Inputs are matched and checked as for dnn_session_run.
+ *
+ * dnn_session_train_step runs one step (forward, backward, update of the
+ * params and the optimizer state in the session) and returns the batch's
+ * loss. The step counter starts at 0 and counts completed steps; the learning
+ * rate starts at the model's `lr` and may be changed between steps. */
+DNN_API dnn_status dnn_session_train_step(dnn_session *session, int32_t num_inputs,
+                                          const dnn_tensor *inputs, double *loss);
+DNN_API dnn_status dnn_session_set_learning_rate(dnn_session *session, double lr);
+DNN_API double dnn_session_learning_rate(const dnn_session *session);
+DNN_API int64_t dnn_session_step(const dnn_session *session);
+/* Sets the step counter, e.g. to restart a schedule; the optimizer state
+ * stays as it is. */
+DNN_API dnn_status dnn_session_set_step(dnn_session *session, int64_t step);
+/* Optimizer state of `param`, slot `slot` ("exp_avg"), as a view. */
+DNN_API dnn_status dnn_session_optimizer_state(dnn_session *session, const char *param,
+                                               const char *slot, dnn_tensor *tensor);
+/* Zeroes the optimizer state and the step counter. */
+DNN_API dnn_status dnn_session_reset_optimizer(dnn_session *session);
+
+/* Runs entry "grad": the loss, and the gradient of every param, read with
+ * dnn_session_gradient (a view, valid until the next run or destroy). */
+DNN_API dnn_status dnn_session_grad(dnn_session *session, int32_t num_inputs,
+                                    const dnn_tensor *inputs, double *loss);
+DNN_API dnn_status dnn_session_gradient(dnn_session *session, const char *param,
+                                        dnn_tensor *tensor);
 
 /* NumPy .npy files (little-endian '<f4' and '<i4', C order). */
 DNN_API dnn_status dnn_npy_read(const char *path, dnn_tensor *tensor); /* data: malloc'd */

@@ -85,6 +85,15 @@ std::unique_ptr<ModelLibrary> ModelLibrary::open(const std::string &path, std::s
   DNN_RESOLVE(session_param);
   DNN_RESOLVE(session_run);
   DNN_RESOLVE(session_output);
+  DNN_RESOLVE(session_train_step);
+  DNN_RESOLVE(session_set_learning_rate);
+  DNN_RESOLVE(session_learning_rate);
+  DNN_RESOLVE(session_step);
+  DNN_RESOLVE(session_set_step);
+  DNN_RESOLVE(session_optimizer_state);
+  DNN_RESOLVE(session_reset_optimizer);
+  DNN_RESOLVE(session_grad);
+  DNN_RESOLVE(session_gradient);
   DNN_RESOLVE(npy_read);
   DNN_RESOLVE(npy_write);
   DNN_RESOLVE(tensor_free);

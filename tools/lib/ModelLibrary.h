@@ -41,6 +41,15 @@ struct RuntimeApi {
   decltype(&::dnn_session_param) session_param = nullptr;
   decltype(&::dnn_session_run) session_run = nullptr;
   decltype(&::dnn_session_output) session_output = nullptr;
+  decltype(&::dnn_session_train_step) session_train_step = nullptr;
+  decltype(&::dnn_session_set_learning_rate) session_set_learning_rate = nullptr;
+  decltype(&::dnn_session_learning_rate) session_learning_rate = nullptr;
+  decltype(&::dnn_session_step) session_step = nullptr;
+  decltype(&::dnn_session_set_step) session_set_step = nullptr;
+  decltype(&::dnn_session_optimizer_state) session_optimizer_state = nullptr;
+  decltype(&::dnn_session_reset_optimizer) session_reset_optimizer = nullptr;
+  decltype(&::dnn_session_grad) session_grad = nullptr;
+  decltype(&::dnn_session_gradient) session_gradient = nullptr;
   decltype(&::dnn_npy_read) npy_read = nullptr;
   decltype(&::dnn_npy_write) npy_write = nullptr;
   decltype(&::dnn_tensor_free) tensor_free = nullptr;

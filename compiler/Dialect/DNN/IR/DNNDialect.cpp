@@ -12,6 +12,7 @@ using namespace dnnc::dnn;
 
 #include "dnnc/Dialect/DNN/IR/DNNOpsDialect.cpp.inc"
 #include "dnnc/Dialect/DNN/IR/DNNOpsEnums.cpp.inc"
+#include "dnnc/Dialect/DNN/IR/GradientOpInterface.cpp.inc"
 #define GET_ATTRDEF_CLASSES
 #include "dnnc/Dialect/DNN/IR/DNNOpsAttributes.cpp.inc"
 

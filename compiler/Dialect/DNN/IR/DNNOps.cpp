@@ -300,6 +300,9 @@ DNN_INFER(CrossEntropyOp,
           return inferLoss(loc, "cross_entropy", adaptor, results, true, false);)
 DNN_INFER(AccuracyOp, return inferLoss(loc, "accuracy", adaptor, results, true, true);)
 
+DNN_INFER(SignOp, return inferSameAsInput(loc, "sign", adaptor, results);)
+DNN_INFER(EqualOp, return inferBroadcast(loc, "equal", adaptor, results);)
+
 #undef DNN_INFER
 
 LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
@@ -446,6 +449,95 @@ LogicalResult SoftmaxOp::verify() {
 
 LogicalResult LogSoftmaxOp::verify() {
   return verifyAxis(*this, getAxis(), cast<RankedTensorType>(getInput().getType()));
+}
+
+//===----------------------------------------------------------------------===//
+// Gradient building blocks
+//===----------------------------------------------------------------------===//
+
+/// Whether two sizes can be the same at run time.
+static bool compatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+LogicalResult BroadcastLikeOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  auto like = cast<RankedTensorType>(getLike().getType());
+  if (result.getShape() != like.getShape())
+    return emitOpError("result shape must be that of 'like'");
+  llvm::SmallVector<bool> broadcast(result.getRank(), false);
+  for (int64_t axis : getAxes()) {
+    if (axis < 0 || axis >= result.getRank() || broadcast[axis])
+      return emitOpError("axes must be distinct and within the result's rank");
+    broadcast[axis] = true;
+  }
+  bool keptDims = input.getRank() == result.getRank();
+  if (!keptDims && input.getRank() + (int64_t)getAxes().size() != result.getRank())
+    return emitOpError("input rank must be the result's, or the result's minus the axes");
+  for (int64_t d = 0, i = 0; d < result.getRank(); ++d) {
+    if (broadcast[d]) {
+      if (keptDims && !compatible(input.getDimSize(i++), 1))
+        return emitOpError("input must have size 1 at broadcast axis ") << d;
+      continue;
+    }
+    if (!compatible(input.getDimSize(i++), result.getDimSize(d)))
+      return emitOpError("input and result sizes differ at result axis ") << d;
+  }
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  int64_t axis = getAxis();
+  if (failed(verifyAxis(*this, axis, input)))
+    return failure();
+  if (input.getRank() != result.getRank())
+    return emitOpError("result rank must equal the input's");
+  for (int64_t d = 0; d < input.getRank(); ++d)
+    if (d != axis && !compatible(input.getDimSize(d), result.getDimSize(d)))
+      return emitOpError("sizes differ outside the sliced axis");
+  int64_t size = result.getDimSize(axis);
+  if (ShapedType::isDynamic(size))
+    return emitOpError("the sliced size must be static");
+  if (getStart() < 0 ||
+      (!input.isDynamicDim(axis) && getStart() + size > input.getDimSize(axis)))
+    return emitOpError("slice [") << getStart() << ", " << getStart() + size
+                                  << ") is out of range";
+  return success();
+}
+
+llvm::ArrayRef<llvm::StringRef> ApplyOptimizerOp::getStateSlots(OptimizerKind kind) {
+  // Named as in torch.optim's state dicts.
+  static const llvm::StringRef momentum[] = {"momentum_buffer"};
+  static const llvm::StringRef adam[] = {"exp_avg", "exp_avg_sq"};
+  switch (kind) {
+  case OptimizerKind::sgd:
+    return {};
+  case OptimizerKind::momentum:
+    return momentum;
+  case OptimizerKind::adam:
+    return adam;
+  }
+  return {};
+}
+
+LogicalResult ApplyOptimizerOp::verify() {
+  size_t slots = getStateSlots(getOptimizer()).size();
+  if (getState().size() != slots || getNewState().size() != slots)
+    return emitOpError("optimizer '") << stringifyOptimizerKind(getOptimizer()) << "' keeps "
+                                      << slots << " state tensors per parameter";
+  Type type = getParam().getType();
+  if (getGrad().getType() != type || getNewParam().getType() != type)
+    return emitOpError("param, grad and new param must have one type");
+  for (Value v : llvm::concat<Value>(getState(), getNewState()))
+    if (v.getType() != type)
+      return emitOpError("optimizer state must have the param's type");
+  std::string why = checkArgs(getOptimizerArgs(getOptimizer()), getHyperparameters());
+  if (!why.empty())
+    return emitOpError(why);
+  return success();
 }
 
 #define GET_OP_CLASSES

@@ -13,6 +13,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "dnnc/Dialect/DNN/IR/DNNOpsEnums.h.inc"
+#include "dnnc/Dialect/DNN/IR/GradientOpInterface.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "dnnc/Dialect/DNN/IR/DNNOpsAttributes.h.inc"

@@ -11,6 +11,7 @@
 #define DNNC_DIALECT_DNN_IR_DNNOPS_TD
 
 include "dnnc/Dialect/DNN/IR/DNNBase.td"
+include "dnnc/Dialect/DNN/IR/GradientOpInterface.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
@@ -103,6 +104,12 @@ def DNN_TrainOp : DNN_Op<"train", [HasParent<"ModelOp">]> {
   let hasVerifier = 1;
 }
 
+def DNN_GradientOp : DNN_Op<"gradient", [HasParent<"ModelOp">]> {
+  let summary = "Names d loss / d param, as derived by the dnn-autodiff pass";
+  let arguments = (ins StrAttr:$param, DNN_FloatTensor:$value);
+  let assemblyFormat = "$param $value attr-dict `:` type($value)";
+}
+
 //===----------------------------------------------------------------------===//
 // Constants
 //===----------------------------------------------------------------------===//
@@ -120,6 +127,9 @@ def DNN_ConstantOp : DNN_Op<"constant", [ConstantLike, Pure,
 // Elementwise ops
 //===----------------------------------------------------------------------===//
 
+// Ops whose vector-Jacobian product the autodiff pass can ask for.
+defvar DNN_Differentiable = DeclareOpInterfaceMethods<DNN_GradientOpInterface>;
+
 class DNN_BroadcastBinaryOp<string mnemonic, list<Trait> traits = []>
     : DNN_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor], traits)> {
   let description = [{
@@ -132,14 +142,14 @@ class DNN_BroadcastBinaryOp<string mnemonic, list<Trait> traits = []>
   let hasFolder = 1;
 }
 
-def DNN_AddOp : DNN_BroadcastBinaryOp<"add", [Commutative]> {
+def DNN_AddOp : DNN_BroadcastBinaryOp<"add", [Commutative, DNN_Differentiable]> {
   let summary = "lhs + rhs";
 }
-def DNN_SubOp : DNN_BroadcastBinaryOp<"sub"> { let summary = "lhs - rhs"; }
-def DNN_MulOp : DNN_BroadcastBinaryOp<"mul", [Commutative]> {
+def DNN_SubOp : DNN_BroadcastBinaryOp<"sub", [DNN_Differentiable]> { let summary = "lhs - rhs"; }
+def DNN_MulOp : DNN_BroadcastBinaryOp<"mul", [Commutative, DNN_Differentiable]> {
   let summary = "lhs * rhs";
 }
-def DNN_DivOp : DNN_BroadcastBinaryOp<"div"> { let summary = "lhs / rhs"; }
+def DNN_DivOp : DNN_BroadcastBinaryOp<"div", [DNN_Differentiable]> { let summary = "lhs / rhs"; }
 
 class DNN_UnaryOp<string mnemonic, list<Trait> traits = []>
     : DNN_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor], traits)> {
@@ -148,40 +158,40 @@ class DNN_UnaryOp<string mnemonic, list<Trait> traits = []>
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def DNN_NegOp : DNN_UnaryOp<"neg"> {
+def DNN_NegOp : DNN_UnaryOp<"neg", [DNN_Differentiable]> {
   let summary = "-input";
   let arguments = (ins DNN_AnyTensor:$input);
   let results = (outs DNN_AnyTensor:$result);
   let hasFolder = 1;
 }
-def DNN_ReluOp : DNN_UnaryOp<"relu"> {
+def DNN_ReluOp : DNN_UnaryOp<"relu", [DNN_Differentiable]> {
   let summary = "max(input, 0)";
   let hasFolder = 1;
 }
-def DNN_SigmoidOp : DNN_UnaryOp<"sigmoid"> { let summary = "1 / (1 + exp(-input))"; }
-def DNN_TanhOp : DNN_UnaryOp<"tanh"> { let summary = "Hyperbolic tangent"; }
-def DNN_ExpOp : DNN_UnaryOp<"exp"> { let summary = "e ** input"; }
-def DNN_LogOp : DNN_UnaryOp<"log"> { let summary = "Natural logarithm"; }
-def DNN_SqrtOp : DNN_UnaryOp<"sqrt"> { let summary = "Square root"; }
-def DNN_AbsOp : DNN_UnaryOp<"abs"> {
+def DNN_SigmoidOp : DNN_UnaryOp<"sigmoid", [DNN_Differentiable]> { let summary = "1 / (1 + exp(-input))"; }
+def DNN_TanhOp : DNN_UnaryOp<"tanh", [DNN_Differentiable]> { let summary = "Hyperbolic tangent"; }
+def DNN_ExpOp : DNN_UnaryOp<"exp", [DNN_Differentiable]> { let summary = "e ** input"; }
+def DNN_LogOp : DNN_UnaryOp<"log", [DNN_Differentiable]> { let summary = "Natural logarithm"; }
+def DNN_SqrtOp : DNN_UnaryOp<"sqrt", [DNN_Differentiable]> { let summary = "Square root"; }
+def DNN_AbsOp : DNN_UnaryOp<"abs", [DNN_Differentiable]> {
   let summary = "|input|";
   let arguments = (ins DNN_AnyTensor:$input);
   let results = (outs DNN_AnyTensor:$result);
 }
-def DNN_StopGradientOp : DNN_UnaryOp<"stop_gradient"> {
+def DNN_StopGradientOp : DNN_UnaryOp<"stop_gradient", [DNN_Differentiable]> {
   let summary = "Identity whose gradient is zero";
   let arguments = (ins DNN_AnyTensor:$input);
   let results = (outs DNN_AnyTensor:$result);
   let hasFolder = 1;
 }
 
-def DNN_LeakyReluOp : DNN_UnaryOp<"leaky_relu"> {
+def DNN_LeakyReluOp : DNN_UnaryOp<"leaky_relu", [DNN_Differentiable]> {
   let summary = "input if input > 0 else slope * input";
   let arguments = (ins DNN_FloatTensor:$input, F64Attr:$slope);
   let assemblyFormat = "$input `slope` $slope attr-dict `:` type($input)";
 }
 
-def DNN_PowOp : DNN_UnaryOp<"pow"> {
+def DNN_PowOp : DNN_UnaryOp<"pow", [DNN_Differentiable]> {
   let summary = "input ** exponent, with a constant exponent";
   let arguments = (ins DNN_FloatTensor:$input, F64Attr:$exponent);
   let assemblyFormat = "$input `,` $exponent attr-dict `:` type($input)";
@@ -192,7 +202,7 @@ def DNN_PowOp : DNN_UnaryOp<"pow"> {
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-def DNN_MatmulOp : DNN_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
+def DNN_MatmulOp : DNN_Op<"matmul", [Pure, InferTypeOpAdaptor, DNN_Differentiable]> {
   let summary = "Matrix product, batched over leading dimensions";
   let description = [{
     `[..., M, K] @ [..., K, P] -> [..., M, P]`; the leading (batch)
@@ -207,13 +217,13 @@ def DNN_MatmulOp : DNN_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
 // Normalizations and reductions
 //===----------------------------------------------------------------------===//
 
-def DNN_SoftmaxOp : DNN_UnaryOp<"softmax"> {
+def DNN_SoftmaxOp : DNN_UnaryOp<"softmax", [DNN_Differentiable]> {
   let summary = "exp(x) / sum(exp(x)) along an axis";
   let arguments = (ins DNN_FloatTensor:$input, I64Attr:$axis);
   let assemblyFormat = "$input `axis` $axis attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
-def DNN_LogSoftmaxOp : DNN_UnaryOp<"log_softmax"> {
+def DNN_LogSoftmaxOp : DNN_UnaryOp<"log_softmax", [DNN_Differentiable]> {
   let summary = "x - log(sum(exp(x))) along an axis";
   let arguments = (ins DNN_FloatTensor:$input, I64Attr:$axis);
   let assemblyFormat = "$input `axis` $axis attr-dict `:` type($input)";
@@ -221,7 +231,7 @@ def DNN_LogSoftmaxOp : DNN_UnaryOp<"log_softmax"> {
 }
 
 class DNN_ReduceOp<string mnemonic, Type tensor = DNN_AnyTensor>
-    : DNN_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : DNN_Op<mnemonic, [Pure, InferTypeOpAdaptor, DNN_Differentiable]> {
   let description = [{
     Reduces over `axes` (all axes when empty); `keepdims` keeps each reduced
     axis with size 1.
@@ -248,7 +258,7 @@ def DNN_ArgmaxOp : DNN_Op<"argmax", [Pure, InferTypeOpAdaptor]> {
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
-def DNN_ReshapeOp : DNN_Op<"reshape", [Pure, InferTypeOpAdaptor]> {
+def DNN_ReshapeOp : DNN_Op<"reshape", [Pure, InferTypeOpAdaptor, DNN_Differentiable]> {
   let summary = "Same elements, new shape";
   let description = [{
     `shape` gives the new dimensions; -1 marks the one dynamic dimension,
@@ -261,7 +271,7 @@ def DNN_ReshapeOp : DNN_Op<"reshape", [Pure, InferTypeOpAdaptor]> {
   let hasCanonicalizer = 1;
 }
 
-def DNN_FlattenOp : DNN_Op<"flatten", [Pure, InferTypeOpAdaptor]> {
+def DNN_FlattenOp : DNN_Op<"flatten", [Pure, InferTypeOpAdaptor, DNN_Differentiable]> {
   let summary = "Collapses all dimensions but the first: [N, ...] -> [N, prod(...)]";
   let arguments = (ins DNN_AnyTensor:$input);
   let results = (outs DNN_AnyTensor:$result);
@@ -269,7 +279,7 @@ def DNN_FlattenOp : DNN_Op<"flatten", [Pure, InferTypeOpAdaptor]> {
   let hasFolder = 1;
 }
 
-def DNN_TransposeOp : DNN_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+def DNN_TransposeOp : DNN_Op<"transpose", [Pure, InferTypeOpAdaptor, DNN_Differentiable]> {
   let summary = "Permutes dimensions: result dim i is input dim perm[i]";
   let arguments = (ins DNN_AnyTensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs DNN_AnyTensor:$result);
@@ -278,7 +288,7 @@ def DNN_TransposeOp : DNN_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
   let hasCanonicalizer = 1;
 }
 
-def DNN_ConcatOp : DNN_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+def DNN_ConcatOp : DNN_Op<"concat", [Pure, InferTypeOpAdaptor, DNN_Differentiable]> {
   let summary = "Joins tensors along an axis";
   let arguments = (ins Variadic<DNN_AnyTensor>:$inputs, I64Attr:$axis);
   let results = (outs DNN_AnyTensor:$result);
@@ -290,7 +300,7 @@ def DNN_ConcatOp : DNN_Op<"concat", [Pure, InferTypeOpAdaptor]> {
 // Convolution and pooling (NCHW)
 //===----------------------------------------------------------------------===//
 
-def DNN_Conv2dOp : DNN_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
+def DNN_Conv2dOp : DNN_Op<"conv2d", [Pure, InferTypeOpAdaptor, DNN_Differentiable]> {
   let summary = "2-D convolution: NCHW input, FCHW filter, optional [F] bias";
   let arguments = (ins DNN_FloatTensor:$input, DNN_FloatTensor:$filter,
                        Optional<DNN_FloatTensor>:$bias,
@@ -302,7 +312,8 @@ def DNN_Conv2dOp : DNN_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
-class DNN_Pool2dOp<string mnemonic> : DNN_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+class DNN_Pool2dOp<string mnemonic>
+    : DNN_Op<mnemonic, [Pure, InferTypeOpAdaptor, DNN_Differentiable]> {
   let arguments = (ins DNN_FloatTensor:$input, DenseI64ArrayAttr:$size,
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding);
   let results = (outs DNN_FloatTensor:$result);
@@ -321,24 +332,24 @@ def DNN_AvgPool2dOp : DNN_Pool2dOp<"avgpool2d"> {
 // Losses and metrics: all reduce to a scalar averaged over the batch
 //===----------------------------------------------------------------------===//
 
-class DNN_LossLikeOp<string mnemonic, Type target>
-    : DNN_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+class DNN_LossLikeOp<string mnemonic, Type target, list<Trait> traits = []>
+    : DNN_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor], traits)> {
   let arguments = (ins DNN_FloatTensor:$input, target:$target);
   let results = (outs DNN_ScalarFloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $target attr-dict `:` type($input) `,` type($target)
   }];
 }
-def DNN_MseOp : DNN_LossLikeOp<"mse", DNN_FloatTensor> {
+def DNN_MseOp : DNN_LossLikeOp<"mse", DNN_FloatTensor, [DNN_Differentiable]> {
   let summary = "Mean squared error over all elements";
 }
-def DNN_BceOp : DNN_LossLikeOp<"bce", DNN_FloatTensor> {
+def DNN_BceOp : DNN_LossLikeOp<"bce", DNN_FloatTensor, [DNN_Differentiable]> {
   let summary = "Binary cross-entropy of probabilities, mean over all elements";
 }
-def DNN_BceWithLogitsOp : DNN_LossLikeOp<"bce_with_logits", DNN_FloatTensor> {
+def DNN_BceWithLogitsOp : DNN_LossLikeOp<"bce_with_logits", DNN_FloatTensor, [DNN_Differentiable]> {
   let summary = "Binary cross-entropy of logits, mean over all elements";
 }
-def DNN_CrossEntropyOp : DNN_LossLikeOp<"cross_entropy", DNN_AnyTensor> {
+def DNN_CrossEntropyOp : DNN_LossLikeOp<"cross_entropy", DNN_AnyTensor, [DNN_Differentiable]> {
   let summary = "Softmax cross-entropy of logits, mean over the batch";
   let description = [{
     Targets are class indices (i32 [N]) or class probabilities ([N, C] of the
@@ -354,6 +365,134 @@ def DNN_OneHotOp : DNN_Op<"one_hot", [Pure, InferTypeOpAdaptor]> {
   let arguments = (ins DNN_IndexTensor:$labels, I64Attr:$num_classes);
   let results = (outs DNN_FloatTensor:$result);
   let assemblyFormat = "$labels `classes` $num_classes attr-dict `:` type($labels)";
+}
+
+//===----------------------------------------------------------------------===//
+// Gradient building blocks: ops that the vector-Jacobian products build and
+// the source language does not spell. Result types are given, not inferred:
+// each has the shape of an operand it is "like" (whose dynamic sizes it takes).
+//===----------------------------------------------------------------------===//
+
+def DNN_ReluGradOp : DNN_Op<"relu_grad", [Pure, AllTypesMatch<["input", "grad", "result"]>]> {
+  let summary = "grad where input > 0, else slope * grad (relu: slope 0)";
+  let arguments = (ins DNN_FloatTensor:$input, DNN_FloatTensor:$grad, F64Attr:$slope);
+  let results = (outs DNN_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $grad `slope` $slope attr-dict `:` type($input)";
+}
+
+def DNN_SignOp : DNN_UnaryOp<"sign"> {
+  let summary = "-1, 0 or 1 by the sign of input";
+}
+
+def DNN_EqualOp : DNN_BroadcastBinaryOp<"equal"> {
+  let summary = "1 where lhs == rhs, else 0, in lhs's element type";
+  let hasFolder = 0;
+}
+
+def DNN_BroadcastLikeOp : DNN_Op<"broadcast_like", [Pure]> {
+  let summary = "Stretches a tensor over the given axes of the result";
+  let description = [{
+    The inverse of a reduction over `axes`: the input's dimensions map in
+    order to the result dimensions not in `axes` (or, with the input's rank
+    equal to the result's, the input has size 1 at `axes`), and every element
+    is repeated along `axes`. The result has the shape of `like`.
+    `divide_by_count` divides by the number of repetitions, for the
+    gradient of a mean.
+  }];
+  let arguments = (ins DNN_FloatTensor:$input, DNN_AnyTensor:$like,
+                       DenseI64ArrayAttr:$axes, UnitAttr:$divide_by_count);
+  let results = (outs DNN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `like` $like `axes` $axes (`divide_by_count` $divide_by_count^)? attr-dict
+    `:` type($input) `,` type($like) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def DNN_SliceOp : DNN_Op<"slice", [Pure]> {
+  let summary = "The elements [start, start + size) of input along an axis";
+  let arguments = (ins DNN_FloatTensor:$input, I64Attr:$axis, I64Attr:$start);
+  let results = (outs DNN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `axis` $axis `start` $start attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def DNN_Conv2dInputGradOp : DNN_Op<"conv2d_input_grad", [Pure]> {
+  let summary = "d loss / d input of conv2d: a transposed convolution of grad";
+  let arguments = (ins DNN_FloatTensor:$grad, DNN_FloatTensor:$filter,
+                       DNN_FloatTensor:$like, DenseI64ArrayAttr:$stride,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs DNN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $filter `like` $like `stride` $stride `padding` $padding attr-dict
+    `:` type($grad) `,` type($filter) `,` type($like) `->` type($result)
+  }];
+}
+
+def DNN_Conv2dFilterGradOp : DNN_Op<"conv2d_filter_grad", [Pure]> {
+  let summary = "d loss / d filter of conv2d: input correlated with grad";
+  let arguments = (ins DNN_FloatTensor:$input, DNN_FloatTensor:$grad,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding);
+  let results = (outs DNN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grad `stride` $stride `padding` $padding attr-dict
+    `:` type($input) `,` type($grad) `->` type($result)
+  }];
+}
+
+def DNN_MaxPool2dGradOp : DNN_Op<"maxpool2d_grad", [Pure]> {
+  let summary = "d loss / d input of maxpool2d: grad routed to each window's first maximum";
+  let arguments = (ins DNN_FloatTensor:$input, DNN_FloatTensor:$grad, DenseI64ArrayAttr:$size,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding);
+  let results = (outs DNN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grad `size` $size `stride` $stride `padding` $padding attr-dict
+    `:` type($input) `,` type($grad) `->` type($result)
+  }];
+}
+
+def DNN_AvgPool2dGradOp : DNN_Op<"avgpool2d_grad", [Pure]> {
+  let summary = "d loss / d input of avgpool2d: grad spread evenly over each window";
+  let arguments = (ins DNN_FloatTensor:$grad, DNN_FloatTensor:$like, DenseI64ArrayAttr:$size,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding);
+  let results = (outs DNN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `like` $like `size` $size `stride` $stride `padding` $padding attr-dict
+    `:` type($grad) `,` type($like) `->` type($result)
+  }];
+}
+
+def DNN_ApplyOptimizerOp : DNN_Op<"apply_optimizer", [Pure]> {
+  let summary = "One optimizer update of a parameter and its state";
+  let description = [{
+    Returns the updated parameter and optimizer state, as torch.optim does in
+    place (see docs/language.md, "Optimizers"):
+
+    - sgd: g' = g + wd * p; p -= lr * g'
+    - momentum (state: momentum_buffer): v = beta * v + g'; p -= lr * v
+    - adam (state: exp_avg, exp_avg_sq): m = beta1 * m + (1 - beta1) * g';
+      v = beta2 * v + (1 - beta2) * g'^2;
+      p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    `lr` is a run-time f32 scalar, `step` the i32 number t of this step
+    (from 1).
+  }];
+  let arguments = (ins DNN_OptimizerKindAttr:$optimizer, DictionaryAttr:$hyperparameters,
+                       DNN_FloatTensor:$param, DNN_FloatTensor:$grad,
+                       Variadic<DNN_FloatTensor>:$state,
+                       0DTensorOf<[F32]>:$lr, 0DTensorOf<[I32]>:$step);
+  let results = (outs DNN_FloatTensor:$new_param, Variadic<DNN_FloatTensor>:$new_state);
+  let assemblyFormat = [{
+    $optimizer $param `,` $grad (`state` `(` $state^ `)`)? `lr` $lr `step` $step
+    `with` $hyperparameters attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The names of the state tensors the optimizer keeps per parameter.
+    static ::llvm::ArrayRef<::llvm::StringRef> getStateSlots(OptimizerKind kind);
+  }];
 }
 
 #endif // DNNC_DIALECT_DNN_IR_DNNOPS_TD
