@@ -6,6 +6,7 @@
 #include "dnnc/Frontend/Parser.h"
 #include "dnnc/Frontend/Sema.h"
 #include "dnnc/Pipelines/Pipelines.h"
+#include "dnnc/Target/BackwardGraphPrinter.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
@@ -125,7 +126,18 @@ int dnnc::runDriver(const DriverOptions &options, MLIRContext &context,
       return 1;
   }
 
+  if (options.emit == EmitKind::Grad) {
+    SourceMgrDiagnosticHandler handler(sourceMgr, &context, diagOut);
+    PassManager pm(&context);
+    if (failed(applyPassManagerCLOptions(pm)))
+      return 2;
+    buildDifferentiatePipeline(pm);
+    if (failed(pm.run(*result.module)))
+      return 1;
+  }
+
   if (options.emit != EmitKind::AST && options.emit != EmitKind::Summary &&
+      options.emit != EmitKind::Grad &&
       !(options.emit == EmitKind::MLIR && options.compileTo == CompilePhase::DNN)) {
     SourceMgrDiagnosticHandler handler(sourceMgr, &context, diagOut);
     return runCodegen(*result.module, options, diagOut);
@@ -142,6 +154,9 @@ int dnnc::runDriver(const DriverOptions &options, MLIRContext &context,
     break;
   case EmitKind::Summary:
     printSummary(*result.module, output->os());
+    break;
+  case EmitKind::Grad:
+    printBackwardGraphs(*result.module, output->os());
     break;
   default:
     result.module->print(output->os());

@@ -93,9 +93,15 @@ private:
                                           stmt.name, (dnn::InitKind)stmt.kindId,
                                           hyperparameters(stmt));
       return;
-    case Statement::Kind::Let:
-      decls[&stmt] = emit(*stmt.value);
+    case Statement::Kind::Let: {
+      Value v = emit(*stmt.value);
+      decls[&stmt] = v;
+      // The let name travels on the op's location, for --emit=grad and
+      // diagnostics; the first name given to a value wins.
+      if (Operation *def = v.getDefiningOp(); def && !isa<NameLoc>(def->getLoc()))
+        def->setLoc(NameLoc::get(builder.getStringAttr(stmt.name), def->getLoc()));
       return;
+    }
     case Statement::Kind::Output: {
       Value v = emit(*stmt.value);
       decls[&stmt] = v;

@@ -28,6 +28,8 @@ llvm::StringRef dnnc::getPhaseName(CompilePhase phase) {
   switch (phase) {
   case CompilePhase::DNN:
     return "dnn";
+  case CompilePhase::Grad:
+    return "grad";
   case CompilePhase::Linalg:
     return "linalg";
   case CompilePhase::Vector:
@@ -41,7 +43,7 @@ llvm::StringRef dnnc::getPhaseName(CompilePhase phase) {
 }
 
 std::optional<dnnc::CompilePhase> dnnc::parsePhaseName(llvm::StringRef name) {
-  for (CompilePhase phase : {CompilePhase::DNN, CompilePhase::Linalg, CompilePhase::Vector,
+  for (CompilePhase phase : {CompilePhase::DNN, CompilePhase::Grad, CompilePhase::Linalg, CompilePhase::Vector,
                              CompilePhase::Bufferized, CompilePhase::LLVM})
     if (getPhaseName(phase) == name)
       return phase;
@@ -49,6 +51,13 @@ std::optional<dnnc::CompilePhase> dnnc::parsePhaseName(llvm::StringRef name) {
 }
 
 void dnnc::buildDNNSimplifyPipeline(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void dnnc::buildDifferentiatePipeline(OpPassManager &pm) {
+  // dnn.model(dnn-autodiff), canonicalize, cse
+  pm.addNestedPass<dnn::ModelOp>(dnn::createDNNAutodiffPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -139,6 +148,8 @@ void dnnc::buildLowerToLLVMPipeline(OpPassManager &pm, const CPUPipelineOptions 
 void dnnc::buildCPUPipeline(OpPassManager &pm, CompilePhase from, CompilePhase to,
                             const CPUPipelineOptions &options) {
   auto runs = [&](CompilePhase phase) { return from < phase && phase <= to; };
+  if (runs(CompilePhase::Grad))
+    buildDifferentiatePipeline(pm);
   if (runs(CompilePhase::Linalg))
     buildDNNToLinalgPipeline(pm);
   if (runs(CompilePhase::Vector) && options.vectorize)
@@ -152,6 +163,9 @@ void dnnc::buildCPUPipeline(OpPassManager &pm, CompilePhase from, CompilePhase t
 void dnnc::registerPipelines() {
   PassPipelineRegistration<>("dnn-simplify", "Canonicalize and CSE at the dnn level",
                              buildDNNSimplifyPipeline);
+  PassPipelineRegistration<>("dnn-differentiate",
+                             "Derive the backward graph, then canonicalize and CSE",
+                             buildDifferentiatePipeline);
   PassPipelineRegistration<>("dnn-lower-to-linalg",
                              "Outline entry points and lower dnn to linalg on tensors",
                              buildDNNToLinalgPipeline);

@@ -95,6 +95,32 @@ Expected<Tensor> constant(dnn::ConstantOp op) {
   return t;
 }
 
+/// The static size of dimension `d` of `op`'s result type, or -1.
+int64_t resultDim(Operation *op, int64_t d) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  if (d < 0)
+    d += type.getRank();
+  return d >= 0 && d < type.getRank() && !type.isDynamicDim(d) ? type.getDimSize(d) : -1;
+}
+
+/// The filter size [KH, KW] of a conv2d_filter_grad: from its result type, or
+/// where that is dynamic and the stride 1, from the input and grad extents.
+Expected<llvm::SmallVector<int64_t, 2>> filterSize(dnn::Conv2dFilterGradOp op,
+                                                   const Tensor &x, const Tensor &grad) {
+  llvm::SmallVector<int64_t, 2> size;
+  for (int64_t k = 0; k < 2; ++k) {
+    int64_t s = resultDim(op, 2 + k);
+    if (s < 0 && x.rank() == 4 && grad.rank() == 4 && op.getStride().size() == 2 &&
+        op.getPadding().size() == 2 && op.getStride()[k] == 1)
+      s = x.shape[2 + k] + 2 * op.getPadding()[k] - grad.shape[2 + k] + 1;
+    if (s < 1)
+      return fail("conv2d_filter_grad: the filter size is neither static nor implied by "
+                  "the input and grad");
+    size.push_back(s);
+  }
+  return size;
+}
+
 /// Runs one compute op on its operand values.
 Expected<Tensor> compute(Operation *op, llvm::ArrayRef<const Tensor *> in) {
   using namespace dnn;
@@ -167,6 +193,37 @@ Expected<Tensor> compute(Operation *op, llvm::ArrayRef<const Tensor *> in) {
       .Case([&](CrossEntropyOp) { return crossEntropy(*in[0], *in[1]); })
       .Case([&](AccuracyOp) { return accuracy(*in[0], *in[1]); })
       .Case([&](OneHotOp o) { return oneHot(*in[0], o.getNumClassesAttr().getInt()); })
+      // Gradient building blocks.
+      .Case([&](ReluGradOp o) {
+        return reluGrad(*in[0], *in[1], o.getSlopeAttr().getValueAsDouble());
+      })
+      .Case([&](SignOp) { return sign(*in[0]); })
+      .Case([&](EqualOp) { return equal(*in[0], *in[1]); })
+      .Case([&](BroadcastLikeOp o) {
+        return broadcastLike(*in[0], in[1]->shape, o.getAxes(), o.getDivideByCount());
+      })
+      .Case([&](SliceOp o) -> Expected<Tensor> {
+        int64_t size = resultDim(o, o.getAxis());
+        if (size < 0)
+          return fail("slice: the sliced size is not static");
+        return slice(*in[0], o.getAxis(), o.getStart(), size);
+      })
+      .Case([&](Conv2dInputGradOp o) {
+        return conv2dInputGrad(*in[0], *in[1], in[2]->shape, o.getStride(), o.getPadding());
+      })
+      .Case([&](Conv2dFilterGradOp o) -> Expected<Tensor> {
+        auto size = filterSize(o, *in[0], *in[1]);
+        if (!size)
+          return size.takeError();
+        return conv2dFilterGrad(*in[0], *in[1], *size, o.getStride(), o.getPadding());
+      })
+      .Case([&](MaxPool2dGradOp o) {
+        return maxPool2dGrad(*in[0], *in[1], o.getSize(), o.getStride(), o.getPadding());
+      })
+      .Case([&](AvgPool2dGradOp o) {
+        return avgPool2dGrad(*in[0], in[1]->shape, o.getSize(), o.getStride(),
+                             o.getPadding());
+      })
       .Default([&](Operation *other) -> Expected<Tensor> {
         return fail("the reference interpreter does not support '" +
                     other->getName().getStringRef() + "'");
@@ -175,7 +232,8 @@ Expected<Tensor> compute(Operation *op, llvm::ArrayRef<const Tensor *> in) {
 
 /// Checks each binding against its dnn.input or dnn.param and the symbols
 /// against each other; returns the bound values, rounded to their types.
-Expected<ValueTensors> bind(dnn::ModelOp model, const NamedTensors &bindings) {
+Expected<ValueTensors> bind(dnn::ModelOp model, const NamedTensors &bindings,
+                            const EvaluateOptions &options) {
   ValueTensors values;
   std::map<std::string, std::pair<int64_t, std::string>> symbolSizes; // size, first user
   std::map<std::string, bool> used;
@@ -216,7 +274,8 @@ Expected<ValueTensors> bind(dnn::ModelOp model, const NamedTensors &bindings) {
                     " in '" + name + "'");
     }
     Tensor value = t;
-    roundToType(value, type.getElementType());
+    if (options.roundToElementType)
+      roundToType(value, type.getElementType());
     values[op.getResult(0)] = std::move(value);
   }
   for (const auto &[name, tensor] : bindings)
@@ -228,15 +287,34 @@ Expected<ValueTensors> bind(dnn::ModelOp model, const NamedTensors &bindings) {
 
 } // namespace
 
+std::string dnnc::reference::gradientKey(llvm::StringRef param) {
+  return ("grad." + param).str();
+}
+
 Expected<ValueTensors> dnnc::reference::evaluateValues(dnn::ModelOp model,
-                                                       const NamedTensors &bindings) {
-  auto bound = bind(model, bindings);
+                                                       const NamedTensors &bindings,
+                                                       const EvaluateOptions &options) {
+  auto bound = bind(model, bindings, options);
   if (!bound)
     return bound.takeError();
   ValueTensors values = std::move(*bound);
   for (Operation &op : model.getBody().front()) {
-    if (isa<dnn::InputOp, dnn::ParamOp, dnn::OutputOp, dnn::LossOp, dnn::TrainOp>(op))
+    if (isa<dnn::InputOp, dnn::ParamOp, dnn::OutputOp, dnn::LossOp, dnn::TrainOp,
+            dnn::GradientOp>(op))
       continue;
+    if (options.fixedValues && op.getNumResults() == 1) {
+      auto fixed = options.fixedValues->find(op.getResult(0));
+      if (fixed != options.fixedValues->end()) {
+        auto type = dyn_cast<RankedTensorType>(fixed->first.getType());
+        if (!type)
+          return fail(where(&op) + "a fixed value is not a ranked tensor");
+        if (auto err = checkType(fixed->second, type,
+                                 "the fixed value of '" + op.getName().getStringRef() + "'"))
+          return fail(where(&op) + llvm::toString(std::move(err)));
+        values[fixed->first] = fixed->second;
+        continue;
+      }
+    }
     // An op that reads a value nobody bound (labels at prediction time) is
     // skipped, and so is everything downstream of it.
     llvm::SmallVector<const Tensor *> operands;
@@ -263,7 +341,8 @@ Expected<ValueTensors> dnnc::reference::evaluateValues(dnn::ModelOp model,
                              "internal error: the result of '" +
                                  op.getName().getStringRef() + "'"))
       return fail(where(&op) + llvm::toString(std::move(err)));
-    roundToType(*result, type.getElementType());
+    if (options.roundToElementType)
+      roundToType(*result, type.getElementType());
     // Insert after computing: `operands` points into the map.
     Tensor value = std::move(*result);
     values[op.getResult(0)] = std::move(value);
@@ -272,8 +351,9 @@ Expected<ValueTensors> dnnc::reference::evaluateValues(dnn::ModelOp model,
 }
 
 Expected<NamedTensors> dnnc::reference::evaluate(dnn::ModelOp model,
-                                                 const NamedTensors &bindings) {
-  auto values = evaluateValues(model, bindings);
+                                                 const NamedTensors &bindings,
+                                                 const EvaluateOptions &options) {
+  auto values = evaluateValues(model, bindings, options);
   if (!values)
     return values.takeError();
   NamedTensors results;
@@ -286,6 +366,9 @@ Expected<NamedTensors> dnnc::reference::evaluate(dnn::ModelOp model,
     } else if (auto loss = dyn_cast<dnn::LossOp>(op)) {
       name = loss.getName().str();
       value = loss.getValue();
+    } else if (auto grad = dyn_cast<dnn::GradientOp>(op)) {
+      name = gradientKey(grad.getParam());
+      value = grad.getValue();
     } else {
       continue;
     }
@@ -293,5 +376,49 @@ Expected<NamedTensors> dnnc::reference::evaluate(dnn::ModelOp model,
     if (it != values->end())
       results[name] = it->second;
   }
+  return results;
+}
+
+Expected<std::vector<Tensor>>
+dnnc::reference::evaluateApplyOptimizer(dnn::ApplyOptimizerOp op,
+                                        llvm::ArrayRef<Tensor> operands) {
+  if (operands.size() != op->getNumOperands())
+    return fail(where(op) + "dnn.apply_optimizer has " + llvm::Twine(op->getNumOperands()) +
+                " operands but got " + llvm::Twine(operands.size()) + " values");
+  for (auto [i, v] : llvm::enumerate(op->getOperands()))
+    if (auto err = checkType(operands[i], cast<RankedTensorType>(v.getType()),
+                             "operand " + llvm::Twine(i) + " of dnn.apply_optimizer"))
+      return fail(where(op) + llvm::toString(std::move(err)));
+  OptimizerKind kind = OptimizerKind::Sgd;
+  switch (op.getOptimizer()) {
+  case dnn::OptimizerKind::sgd: kind = OptimizerKind::Sgd; break;
+  case dnn::OptimizerKind::momentum: kind = OptimizerKind::Momentum; break;
+  case dnn::OptimizerKind::adam: kind = OptimizerKind::Adam; break;
+  }
+  // The verifier guarantees that every hyperparameter is present; those of
+  // other optimizers keep their defaults.
+  OptimizerHyperparameters hyper;
+  DictionaryAttr dict = op.getHyperparameters();
+  for (auto [name, field] : {std::make_pair("weight_decay", &hyper.weightDecay),
+                             std::make_pair("beta", &hyper.beta),
+                             std::make_pair("beta1", &hyper.beta1),
+                             std::make_pair("beta2", &hyper.beta2),
+                             std::make_pair("eps", &hyper.eps)})
+    if (auto value = dyn_cast_or_null<FloatAttr>(dict.get(name)))
+      *field = value.getValueAsDouble();
+  size_t numState = op.getState().size();
+  const Tensor &param = operands[0], &grad = operands[1];
+  llvm::ArrayRef<Tensor> state = operands.slice(2, numState);
+  const Tensor &lr = operands[2 + numState], &step = operands[3 + numState];
+  auto update = applyOptimizer(kind, hyper, param, grad, state, lr.data[0],
+                               (int64_t)step.data[0]);
+  if (!update)
+    return fail(where(op) + llvm::toString(update.takeError()));
+  std::vector<Tensor> results;
+  results.push_back(std::move(update->param));
+  for (Tensor &t : update->state)
+    results.push_back(std::move(t));
+  for (auto [t, v] : llvm::zip(results, op->getResults()))
+    roundToType(t, cast<RankedTensorType>(v.getType()).getElementType());
   return results;
 }

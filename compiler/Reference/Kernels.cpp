@@ -628,3 +628,337 @@ Expected<Tensor> dnnc::reference::oneHot(const Tensor &labels, int64_t numClasse
   }
   return out;
 }
+
+//===----------------------------------------------------------------------===//
+// Gradient building blocks
+//===----------------------------------------------------------------------===//
+
+Expected<Tensor> dnnc::reference::reluGrad(const Tensor &input, const Tensor &grad,
+                                           double slope) {
+  if (input.isInteger || grad.isInteger || input.shape != grad.shape)
+    return fail("relu_grad: input " + shapeString(input.shape) + " and grad " +
+                shapeString(grad.shape) + " must be float tensors of one shape");
+  Tensor out = grad;
+  for (int64_t i = 0; i < out.numElements(); ++i)
+    if (!(input.data[i] > 0))
+      out.data[i] = slope * grad.data[i];
+  return out;
+}
+
+Tensor dnnc::reference::sign(const Tensor &x) {
+  return map(x, [](double v) { return v > 0 ? 1.0 : v < 0 ? -1.0 : v == 0 ? 0.0 : v; });
+}
+
+Expected<Tensor> dnnc::reference::equal(const Tensor &lhs, const Tensor &rhs) {
+  if (lhs.isInteger != rhs.isInteger)
+    return fail("equal: operands mix integer and float element types");
+  auto shape = broadcastShapes(lhs.shape, rhs.shape, "equal");
+  if (!shape)
+    return shape.takeError();
+  Tensor out = makeTensor(*shape, lhs.isInteger);
+  BroadcastMap lhsMap(lhs.shape, shape->size()), rhsMap(rhs.shape, shape->size());
+  int64_t flat = 0;
+  forEachIndex(*shape, [&](ArrayRef<int64_t> index) {
+    out.data[flat++] =
+        lhs.data[lhsMap.offset(index)] == rhs.data[rhsMap.offset(index)] ? 1.0 : 0.0;
+  });
+  return out;
+}
+
+Expected<Tensor> dnnc::reference::broadcastLike(const Tensor &x,
+                                                ArrayRef<int64_t> resultShape,
+                                                ArrayRef<int64_t> axes, bool divideByCount) {
+  int64_t rank = (int64_t)resultShape.size();
+  std::vector<bool> broadcast(rank, false);
+  for (int64_t axis : axes) {
+    auto ax = normalizeAxis(axis, rank, "broadcast_like");
+    if (!ax)
+      return ax.takeError();
+    if (broadcast[*ax])
+      return fail("broadcast_like: axis " + llvm::Twine(axis) + " is repeated");
+    broadcast[*ax] = true;
+  }
+  bool keptDims = x.rank() == rank;
+  if (!keptDims && x.rank() + (int64_t)axes.size() != rank)
+    return fail("broadcast_like: input " + shapeString(x.shape) + " cannot stretch to " +
+                shapeString(resultShape) + " over " + llvm::Twine(axes.size()) + " axes");
+  // For each result dimension, the input dimension it reads (-1: none) and
+  // whether the input is pinned at index 0 there.
+  std::vector<int64_t> source(rank, -1);
+  int64_t count = 1;
+  for (int64_t d = 0, i = 0; d < rank; ++d) {
+    if (broadcast[d]) {
+      count *= resultShape[d];
+      if (keptDims && x.shape[i++] != 1)
+        return fail("broadcast_like: input " + shapeString(x.shape) +
+                    " must have size 1 at axis " + llvm::Twine(d));
+      continue;
+    }
+    if (x.shape[i] != resultShape[d])
+      return fail("broadcast_like: input " + shapeString(x.shape) + " does not match " +
+                  shapeString(resultShape) + " at result axis " + llvm::Twine(d));
+    source[d] = i++;
+  }
+  std::vector<int64_t> inStrides = stridesOf(x.shape);
+  Tensor out = makeTensor(resultShape, x.isInteger);
+  int64_t flat = 0;
+  forEachIndex(resultShape, [&](ArrayRef<int64_t> index) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      if (source[d] >= 0)
+        offset += index[d] * inStrides[source[d]];
+    double v = x.data[offset];
+    out.data[flat++] = divideByCount ? v / (double)count : v;
+  });
+  return out;
+}
+
+Expected<Tensor> dnnc::reference::slice(const Tensor &x, int64_t axis, int64_t start,
+                                        int64_t size) {
+  auto ax = normalizeAxis(axis, x.rank(), "slice");
+  if (!ax)
+    return ax.takeError();
+  if (start < 0 || size < 0 || start + size > x.shape[*ax])
+    return fail("slice: [" + llvm::Twine(start) + ", " + llvm::Twine(start + size) +
+                ") is out of range for axis " + llvm::Twine(axis) + " of " +
+                shapeString(x.shape));
+  std::vector<int64_t> shape = x.shape;
+  shape[*ax] = size;
+  AxisSplit s(x.shape, *ax);
+  Tensor out = makeTensor(shape, x.isInteger);
+  int64_t flat = 0;
+  for (int64_t o = 0; o < s.outer; ++o)
+    for (int64_t k = start; k < start + size; ++k)
+      for (int64_t i = 0; i < s.inner; ++i)
+        out.data[flat++] = x.data[(o * s.length + k) * s.inner + i];
+  return out;
+}
+
+namespace {
+
+/// The geometry of a 2-D window op over NCHW, checked: input [n, c, h, w],
+/// windows kh x kw, output oh x ow.
+struct Window2d {
+  int64_t n, c, h, w, kh, kw, oh, ow, sy, sx, py, px;
+
+  /// The input offset (within one plane) that window (y, x) reads at (i, j),
+  /// or -1 in the padding.
+  int64_t at(int64_t y, int64_t x, int64_t i, int64_t j) const {
+    int64_t iy = y * sy - py + i, ix = x * sx - px + j;
+    return iy < 0 || iy >= h || ix < 0 || ix >= w ? -1 : iy * w + ix;
+  }
+};
+
+Expected<Window2d> window2d(llvm::StringRef op, ArrayRef<int64_t> inputShape,
+                            ArrayRef<int64_t> size, ArrayRef<int64_t> stride,
+                            ArrayRef<int64_t> padding) {
+  if (inputShape.size() != 4)
+    return fail(op + ": input must have rank 4, got " + shapeString(inputShape));
+  for (auto [values, what, minValue] :
+       {std::make_tuple(size, "size", 1), std::make_tuple(stride, "stride", 1),
+        std::make_tuple(padding, "padding", 0)})
+    if (auto err = checkPair(values, op, what, minValue))
+      return std::move(err);
+  Window2d g{inputShape[0], inputShape[1], inputShape[2], inputShape[3], size[0], size[1],
+             0, 0, stride[0], stride[1], padding[0], padding[1]};
+  auto oh = windowExtent(g.h, g.kh, g.sy, g.py, op);
+  if (!oh)
+    return oh.takeError();
+  auto ow = windowExtent(g.w, g.kw, g.sx, g.px, op);
+  if (!ow)
+    return ow.takeError();
+  g.oh = *oh;
+  g.ow = *ow;
+  return g;
+}
+
+llvm::Error checkGradShape(llvm::StringRef op, const Tensor &grad,
+                           ArrayRef<int64_t> expected) {
+  if (grad.isInteger || grad.shape != std::vector<int64_t>(expected.begin(), expected.end()))
+    return fail(op + ": grad has shape " + shapeString(grad.shape) +
+                " but the forward result has " + shapeString(expected));
+  return llvm::Error::success();
+}
+
+} // namespace
+
+Expected<Tensor> dnnc::reference::conv2dInputGrad(const Tensor &grad, const Tensor &filter,
+                                                  ArrayRef<int64_t> inputShape,
+                                                  ArrayRef<int64_t> stride,
+                                                  ArrayRef<int64_t> padding) {
+  llvm::StringRef op = "conv2d_input_grad";
+  if (filter.rank() != 4 || inputShape.size() != 4 || filter.shape[1] != inputShape[1])
+    return fail(op + ": filter " + shapeString(filter.shape) +
+                " does not fit an input of shape " + shapeString(inputShape));
+  int64_t f = filter.shape[0];
+  auto g = window2d(op, inputShape, ArrayRef(filter.shape).drop_front(2), stride, padding);
+  if (!g)
+    return g.takeError();
+  if (auto err = checkGradShape(op, grad, {g->n, f, g->oh, g->ow}))
+    return std::move(err);
+  // conv2d reads x[n, c, at(y, x, i, j)] * w[f, c, i, j] into out[n, f, y, x];
+  // the adjoint sends grad[n, f, y, x] * w[f, c, i, j] back along each read.
+  Tensor dx = makeTensor(inputShape);
+  int64_t plane = g->h * g->w;
+  for (int64_t n = 0; n < g->n; ++n)
+    for (int64_t of = 0; of < f; ++of)
+      for (int64_t y = 0; y < g->oh; ++y)
+        for (int64_t xo = 0; xo < g->ow; ++xo) {
+          double gv = grad.data[((n * f + of) * g->oh + y) * g->ow + xo];
+          for (int64_t c = 0; c < g->c; ++c)
+            for (int64_t i = 0; i < g->kh; ++i)
+              for (int64_t j = 0; j < g->kw; ++j) {
+                int64_t offset = g->at(y, xo, i, j);
+                if (offset < 0)
+                  continue;
+                dx.data[(n * g->c + c) * plane + offset] +=
+                    gv * filter.data[((of * g->c + c) * g->kh + i) * g->kw + j];
+              }
+        }
+  return dx;
+}
+
+Expected<Tensor> dnnc::reference::conv2dFilterGrad(const Tensor &x, const Tensor &grad,
+                                                   ArrayRef<int64_t> kernelSize,
+                                                   ArrayRef<int64_t> stride,
+                                                   ArrayRef<int64_t> padding) {
+  llvm::StringRef op = "conv2d_filter_grad";
+  if (x.isInteger)
+    return fail(op + ": input must be float");
+  auto g = window2d(op, x.shape, kernelSize, stride, padding);
+  if (!g)
+    return g.takeError();
+  if (grad.rank() != 4)
+    return fail(op + ": grad must have rank 4, got " + shapeString(grad.shape));
+  int64_t f = grad.shape[1];
+  if (auto err = checkGradShape(op, grad, {g->n, f, g->oh, g->ow}))
+    return std::move(err);
+  // The same reads as conv2d, now accumulating x * grad into the filter.
+  Tensor dw = makeTensor({f, g->c, g->kh, g->kw});
+  int64_t plane = g->h * g->w;
+  for (int64_t n = 0; n < g->n; ++n)
+    for (int64_t of = 0; of < f; ++of)
+      for (int64_t y = 0; y < g->oh; ++y)
+        for (int64_t xo = 0; xo < g->ow; ++xo) {
+          double gv = grad.data[((n * f + of) * g->oh + y) * g->ow + xo];
+          for (int64_t c = 0; c < g->c; ++c)
+            for (int64_t i = 0; i < g->kh; ++i)
+              for (int64_t j = 0; j < g->kw; ++j) {
+                int64_t offset = g->at(y, xo, i, j);
+                if (offset < 0)
+                  continue;
+                dw.data[((of * g->c + c) * g->kh + i) * g->kw + j] +=
+                    gv * x.data[(n * g->c + c) * plane + offset];
+              }
+        }
+  return dw;
+}
+
+Expected<Tensor> dnnc::reference::maxPool2dGrad(const Tensor &x, const Tensor &grad,
+                                                ArrayRef<int64_t> size,
+                                                ArrayRef<int64_t> stride,
+                                                ArrayRef<int64_t> padding) {
+  llvm::StringRef op = "maxpool2d_grad";
+  if (x.isInteger)
+    return fail(op + ": input must be float");
+  auto g = window2d(op, x.shape, size, stride, padding);
+  if (!g)
+    return g.takeError();
+  if (auto err = checkGradShape(op, grad, {g->n, g->c, g->oh, g->ow}))
+    return std::move(err);
+  Tensor dx = makeTensor(x.shape);
+  int64_t plane = g->h * g->w;
+  for (int64_t p = 0; p < g->n * g->c; ++p)
+    for (int64_t y = 0; y < g->oh; ++y)
+      for (int64_t xo = 0; xo < g->ow; ++xo) {
+        // The first maximum in row-major window order: later elements must be
+        // strictly greater to take over. Padding is never a candidate.
+        int64_t best = -1;
+        for (int64_t i = 0; i < g->kh; ++i)
+          for (int64_t j = 0; j < g->kw; ++j) {
+            int64_t offset = g->at(y, xo, i, j);
+            if (offset < 0)
+              continue;
+            if (best < 0 || x.data[p * plane + offset] > x.data[p * plane + best])
+              best = offset;
+          }
+        if (best >= 0)
+          dx.data[p * plane + best] += grad.data[(p * g->oh + y) * g->ow + xo];
+      }
+  return dx;
+}
+
+Expected<Tensor> dnnc::reference::avgPool2dGrad(const Tensor &grad,
+                                                ArrayRef<int64_t> inputShape,
+                                                ArrayRef<int64_t> size,
+                                                ArrayRef<int64_t> stride,
+                                                ArrayRef<int64_t> padding) {
+  llvm::StringRef op = "avgpool2d_grad";
+  auto g = window2d(op, inputShape, size, stride, padding);
+  if (!g)
+    return g.takeError();
+  if (auto err = checkGradShape(op, grad, {g->n, g->c, g->oh, g->ow}))
+    return std::move(err);
+  // avgpool2d divides every window by its full size (padding counts as
+  // zeros), so each element read gets grad / (kh * kw).
+  Tensor dx = makeTensor(inputShape);
+  int64_t plane = g->h * g->w;
+  double count = (double)(g->kh * g->kw);
+  for (int64_t p = 0; p < g->n * g->c; ++p)
+    for (int64_t y = 0; y < g->oh; ++y)
+      for (int64_t xo = 0; xo < g->ow; ++xo) {
+        double share = grad.data[(p * g->oh + y) * g->ow + xo] / count;
+        for (int64_t i = 0; i < g->kh; ++i)
+          for (int64_t j = 0; j < g->kw; ++j) {
+            int64_t offset = g->at(y, xo, i, j);
+            if (offset >= 0)
+              dx.data[p * plane + offset] += share;
+          }
+      }
+  return dx;
+}
+
+Expected<OptimizerUpdate>
+dnnc::reference::applyOptimizer(OptimizerKind kind, const OptimizerHyperparameters &hyper,
+                                const Tensor &param, const Tensor &grad,
+                                ArrayRef<Tensor> state, double lr, int64_t step) {
+  size_t slots = kind == OptimizerKind::Sgd ? 0 : kind == OptimizerKind::Momentum ? 1 : 2;
+  if (state.size() != slots)
+    return fail("apply_optimizer: expected " + llvm::Twine(slots) + " state tensors, got " +
+                llvm::Twine(state.size()));
+  if (param.isInteger || grad.shape != param.shape ||
+      llvm::any_of(state, [&](const Tensor &s) { return s.shape != param.shape; }))
+    return fail("apply_optimizer: param, grad and state must be float tensors of one shape");
+  if (kind == OptimizerKind::Adam && step < 1)
+    return fail("apply_optimizer: adam needs a step number of at least 1, got " +
+                llvm::Twine(step));
+  OptimizerUpdate out{param, {state.begin(), state.end()}};
+  // Adam's bias corrections for step t.
+  double correction1 = 1 - std::pow(hyper.beta1, (double)step);
+  double correction2 = std::sqrt(1 - std::pow(hyper.beta2, (double)step));
+  for (int64_t i = 0; i < param.numElements(); ++i) {
+    double p = param.data[i];
+    double g = grad.data[i] + hyper.weightDecay * p;
+    switch (kind) {
+    case OptimizerKind::Sgd:
+      p -= lr * g;
+      break;
+    case OptimizerKind::Momentum: {
+      double &v = out.state[0].data[i];
+      v = hyper.beta * v + g;
+      p -= lr * v;
+      break;
+    }
+    case OptimizerKind::Adam: {
+      double &m = out.state[0].data[i];
+      double &v = out.state[1].data[i];
+      m = hyper.beta1 * m + (1 - hyper.beta1) * g;
+      v = hyper.beta2 * v + (1 - hyper.beta2) * g * g;
+      p -= lr / correction1 * m / (std::sqrt(v) / correction2 + hyper.eps);
+      break;
+    }
+    }
+    out.param.data[i] = p;
+  }
+  return out;
+}

@@ -36,6 +36,8 @@ static cl::opt<dnnc::EmitKind> emitKind(
         clEnumValN(dnnc::EmitKind::AST, "ast", "the checked syntax tree"),
         clEnumValN(dnnc::EmitKind::Summary, "summary",
                    "per model: signature, parameter count, op histogram"),
+        clEnumValN(dnnc::EmitKind::Grad, "grad",
+                   "the derived backward graph, one value per line"),
         clEnumValN(dnnc::EmitKind::MLIR, "mlir", "MLIR after --compile-to (default: dnn)"),
         clEnumValN(dnnc::EmitKind::Linalg, "linalg", "MLIR lowered to linalg on tensors"),
         clEnumValN(dnnc::EmitKind::LLVMMLIR, "llvm-mlir", "MLIR in the LLVM dialect"),
@@ -47,7 +49,7 @@ static cl::opt<dnnc::EmitKind> emitKind(
     cl::cat(dnncCategory));
 static cl::opt<std::string> compileTo(
     "compile-to",
-    cl::desc("With --emit=mlir, stop after this phase: dnn, linalg, vector, bufferized, llvm"),
+    cl::desc("With --emit=mlir, stop after this phase: dnn, grad, linalg, vector, bufferized, llvm"),
     cl::value_desc("phase"), cl::init("dnn"), cl::cat(dnncCategory));
 static cl::opt<bool> noSimplify("no-simplify",
                                 cl::desc("Emit the dnn dialect exactly as generated, "

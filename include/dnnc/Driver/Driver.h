@@ -25,6 +25,7 @@ namespace dnnc {
 enum class EmitKind {
   AST,      // the checked syntax tree
   Summary,  // per model: signature, parameter count, optimizer and op histogram
+  Grad,     // the derived backward graph as text, one value per line
   MLIR,     // MLIR after DriverOptions::compileTo (default: the dnn dialect)
   Linalg,   // MLIR after the linalg phase
   LLVMMLIR, // MLIR in the LLVM dialect

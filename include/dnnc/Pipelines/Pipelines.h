@@ -21,13 +21,14 @@ namespace dnnc {
 /// The phases of compilation, in order; each names the IR it leaves.
 enum class CompilePhase {
   DNN,        // the dnn dialect, simplified                    (dnn-simplify)
+  Grad,       // plus the backward graph of models with a loss   (dnn-differentiate)
   Linalg,     // entry functions in linalg/tensor/arith/math    (dnn-lower-to-linalg)
   Vector,     // tiled and vectorized, still on tensors          (dnn-vectorize)
   Bufferized, // on memrefs, results as out-parameters          (dnn-bufferize)
   LLVM,       // the LLVM dialect, parallel loops on the runtime (dnn-lower-to-llvm)
 };
 
-/// "dnn", "linalg", "vector", "bufferized", "llvm".
+/// "dnn", "grad", "linalg", "vector", "bufferized", "llvm".
 llvm::StringRef getPhaseName(CompilePhase phase);
 std::optional<CompilePhase> parsePhaseName(llvm::StringRef name);
 
@@ -42,6 +43,7 @@ struct CPUPipelineOptions {
 };
 
 void buildDNNSimplifyPipeline(mlir::OpPassManager &pm);
+void buildDifferentiatePipeline(mlir::OpPassManager &pm);
 void buildDNNToLinalgPipeline(mlir::OpPassManager &pm);
 void buildVectorizePipeline(mlir::OpPassManager &pm, const CPUPipelineOptions &options);
 void buildBufferizePipeline(mlir::OpPassManager &pm);

@@ -76,6 +76,83 @@ llvm::Expected<Tensor> accuracy(const Tensor &logits, const Tensor &labels);
 /// f32 [labels..., numClasses]; a label outside [0, numClasses) gives a zero row.
 llvm::Expected<Tensor> oneHot(const Tensor &labels, int64_t numClasses);
 
+//===----------------------------------------------------------------------===//
+// Gradient building blocks: the ops that vector-Jacobian products build.
+// Each is written as the adjoint of the forward kernel above, looping over
+// the same index relation, so that it is right by construction.
+//===----------------------------------------------------------------------===//
+
+/// grad where input > 0, else slope * grad (relu_grad; relu is slope 0).
+llvm::Expected<Tensor> reluGrad(const Tensor &input, const Tensor &grad, double slope);
+/// -1, 0 or 1 by the sign of each element (NaN stays NaN).
+Tensor sign(const Tensor &x);
+/// NumPy-broadcast lhs == rhs: 1 or 0, in lhs's element type.
+llvm::Expected<Tensor> equal(const Tensor &lhs, const Tensor &rhs);
+/// Repeats `x` along `axes` of `resultShape`: x's dims map in order to the
+/// result dims not in `axes`, or x has the result's rank and size 1 at
+/// `axes`. `divideByCount` divides by the product of the result sizes at
+/// `axes` (the gradient of a mean).
+llvm::Expected<Tensor> broadcastLike(const Tensor &x, llvm::ArrayRef<int64_t> resultShape,
+                                     llvm::ArrayRef<int64_t> axes, bool divideByCount);
+/// Elements [start, start + size) of `x` along `axis`.
+llvm::Expected<Tensor> slice(const Tensor &x, int64_t axis, int64_t start, int64_t size);
+
+/// d loss / d x of conv2d(x, filter) given d loss / d result `grad`, for an
+/// input of shape `inputShape` (NCHW): the adjoint of conv2d's input.
+llvm::Expected<Tensor> conv2dInputGrad(const Tensor &grad, const Tensor &filter,
+                                       llvm::ArrayRef<int64_t> inputShape,
+                                       llvm::ArrayRef<int64_t> stride,
+                                       llvm::ArrayRef<int64_t> padding);
+/// d loss / d filter of conv2d(x, filter) given `grad`, for a filter with
+/// spatial size `kernelSize` ([KH, KW]; with stride > 1 the output size does
+/// not determine it).
+llvm::Expected<Tensor> conv2dFilterGrad(const Tensor &x, const Tensor &grad,
+                                        llvm::ArrayRef<int64_t> kernelSize,
+                                        llvm::ArrayRef<int64_t> stride,
+                                        llvm::ArrayRef<int64_t> padding);
+/// d loss / d x of maxpool2d: each window's grad goes to its first maximum in
+/// row-major window order (padding never wins), as torch.nn.MaxPool2d does.
+llvm::Expected<Tensor> maxPool2dGrad(const Tensor &x, const Tensor &grad,
+                                     llvm::ArrayRef<int64_t> size,
+                                     llvm::ArrayRef<int64_t> stride,
+                                     llvm::ArrayRef<int64_t> padding);
+/// d loss / d x of avgpool2d (padding counted as zeros) for an input of
+/// shape `inputShape`: each window's grad / (KH * KW) to each element in it.
+llvm::Expected<Tensor> avgPool2dGrad(const Tensor &grad, llvm::ArrayRef<int64_t> inputShape,
+                                     llvm::ArrayRef<int64_t> size,
+                                     llvm::ArrayRef<int64_t> stride,
+                                     llvm::ArrayRef<int64_t> padding);
+
+enum class OptimizerKind { Sgd, Momentum, Adam };
+
+/// The hyperparameters of dnn.apply_optimizer, less the run-time `lr`. Each
+/// optimizer reads only its own (sgd: weightDecay; momentum: beta too; adam:
+/// beta1, beta2, eps too).
+struct OptimizerHyperparameters {
+  double weightDecay = 0, beta = 0.9, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+};
+
+/// The updated parameter and state of one optimizer step.
+struct OptimizerUpdate {
+  Tensor param;
+  std::vector<Tensor> state;
+};
+
+/// One step of dnn.apply_optimizer for step number `step` (from 1), with
+/// `state` in the op's order (momentum: momentum_buffer; adam: exp_avg,
+/// exp_avg_sq):
+///   g' = g + wd * p
+///   sgd:      p -= lr * g'
+///   momentum: v = beta * v + g'; p -= lr * v
+///   adam:     m = beta1 * m + (1 - beta1) * g'; v = beta2 * v + (1 - beta2) * g'^2;
+///             p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+/// In double; rounding the results to f32 is the caller's job.
+llvm::Expected<OptimizerUpdate> applyOptimizer(OptimizerKind kind,
+                                               const OptimizerHyperparameters &hyper,
+                                               const Tensor &param, const Tensor &grad,
+                                               llvm::ArrayRef<Tensor> state, double lr,
+                                               int64_t step);
+
 } // namespace dnnc::reference
 
 #endif // DNNC_REFERENCE_KERNELS_H

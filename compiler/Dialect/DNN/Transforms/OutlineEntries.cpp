@@ -2,7 +2,7 @@
 //
 // The dnn.model op describes a whole model; code generation wants plain
 // functions with tensor arguments. This pass makes one func.func per entry
-// point of each model (for now: predict) and erases the model ops, so that
+// point of each model (predict, eval, grad, train_step) and erases the model ops, so that
 // the rest of the pipeline is upstream MLIR.
 //
 //===----------------------------------------------------------------------===//
@@ -39,35 +39,57 @@ llvm::SetVector<Operation *> backwardSlice(ModelOp model, ArrayRef<Value> roots)
   return ordered;
 }
 
-LogicalResult outlinePredict(ModelOp model, OpBuilder &builder) {
-  SmallVector<OutputOp> outputs(model.getBody().front().getOps<OutputOp>());
-  if (outputs.empty())
-    return success();
-  SmallVector<Value> roots =
-      llvm::map_to_vector(outputs, [](OutputOp o) -> Value { return o.getValue(); });
-  llvm::SetVector<Operation *> slice = backwardSlice(model, roots);
+/// An entry point to outline: what it returns and what it takes beyond the
+/// params and inputs.
+struct EntrySpec {
+  llvm::StringRef entry;             // "predict"
+  SmallVector<Value> roots;          // model values the function computes
+  SmallVector<llvm::StringRef> names; // dnn.outputs: names of the named results
+  bool train = false;                // adds optimizer state, lr, step and the update
+};
 
-  SmallVector<ParamOp> params(model.getBody().front().getOps<ParamOp>());
-  SmallVector<InputOp> inputs = getInputsReaching(model, roots);
+/// Creates `@<model>_<entry>` for `spec`: params, [state], inputs, [lr, step].
+void outlineEntry(ModelOp model, const EntrySpec &spec, OpBuilder &builder) {
+  Block &body = model.getBody().front();
+  MLIRContext *ctx = model.getContext();
+  Location loc = model.getLoc();
+  SmallVector<ParamOp> params(body.getOps<ParamOp>());
+  SmallVector<InputOp> inputs = getInputsReaching(model, spec.roots);
+  TrainOp train = model.getTrainOp();
+  size_t slots = spec.train ? ApplyOptimizerOp::getStateSlots(train.getOptimizer()).size() : 0;
 
   SmallVector<Type> argTypes;
   for (ParamOp p : params)
     argTypes.push_back(p.getType());
+  for (ParamOp p : params)
+    argTypes.append(slots, p.getType());
   for (InputOp i : inputs)
     argTypes.push_back(i.getType());
-  SmallVector<Type> resultTypes = llvm::map_to_vector(roots, [](Value v) { return v.getType(); });
+  auto lrType = RankedTensorType::get({}, builder.getF32Type());
+  auto stepType = RankedTensorType::get({}, builder.getI32Type());
+  if (spec.train)
+    argTypes.append({lrType, stepType});
 
-  MLIRContext *ctx = model.getContext();
-  std::string name = (model.getSymName() + "_predict").str();
-  auto func = func::FuncOp::create(builder, model.getLoc(), name,
+  SmallVector<Type> resultTypes;
+  if (spec.train) {
+    resultTypes.push_back(spec.roots.front().getType()); // the loss
+    for (ParamOp p : params)
+      resultTypes.push_back(p.getType());
+    for (ParamOp p : params)
+      resultTypes.append(slots, p.getType());
+  } else {
+    for (Value v : spec.roots)
+      resultTypes.push_back(v.getType());
+  }
+
+  std::string name = (model.getSymName() + "_" + spec.entry).str();
+  auto func = func::FuncOp::create(builder, loc, name,
                                    FunctionType::get(ctx, argTypes, resultTypes));
-  auto strings = [&](auto ops, auto getName) {
-    return builder.getStrArrayAttr(llvm::map_to_vector(ops, getName));
-  };
   func->setAttr("dnn.model", builder.getStringAttr(model.getSymName()));
-  func->setAttr("dnn.entry", builder.getStringAttr("predict"));
-  func->setAttr("dnn.inputs", strings(inputs, [](InputOp i) { return i.getName(); }));
-  func->setAttr("dnn.outputs", strings(outputs, [](OutputOp o) { return o.getName(); }));
+  func->setAttr("dnn.entry", builder.getStringAttr(spec.entry));
+  func->setAttr("dnn.inputs", builder.getStrArrayAttr(llvm::map_to_vector(
+                                  inputs, [](InputOp i) { return i.getName(); })));
+  func->setAttr("dnn.outputs", builder.getStrArrayAttr(spec.names));
   func->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
 
   Block *entry = func.addEntryBlock();
@@ -75,18 +97,72 @@ LogicalResult outlinePredict(ModelOp model, OpBuilder &builder) {
   unsigned argIndex = 0;
   for (ParamOp p : params)
     mapping.map(p.getResult(), entry->getArgument(argIndex++));
+  unsigned stateBegin = argIndex;
+  argIndex += params.size() * slots;
   for (InputOp i : inputs)
     mapping.map(i.getResult(), entry->getArgument(argIndex++));
 
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToStart(entry);
-  for (Operation *op : slice)
+  for (Operation *op : backwardSlice(model, spec.roots))
     if (!isa<ParamOp, InputOp>(op))
       builder.clone(*op, mapping);
   SmallVector<Value> results =
-      llvm::map_to_vector(roots, [&](Value v) { return mapping.lookupOrDefault(v); });
-  func::ReturnOp::create(builder, model.getLoc(), results);
-  return success();
+      llvm::map_to_vector(spec.roots, [&](Value v) { return mapping.lookupOrDefault(v); });
+  if (spec.train) {
+    // roots = loss, then one gradient per param: update each param.
+    Value lr = entry->getArgument(argIndex), step = entry->getArgument(argIndex + 1);
+    SmallVector<Value> newParams, newState;
+    for (auto [i, p] : llvm::enumerate(params)) {
+      ValueRange state = entry->getArguments().slice(stateBegin + i * slots, slots);
+      SmallVector<Type> types(1 + slots, p.getType());
+      auto update = ApplyOptimizerOp::create(
+          builder, p.getLoc(), types, train.getOptimizerAttr(), train.getHyperparameters(),
+          entry->getArgument(i), results[1 + i], state, lr, step);
+      newParams.push_back(update.getNewParam());
+      llvm::append_range(newState, update.getNewState());
+    }
+    results.resize(1);
+    llvm::append_range(results, newParams);
+    llvm::append_range(results, newState);
+  }
+  func::ReturnOp::create(builder, loc, results);
+}
+
+void outlineEntries(ModelOp model, OpBuilder &builder) {
+  Block &body = model.getBody().front();
+  SmallVector<OutputOp> outputs(body.getOps<OutputOp>());
+  EntrySpec predict{"predict"};
+  for (OutputOp o : outputs) {
+    predict.roots.push_back(o.getValue());
+    predict.names.push_back(o.getName());
+  }
+  if (!outputs.empty())
+    outlineEntry(model, predict, builder);
+
+  LossOp loss = model.getLossOp();
+  if (!loss)
+    return;
+  EntrySpec eval = predict;
+  eval.entry = "eval";
+  eval.roots.push_back(loss.getValue());
+  eval.names.push_back(loss.getName());
+  outlineEntry(model, eval, builder);
+
+  SmallVector<GradientOp> gradients(body.getOps<GradientOp>());
+  if (gradients.empty())
+    return; // dnn-autodiff did not run
+  EntrySpec grad{"grad", {loss.getValue()}, {loss.getName()}};
+  for (GradientOp g : gradients)
+    grad.roots.push_back(g.getValue());
+  outlineEntry(model, grad, builder);
+
+  if (!model.getTrainOp())
+    return;
+  EntrySpec trainStep = grad;
+  trainStep.entry = "train_step";
+  trainStep.train = true;
+  outlineEntry(model, trainStep, builder);
 }
 
 struct DNNOutlineEntriesPass
@@ -97,8 +173,7 @@ struct DNNOutlineEntriesPass
     OpBuilder builder(&getContext());
     for (ModelOp model : models) {
       builder.setInsertionPoint(model);
-      if (failed(outlinePredict(model, builder)))
-        return signalPassFailure();
+      outlineEntries(model, builder);
       model.erase();
     }
   }

@@ -28,16 +28,43 @@ def DNNSpecializeShapesPass : Pass<"dnn-specialize-shapes", "dnn::ModelOp"> {
   ];
 }
 
+def DNNAutodiffPass : Pass<"dnn-autodiff", "dnn::ModelOp"> {
+  let summary = "Derive d loss / d param symbolically (reverse mode)";
+  let description = [{
+    For a model with a `dnn.loss`, appends the backward graph: starting from
+    d loss / d loss = 1 it visits the ops between the params and the loss in
+    reverse order and asks each for its vector-Jacobian product through
+    GradientOpInterface. Gradients of values used more than once are summed;
+    a gradient in a broadcast shape is summed back to its operand's shape.
+    Integer values (inputs, labels, argmax) and everything behind a
+    `dnn.stop_gradient` get no gradient. Each param's gradient is named by a
+    `dnn.gradient` op (zeros for a param the loss does not depend on).
+
+    Every op on a path from a param to the loss that has no rule is reported,
+    all of them, at its source location, and the pass fails. Run
+    canonicalize and cse afterwards: rules are written plainly and rely on
+    them to fold `x * 1`, share the transposes, and so on.
+  }];
+}
+
 def DNNOutlineEntriesPass : Pass<"dnn-outline-entries", "mlir::ModuleOp"> {
   let summary = "Turn each dnn.model into the functions its library exports";
   let description = [{
-    For every `dnn.model @m` with outputs, creates
-    `func.func @m_predict(params..., inputs...) -> (outputs...)` holding the
-    ops the outputs depend on: every parameter of the model in declaration
-    order, then the inputs the outputs need, in declaration order. The
-    function carries `dnn.model`, `dnn.entry`, `dnn.inputs` and `dnn.outputs`
+    For every `dnn.model @m` creates the functions of its entry points, each
+    holding only the ops its results depend on, with every parameter of the
+    model first (declaration order) and then the inputs it needs:
+
+    - `@m_predict(params, inputs) -> (outputs)` when the model has outputs;
+    - `@m_eval(params, inputs) -> (outputs, loss)` when it has a loss;
+    - `@m_grad(params, inputs) -> (loss, d loss / d param...)` when the
+      dnn-autodiff pass has run (one `dnn.gradient` per param);
+    - `@m_train_step(params, state, inputs, lr, step) -> (loss, new params,
+      new state)` when it also has a `dnn.train`: the optimizer update is a
+      `dnn.apply_optimizer` per param.
+
+    Functions carry `dnn.model`, `dnn.entry`, `dnn.inputs` and `dnn.outputs`
     attributes and `llvm.emit_c_interface`; the model op is then erased.
-    This argument order is the entry-point ABI (docs/runtime-abi.md).
+    These argument orders are the entry-point ABI (docs/runtime-abi.md).
   }];
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
