@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what dnnc needs to build and test on Debian 12 (bookworm); fast no-op when all is present.
+# Installs what dnnc needs to build and test on Debian 12 (bookworm), then downloads MNIST
+# (scripts/fetch-mnist.sh; the training tests need it); fast no-op when all is present.
 #   --bench  also installs what bench/run-cpu-bench.sh compares against: Debian's PyTorch
 #            (python3-torch, for /usr/bin/python3) and OpenBLAS, the BLAS its libtorch
 #            recommends (without one, torch's matmuls run on the reference BLAS), in its
@@ -13,7 +14,7 @@ for arg in "$@"; do
   case "$arg" in
     --bench) BENCH=1 ;;
     -h|--help)
-      echo "usage: scripts/setup.sh [--bench]"
+      echo "usage: scripts/setup.sh [--bench]   (then downloads MNIST with scripts/fetch-mnist.sh)"
       echo "  --bench  also install python3-torch and libopenblas0-openmp (for bench/run-cpu-bench.sh)"
       exit 0 ;;
     *) echo "dnnc setup: unknown argument '$arg' (usage: scripts/setup.sh [--bench])" >&2; exit 2 ;;
@@ -26,6 +27,7 @@ PACKAGES=(
   libclang-rt-22-dev
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
   python3 python3-numpy
+  curl ca-certificates
 )
 if [ "$BENCH" -eq 1 ]; then
   PACKAGES+=(python3-torch libopenblas0-openmp)
@@ -38,28 +40,33 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
-
-echo "dnnc setup: installing ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    SUDO="sudo"
-  else
-    echo "dnnc setup: not root and no sudo; please install as root:" >&2
-    echo "  apt-get install -y ${missing[*]}" >&2
-    exit 1
+install_missing() {
+  echo "dnnc setup: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+      SUDO="sudo"
+    else
+      echo "dnnc setup: not root and no sudo; please install as root:" >&2
+      echo "  apt-get install -y ${missing[*]}" >&2
+      exit 1
+    fi
   fi
-fi
 
-export DEBIAN_FRONTEND=noninteractive
-if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
-  $SUDO apt-get update
+  export DEBIAN_FRONTEND=noninteractive
   if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
-    echo "dnnc setup: could not install: ${missing[*]}" >&2
-    echo "dnnc needs Debian 12 with the bookworm-security suite enabled (LLVM/MLIR 22 packages)." >&2
-    exit 1
+    $SUDO apt-get update
+    if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
+      echo "dnnc setup: could not install: ${missing[*]}" >&2
+      echo "dnnc needs Debian 12 with the bookworm-security suite enabled (LLVM/MLIR 22 packages)." >&2
+      exit 1
+    fi
   fi
+}
+
+if [ ${#missing[@]} -gt 0 ]; then
+  install_missing
 fi
+
+# MNIST into the data folder (scripts/mnist-dir.sh); fails when it cannot be downloaded.
+"$(dirname "$0")/fetch-mnist.sh"
