@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <map>
 #include <memory>
 #include <new>
 #include <string>
@@ -134,6 +135,36 @@ private:
   size_t bytes = 0;
 };
 
+/// The memref descriptor of model.h for any rank up to DNN_MAX_RANK: the
+/// rank-R layout is a prefix of this one (all fields are 8 bytes), so the
+/// callee reads exactly what it expects.
+struct MemRef {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t sizesAndStrides[2 * DNN_MAX_RANK];
+};
+static_assert(sizeof(void *) == sizeof(int64_t),
+              "the descriptor layout assumes 64-bit pointers");
+
+/// A dense row-major descriptor of `data`.
+MemRef makeMemRef(void *data, const int64_t *dims, int32_t rank);
+
+const dnn_entry_info *findEntry(const dnn_model_info &model, const char *name);
+
+/// A symbol's value and the input that fixed it.
+struct Binding {
+  int64_t value;
+  const char *boundBy;
+};
+using Bindings = std::map<std::string, Binding>;
+
+/// Matches `inputs` by name to the entry's inputs (given[j] for input j) and
+/// checks each against its signature, binding the symbols.
+dnn_status bindInputs(const dnn_model_info &model, const dnn_entry_info &entry,
+                      int32_t numInputs, const dnn_tensor *inputs,
+                      std::vector<const dnn_tensor *> &given, Bindings &bindings);
+
 /// A session-owned output of the last run.
 struct KeptOutput {
   Buffer buffer;
@@ -148,6 +179,27 @@ struct dnn_session {
   const dnn_model_info *model = nullptr;
   std::vector<dnnrt::Buffer> params;      ///< One per model param.
   std::vector<dnnrt::KeptOutput> outputs; ///< One per model output.
+
+  // Training (Training.cpp). Optimizer state is param-major: for param i,
+  // slot k is state[i * slots + k].
+  std::vector<dnnrt::Buffer> state;
+  std::vector<dnnrt::Buffer> grads;              ///< Of the last dnn_session_grad.
+  bool gradsValid = false;
+  std::vector<dnnrt::Buffer> nextParams, nextState; ///< train_step's outputs.
+  double learningRate = 0;
+  int64_t step = 0; ///< Completed optimizer steps.
 };
+
+namespace dnnrt {
+/// Optimizer state slots per param (0 without an optimizer).
+inline int32_t numStateSlots(const dnn_model_info &model) {
+  return model.optimizer ? model.optimizer->num_slots : 0;
+}
+/// Bytes of param i.
+size_t paramBytes(const dnn_model_info &model, int32_t i);
+/// Sets up the training state of a new session: zeroed optimizer state, the
+/// model's learning rate.
+void initTraining(dnn_session &session);
+} // namespace dnnrt
 
 #endif // DNNRT_INTERNAL_H

@@ -137,12 +137,33 @@ dnn_status dnnrt::checkModel(const dnn_model_info &m) {
       return invalid(name, format("entry %d has no name", i));
     if (!e.fn)
       return invalid(name, format("entry '%s' has no function", e.name));
+    if (e.kind < DNN_ENTRY_PREDICT || e.kind > DNN_ENTRY_TRAIN_STEP)
+      return invalid(name, format("entry '%s' has unknown kind %d", e.name, e.kind));
+    if ((e.kind == DNN_ENTRY_GRAD || e.kind == DNN_ENTRY_TRAIN_STEP) && m.loss < 0)
+      return invalid(name, format("entry '%s' needs a loss", e.name));
+    if (e.kind == DNN_ENTRY_TRAIN_STEP && !m.optimizer)
+      return invalid(name, format("entry '%s' needs an optimizer", e.name));
     if (dnn_status s = checkIndices(name, e, "input", e.num_inputs, e.inputs,
                                     m.num_inputs))
       return s;
     if (dnn_status s = checkIndices(name, e, "output", e.num_outputs, e.outputs,
                                     m.num_outputs))
       return s;
+  }
+
+  if (m.loss < -1 || m.loss >= m.num_outputs)
+    return invalid(name, format("loss index %d is out of range", m.loss));
+  if (m.loss >= 0 && (m.outputs[m.loss].rank != 0 || m.outputs[m.loss].dtype != DNN_DTYPE_F32))
+    return invalid(name, "the loss is not an f32 scalar");
+  if (const dnn_optimizer_info *o = m.optimizer) {
+    if (!dnn_optimizer_kind_name(o->kind))
+      return invalid(name, format("unknown optimizer kind %d", o->kind));
+    if (o->num_hyperparameters < 0 || (o->num_hyperparameters > 0 && !o->hyperparameters) ||
+        o->num_slots < 0 || (o->num_slots > 0 && !o->slots))
+      return invalid(name, "malformed optimizer description");
+    for (int32_t k = 0; k < o->num_slots; ++k)
+      if (!o->slots[k] || !*o->slots[k])
+        return invalid(name, format("optimizer state %d has no name", k));
   }
 
   auto tensorName = [](const dnn_tensor_info &t) { return t.name; };

@@ -22,6 +22,7 @@
 #include <cstdarg>
 #include <cstring>
 #include <map>
+#include <type_traits>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -102,19 +103,50 @@ void syncDirectory(const std::string &path) {
   ::close(fd);
 }
 
-/// The header JSON: metadata, then the params in declaration order.
-std::string makeHeader(const dnn_model_info &model) {
+/// A tensor a checkpoint holds: a param, or a slot of its optimizer state.
+struct Stored {
+  std::string name;
+  int32_t param; ///< Shape and dtype are the param's.
+  int32_t slot;  ///< -1 for the param itself.
+};
+
+/// Params in declaration order, then "optimizer.<slot>.<param>" for each
+/// param and slot.
+std::vector<Stored> storedTensors(const dnn_model_info &model) {
+  std::vector<Stored> stored;
+  for (int32_t i = 0; i < model.num_params; ++i)
+    stored.push_back({model.params[i].tensor.name, i, -1});
+  for (int32_t i = 0; i < model.num_params; ++i)
+    for (int32_t k = 0; k < numStateSlots(model); ++k)
+      stored.push_back({std::string("optimizer.") + model.optimizer->slots[k] + "." +
+                            model.params[i].tensor.name,
+                        i, k});
+  return stored;
+}
+
+void *storedData(const dnn_session &session, const Stored &t) {
+  return t.slot < 0 ? session.params[t.param].data()
+                    : session.state[t.param * numStateSlots(*session.model) + t.slot].data();
+}
+
+/// The header JSON: metadata, then the tensors of storedTensors.
+std::string makeHeader(const dnn_session &session) {
+  const dnn_model_info &model = *session.model;
   nlohmann::ordered_json header;
   header["__metadata__"] = {
       {"format", "pt"}, {"producer", "dnnc"}, {"model", model.name}};
+  if (model.optimizer) {
+    header["__metadata__"]["dnn.step"] = std::to_string(session.step);
+    header["__metadata__"]["dnn.lr"] = format("%.17g", session.learningRate);
+  }
   uint64_t offset = 0;
-  for (int32_t i = 0; i < model.num_params; ++i) {
-    const dnn_tensor_info &info = model.params[i].tensor;
+  for (const Stored &t : storedTensors(model)) {
+    const dnn_tensor_info &info = model.params[t.param].tensor;
     std::vector<int64_t> shape;
     for (int32_t d = 0; d < info.rank; ++d)
       shape.push_back(info.dims[d].size);
     uint64_t bytes = uint64_t(staticNumElements(info)) * sizeof(float);
-    header[info.name] = {{"dtype", "F32"},
+    header[t.name] = {{"dtype", "F32"},
                          {"shape", shape},
                          {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
@@ -129,7 +161,7 @@ std::string makeHeader(const dnn_model_info &model) {
 
 dnn_status save(const dnn_session &session, const std::string &path) {
   const dnn_model_info &model = *session.model;
-  std::string header = makeHeader(model);
+  std::string header = makeHeader(session);
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
 
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -148,12 +180,9 @@ dnn_status save(const dnn_session &session, const std::string &path) {
   if (!writeAll(fd, length, sizeof length) ||
       !writeAll(fd, header.data(), header.size()))
     return abandon("write", errno);
-  for (int32_t i = 0; i < model.num_params; ++i) {
-    size_t bytes =
-        size_t(staticNumElements(model.params[i].tensor)) * sizeof(float);
-    if (!writeAll(fd, session.params[i].data(), bytes))
+  for (const Stored &t : storedTensors(model))
+    if (!writeAll(fd, storedData(session, t), paramBytes(model, t.param)))
       return abandon("write", errno);
-  }
   if (::fsync(fd) != 0)
     return abandon("sync", errno);
   if (::close(fd) != 0) {
@@ -236,17 +265,48 @@ public:
       return s;
 
     // Read everything before changing anything.
-    std::vector<std::vector<float>> values(model.num_params);
-    for (int32_t i = 0; i < model.num_params; ++i) {
-      const Entry &e = *byParam[i];
-      values[i].resize((e.end - e.begin) / sizeof(float));
-      if (dnn_status s = readAt(fd, values[i].data(), e.end - e.begin,
-                                dataStart + e.begin))
+    std::vector<std::vector<float>> values(stored.size());
+    for (size_t i = 0; i < stored.size(); ++i) {
+      const Entry *e = byStored[i];
+      if (!e)
+        continue;
+      values[i].resize((e->end - e->begin) / sizeof(float));
+      if (dnn_status s = readAt(fd, values[i].data(), e->end - e->begin,
+                                dataStart + e->begin))
         return s;
     }
-    for (int32_t i = 0; i < model.num_params; ++i)
-      std::copy(values[i].begin(), values[i].end(),
-                static_cast<float *>(session.params[i].data()));
+    // The step counter and learning rate come with the optimizer state.
+    int64_t step = 0;
+    double lr = session.learningRate;
+    if (hasState) {
+      auto number = [&](const char *key, auto &out) -> bool {
+        auto it = metadata.find(key);
+        if (it == metadata.end())
+          return true;
+        char *end = nullptr;
+        errno = 0;
+        if constexpr (std::is_same_v<std::decay_t<decltype(out)>, int64_t>)
+          out = std::strtoll(it->second.c_str(), &end, 10);
+        else
+          out = std::strtod(it->second.c_str(), &end);
+        return errno == 0 && end && *end == '\0' && !it->second.empty();
+      };
+      if (!number("dnn.step", step) || step < 0 || step >= INT32_MAX)
+        return corrupt("has an invalid 'dnn.step' in its metadata");
+      if (!number("dnn.lr", lr) || !(lr > 0))
+        return corrupt("has an invalid 'dnn.lr' in its metadata");
+    }
+    for (size_t i = 0; i < stored.size(); ++i) {
+      float *dest = static_cast<float *>(storedData(session, stored[i]));
+      if (byStored[i])
+        std::copy(values[i].begin(), values[i].end(), dest);
+      else
+        std::fill(dest, dest + paramBytes(model, stored[i].param) / sizeof(float), 0.0f);
+    }
+    if (model.optimizer) {
+      session.step = step;
+      session.learningRate = lr;
+    }
     return DNN_OK;
   }
 
@@ -293,6 +353,9 @@ private:
       if (name == "__metadata__") {
         if (!value.is_object())
           return corrupt("has a '__metadata__' that is not an object");
+        for (auto &[key, text] : value.items())
+          if (text.is_string())
+            metadata[key] = text.get<std::string>();
         continue;
       }
       Entry e;
@@ -379,36 +442,48 @@ private:
     return it == sorted.begin() ? "" : (*(it - 1))->name;
   }
 
-  /// Pairs each param with its entry: names, dtypes and shapes must match.
+  /// Pairs each stored tensor with its entry: names, dtypes and shapes must
+  /// match. Params are required; the optimizer state is all or nothing.
   dnn_status matchModel() {
     std::map<std::string, const Entry *> byName;
     for (const Entry &e : entries)
       byName[e.name] = &e;
-    byParam.assign(model.num_params, nullptr);
-    for (int32_t i = 0; i < model.num_params; ++i) {
-      const dnn_tensor_info &info = model.params[i].tensor;
-      auto it = byName.find(info.name);
-      if (it == byName.end())
-        return fail(DNN_ERROR_NOT_FOUND,
-                    "checkpoint '%s' has no tensor for param '%s'", path,
-                    info.name);
+    stored = storedTensors(model);
+    byStored.assign(stored.size(), nullptr);
+    const char *missingState = nullptr;
+    for (size_t i = 0; i < stored.size(); ++i) {
+      const Stored &t = stored[i];
+      const dnn_tensor_info &info = model.params[t.param].tensor;
+      const char *n = t.name.c_str();
+      auto it = byName.find(t.name);
+      if (it == byName.end()) {
+        if (t.slot < 0)
+          return fail(DNN_ERROR_NOT_FOUND,
+                      "checkpoint '%s' has no tensor for param '%s'", path, n);
+        if (!missingState)
+          missingState = n;
+        continue;
+      }
       const Entry &e = *it->second;
       if (e.dtype != "F32")
         return fail(DNN_ERROR_DTYPE_MISMATCH,
-                    "param '%s': expected F32 but the checkpoint '%s' has %s",
-                    info.name, path, e.dtype.c_str());
+                    "%s '%s': expected F32 but the checkpoint '%s' has %s",
+                    t.slot < 0 ? "param" : "optimizer state", n, path, e.dtype.c_str());
       std::vector<int64_t> expected;
       for (int32_t d = 0; d < info.rank; ++d)
         expected.push_back(info.dims[d].size);
       if (e.shape != expected)
         return fail(DNN_ERROR_SHAPE_MISMATCH,
-                    "param '%s': expected shape %s but the checkpoint '%s' "
+                    "%s '%s': expected shape %s but the checkpoint '%s' "
                     "has %s",
-                    info.name, dimsString(expected).c_str(), path,
-                    dimsString(e.shape).c_str());
-      byParam[i] = &e;
+                    t.slot < 0 ? "param" : "optimizer state", n,
+                    dimsString(expected).c_str(), path, dimsString(e.shape).c_str());
+      byStored[i] = &e;
+      hasState |= t.slot >= 0;
       byName.erase(it);
     }
+    if (hasState && missingState)
+      return corrupt("has optimizer state but not '%s'", missingState);
     if (!byName.empty())
       return corrupt("has tensor '%s', which model '%s' does not have",
                      byName.begin()->first.c_str(), model.name);
@@ -420,7 +495,10 @@ private:
   const char *path;
   uint64_t dataStart = 0, dataSize = 0;
   std::vector<Entry> entries;
-  std::vector<const Entry *> byParam;
+  std::map<std::string, std::string> metadata;
+  std::vector<Stored> stored;
+  std::vector<const Entry *> byStored; ///< Null for absent optimizer state.
+  bool hasState = false;
 };
 
 } // namespace

@@ -32,21 +32,7 @@ dnnrt::Buffer::Buffer(size_t size) {
   bytes = rounded;
 }
 
-namespace {
-
-/// The memref descriptor of model.h for any rank up to DNN_MAX_RANK: the
-/// rank-R layout is a prefix of this one (all fields are 8 bytes), so the
-/// callee reads exactly what it expects.
-struct MemRef {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizesAndStrides[2 * DNN_MAX_RANK];
-};
-static_assert(sizeof(void *) == sizeof(int64_t),
-              "the descriptor layout assumes 64-bit pointers");
-
-MemRef makeMemRef(void *data, const int64_t *dims, int32_t rank) {
+dnnrt::MemRef dnnrt::makeMemRef(void *data, const int64_t *dims, int32_t rank) {
   MemRef m{};
   m.allocated = m.aligned = data;
   m.offset = 0;
@@ -59,6 +45,15 @@ MemRef makeMemRef(void *data, const int64_t *dims, int32_t rank) {
   return m;
 }
 
+const dnn_entry_info *dnnrt::findEntry(const dnn_model_info &model, const char *name) {
+  for (int32_t i = 0; i < model.num_entries; ++i)
+    if (std::strcmp(model.entries[i].name, name) == 0)
+      return &model.entries[i];
+  return nullptr;
+}
+
+namespace {
+
 /// Names of tensors[indices[0..count)].
 std::vector<const char *> tensorNames(const dnn_tensor_info *tensors,
                                       int32_t count, const int32_t *indices) {
@@ -67,20 +62,6 @@ std::vector<const char *> tensorNames(const dnn_tensor_info *tensors,
     names.push_back(tensors[indices[i]].name);
   return names;
 }
-
-const dnn_entry_info *findEntry(const dnn_model_info &model, const char *name) {
-  for (int32_t i = 0; i < model.num_entries; ++i)
-    if (std::strcmp(model.entries[i].name, name) == 0)
-      return &model.entries[i];
-  return nullptr;
-}
-
-/// A symbol's value and the input that fixed it.
-struct Binding {
-  int64_t value;
-  const char *boundBy;
-};
-using Bindings = std::map<std::string, Binding>;
 
 /// "[N=32, 784]": the signature with the symbols bound so far.
 std::string expectedShape(const dnn_tensor_info &info,
@@ -216,22 +197,14 @@ void describe(dnn_tensor &out, const dnn_tensor_info &info, const int64_t *dims,
   out.data = data;
 }
 
-dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
-               const dnn_tensor *inputs, int32_t numOutputs,
-               dnn_tensor *outputs) {
-  const dnn_model_info &model = *session.model;
-  const dnn_entry_info *entry = findEntry(model, entryName);
-  if (!entry) {
-    std::vector<const char *> names;
-    for (int32_t i = 0; i < model.num_entries; ++i)
-      names.push_back(model.entries[i].name);
-    return fail(DNN_ERROR_NOT_FOUND,
-                "model '%s' has no entry '%s'; entries: %s", model.name,
-                entryName, joinNames(names).c_str());
-  }
+} // namespace
 
+dnn_status dnnrt::bindInputs(const dnn_model_info &model, const dnn_entry_info &entryInfo,
+                             int32_t numInputs, const dnn_tensor *inputs,
+                             std::vector<const dnn_tensor *> &given, Bindings &bindings) {
+  const dnn_entry_info *entry = &entryInfo;
   // Match the given inputs to the entry's, by name.
-  std::vector<const dnn_tensor *> given(entry->num_inputs, nullptr);
+  given.assign(entry->num_inputs, nullptr);
   for (int32_t i = 0; i < numInputs; ++i) {
     const dnn_tensor &t = inputs[i];
     if (!t.name)
@@ -260,7 +233,6 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
 
   // Check in the entry's order, so that symbols are always bound by the
   // same input whatever order the caller passed them in.
-  Bindings bindings;
   for (int32_t j = 0; j < entry->num_inputs; ++j) {
     const dnn_tensor_info &info = model.inputs[entry->inputs[j]];
     const dnn_tensor &t = *given[j];
@@ -274,6 +246,34 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
       return fail(DNN_ERROR_INVALID_ARGUMENT, "input '%s' has no data",
                   info.name);
   }
+
+  return DNN_OK;
+}
+
+namespace {
+
+dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
+               const dnn_tensor *inputs, int32_t numOutputs,
+               dnn_tensor *outputs) {
+  const dnn_model_info &model = *session.model;
+  const dnn_entry_info *entry = findEntry(model, entryName);
+  if (!entry) {
+    std::vector<const char *> names;
+    for (int32_t i = 0; i < model.num_entries; ++i)
+      names.push_back(model.entries[i].name);
+    return fail(DNN_ERROR_NOT_FOUND,
+                "model '%s' has no entry '%s'; entries: %s", model.name,
+                entryName, joinNames(names).c_str());
+  }
+
+  if (entry->kind == DNN_ENTRY_GRAD || entry->kind == DNN_ENTRY_TRAIN_STEP)
+    return fail(DNN_ERROR_INVALID_ARGUMENT,
+                "entry '%s' is run with dnn_session_%s, not dnn_session_run", entry->name,
+                entry->kind == DNN_ENTRY_GRAD ? "grad" : "train_step");
+  std::vector<const dnn_tensor *> given;
+  Bindings bindings;
+  if (dnn_status s = bindInputs(model, *entry, numInputs, inputs, given, bindings))
+    return s;
 
   // Match the requested outputs.
   std::vector<dnn_tensor *> requested(entry->num_outputs, nullptr);
@@ -389,6 +389,7 @@ extern "C" dnn_status dnn_session_create(const dnn_model_info *model,
       session->params.emplace_back(static_cast<size_t>(count) * sizeof(float));
     }
     session->outputs.resize(model->num_outputs);
+    initTraining(*session);
     *out = session.release();
     return DNN_OK;
   });

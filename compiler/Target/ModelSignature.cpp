@@ -165,16 +165,49 @@ FailureOr<ModelSignature> extractSignature(dnn::ModelOp model) {
   if (failed(outputDims(model, sig.symbols, sig.outputs)))
     return failure();
 
-  if (!roots.empty()) {
-    EntrySignature predict;
-    predict.name = "predict";
-    predict.symbolName = sig.name + "_predict";
-    for (dnn::InputOp input : dnn::getInputsReaching(model, roots))
-      predict.inputs.push_back(inputIndex[input.getName()]);
-    for (unsigned i = 0; i < sig.outputs.size(); ++i)
-      predict.outputs.push_back(i);
-    sig.entries.push_back(std::move(predict));
-  }
+  std::vector<unsigned> declaredOutputs;
+  for (unsigned i = 0; i < sig.outputs.size(); ++i)
+    declaredOutputs.push_back(i);
+  auto addEntry = [&](llvm::StringRef name, EntryKind kind, ArrayRef<Value> entryRoots,
+                      std::vector<unsigned> outputs) {
+    EntrySignature entry;
+    entry.name = name.str();
+    entry.kind = kind;
+    entry.symbolName = sig.name + "_" + entry.name;
+    for (dnn::InputOp input : dnn::getInputsReaching(model, entryRoots))
+      entry.inputs.push_back(inputIndex[input.getName()]);
+    entry.outputs = std::move(outputs);
+    sig.entries.push_back(std::move(entry));
+  };
+  if (!roots.empty())
+    addEntry("predict", EntryKind::Predict, roots, declaredOutputs);
+
+  // Entries of dnn-outline-entries for training: eval, grad, train_step.
+  dnn::LossOp loss = model.getLossOp();
+  if (!loss)
+    return sig;
+  if (!cast<RankedTensorType>(loss.getValue().getType()).getElementType().isF32())
+    return loss.emitError("the loss must be f32 for the CPU back end"), failure();
+  sig.loss = sig.outputs.size();
+  sig.outputs.push_back({loss.getName().str(), DType::F32, {}});
+  SmallVector<Value> evalRoots(roots);
+  evalRoots.push_back(loss.getValue());
+  std::vector<unsigned> evalOutputs = declaredOutputs;
+  evalOutputs.push_back(sig.loss);
+  addEntry("eval", EntryKind::Eval, evalRoots, evalOutputs);
+  addEntry("grad", EntryKind::Grad, {loss.getValue()}, {(unsigned)sig.loss});
+  dnn::TrainOp train = model.getTrainOp();
+  if (!train)
+    return sig;
+  addEntry("train_step", EntryKind::TrainStep, {loss.getValue()}, {(unsigned)sig.loss});
+  OptimizerSignature optimizer;
+  optimizer.kind = static_cast<uint32_t>(train.getOptimizer());
+  for (NamedAttribute h : train.getHyperparameters())
+    if (auto value = dyn_cast<FloatAttr>(h.getValue()))
+      optimizer.hyperparameters.push_back({h.getName().str(), value.getValueAsDouble()});
+  for (llvm::StringRef slot : dnn::ApplyOptimizerOp::getStateSlots(train.getOptimizer()))
+    optimizer.slots.push_back(slot.str());
+  sig.optimizer = std::move(optimizer);
   return sig;
 }
 

@@ -140,11 +140,11 @@ const dnn_param_info kParams[] = {
 const int32_t kPredictIn[] = {0}, kPredictOut[] = {0};
 const int32_t kScoreIn[] = {0, 1}, kScoreOut[] = {0, 1};
 const dnn_entry_info kEntries[] = {
-    {"predict", predictEntry, 1, kPredictIn, 1, kPredictOut},
-    {"score", scoreEntry, 2, kScoreIn, 2, kScoreOut},
+    {"predict", DNN_ENTRY_PREDICT, predictEntry, 1, kPredictIn, 1, kPredictOut},
+    {"score", DNN_ENTRY_EVAL, scoreEntry, 2, kScoreIn, 2, kScoreOut},
 };
 const dnn_model_info kModel = {"tiny", 2,       kInputs, 2,       kOutputs,
-                               2,      kParams, 2,       kEntries};
+                               2,      kParams, 2,       kEntries, -1, nullptr};
 const dnn_library_info kLibrary = {DNN_ABI_VERSION, "dnnc test", 1, &kModel};
 
 //===----------------------------------------------------------------------===//
@@ -211,7 +211,7 @@ const dnn_param_info kInitParams[] = {
 };
 constexpr int kNumInitParams = sizeof(kInitParams) / sizeof(kInitParams[0]);
 const dnn_model_info kInitModel = {
-    "inits", 0, nullptr, 0, nullptr, kNumInitParams, kInitParams, 0, nullptr};
+    "inits", 0, nullptr, 0, nullptr, kNumInitParams, kInitParams, 0, nullptr, -1, nullptr};
 
 //===----------------------------------------------------------------------===//
 // Helpers

@@ -79,12 +79,16 @@ std::string cName(const std::string &name, std::vector<std::string> &taken) {
 
 void generateEntry(const ModelSignature &model, const EntrySignature &entry,
                    llvm::raw_ostream &os) {
+  // grad and train_step return the loss; gradients and updated params stay
+  // in the session (dnn_session_gradient, dnn_session_param).
+  bool training = entry.kind == EntryKind::Grad || entry.kind == EntryKind::TrainStep;
   std::vector<std::string> taken, symbols, params = {"dnn_session *session"};
   std::map<std::string, std::string> symbolNames, inputNames, outputNames;
   for (unsigned i : entry.inputs)
     inputNames[model.inputs[i].name] = cName(model.inputs[i].name, taken);
-  for (unsigned i : entry.outputs)
-    outputNames[model.outputs[i].name] = cName(model.outputs[i].name, taken);
+  if (!training)
+    for (unsigned i : entry.outputs)
+      outputNames[model.outputs[i].name] = cName(model.outputs[i].name, taken);
   for (unsigned i : entry.inputs)
     for (const DimSignature &d : model.inputs[i].dims)
       if (!d.symbol.empty() && llvm::find(symbols, d.symbol) == symbols.end())
@@ -100,14 +104,25 @@ void generateEntry(const ModelSignature &model, const EntrySignature &entry,
     ins.push_back(t.name + ": " + describe(t));
     params.push_back(fmt::format("const {} *{}", spell(t.dtype).cType, inputNames[t.name]));
   }
-  for (unsigned i : entry.outputs) {
-    const TensorSignature &t = model.outputs[i];
-    outs.push_back(t.name + ": " + describe(t));
-    params.push_back(fmt::format("{} *{}", spell(t.dtype).cType, outputNames[t.name]));
+  std::string lossName;
+  if (training) {
+    lossName = cName("loss", taken);
+    params.push_back("double *" + lossName);
+    os << fmt::format("({}) -> loss\n   {}. */\n", fmt::join(ins, ", "),
+                      entry.kind == EntryKind::Grad
+                          ? "Gradients are read with dnn_session_gradient"
+                          : "One optimizer step: params and optimizer state are updated in "
+                            "the session");
+  } else {
+    for (unsigned i : entry.outputs) {
+      const TensorSignature &t = model.outputs[i];
+      outs.push_back(t.name + ": " + describe(t));
+      params.push_back(fmt::format("{} *{}", spell(t.dtype).cType, outputNames[t.name]));
+    }
+    os << fmt::format("({}) -> ({})\n   Outputs are written to caller buffers of the sizes "
+                      "shown. */\n",
+                      fmt::join(ins, ", "), fmt::join(outs, ", "));
   }
-  os << fmt::format("({}) -> ({})\n   Outputs are written to caller buffers of the sizes "
-                    "shown. */\n",
-                    fmt::join(ins, ", "), fmt::join(outs, ", "));
   os << fmt::format("static inline dnn_status {}_{}({}) {{\n", model.name, entry.name,
                     fmt::join(params, ", "));
   auto tensorList = [&](const char *var, const std::vector<TensorSignature> &all,
@@ -125,6 +140,12 @@ void generateEntry(const ModelSignature &model, const EntrySignature &entry,
     os << "  };\n";
   };
   tensorList("dnn_inputs", model.inputs, entry.inputs, true, inputNames);
+  if (training) {
+    os << fmt::format("  return dnn_session_{}(session, {}, {}, {});\n}}\n\n",
+                      entry.kind == EntryKind::Grad ? "grad" : "train_step", entry.inputs.size(),
+                      entry.inputs.empty() ? "NULL" : "dnn_inputs", lossName);
+    return;
+  }
   tensorList("dnn_outputs", model.outputs, entry.outputs, false, outputNames);
   os << fmt::format("  return dnn_session_run(session, \"{}\", {}, {}, {}, {});\n}}\n\n",
                     entry.name, entry.inputs.size(), entry.inputs.empty() ? "NULL" : "dnn_inputs",

@@ -29,8 +29,10 @@ public:
     tensorType = StructType::get(ctx, {ptr, i32, i32, ptr});
     initArgType = StructType::get(ctx, {ptr, Type::getDoubleTy(ctx)});
     paramType = StructType::get(ctx, {tensorType, i32, i32, ptr, i64, i64});
-    entryType = StructType::get(ctx, {ptr, ptr, i32, ptr, i32, ptr});
-    modelType = StructType::get(ctx, {ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr});
+    entryType = StructType::get(ctx, {ptr, i32, ptr, i32, ptr, i32, ptr});
+    optimizerType = StructType::get(ctx, {i32, i32, ptr, i32, ptr});
+    modelType =
+        StructType::get(ctx, {ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr});
     libraryType = StructType::get(ctx, {i32, ptr, i32, ptr});
   }
 
@@ -100,6 +102,30 @@ private:
                                 ConstantInt::get(i32, t.dims.size()), array(dimType, dims)});
   }
 
+  /// An array of dnn_init_arg (name, value) pairs.
+  Constant *namedValues(ArrayRef<std::pair<std::string, double>> values) {
+    std::vector<Constant *> args;
+    for (const auto &[name, value] : values)
+      args.push_back(ConstantStruct::get(
+          initArgType, {string(name), ConstantFP::get(Type::getDoubleTy(ctx), value)}));
+    return array(initArgType, args);
+  }
+
+  Constant *optimizer(const std::optional<dnnc::OptimizerSignature> &o) {
+    if (!o)
+      return ConstantPointerNull::get(ptr);
+    std::vector<Constant *> slots;
+    for (const std::string &slot : o->slots)
+      slots.push_back(string(slot));
+    Constant *info = ConstantStruct::get(
+        optimizerType,
+        {ConstantInt::get(i32, o->kind), ConstantInt::get(i32, o->hyperparameters.size()),
+         namedValues(o->hyperparameters), ConstantInt::get(i32, slots.size()),
+         array(ptr, slots)});
+    return new GlobalVariable(module, optimizerType, true, GlobalValue::PrivateLinkage, info,
+                              "dnn.optimizer");
+  }
+
   Constant *param(const dnnc::ParamSignature &p) {
     std::vector<Constant *> args;
     for (const auto &[name, value] : p.initArgs)
@@ -145,7 +171,8 @@ private:
       if (!wrapper)
         return wrapper.takeError();
       entries.push_back(ConstantStruct::get(
-          entryType, {string(e.name), *wrapper, ConstantInt::get(i32, e.inputs.size()),
+          entryType, {string(e.name), ConstantInt::get(i32, (int)e.kind), *wrapper,
+                      ConstantInt::get(i32, e.inputs.size()),
                       indexArray(e.inputs), ConstantInt::get(i32, e.outputs.size()),
                       indexArray(e.outputs)}));
     }
@@ -154,15 +181,16 @@ private:
                     array(tensorType, inputs), ConstantInt::get(i32, outputs.size()),
                     array(tensorType, outputs), ConstantInt::get(i32, params.size()),
                     array(paramType, params), ConstantInt::get(i32, entries.size()),
-                    array(entryType, entries)});
+                    array(entryType, entries), ConstantInt::get(i32, model.loss, true),
+                    optimizer(model.optimizer)});
   }
 
   Module &module;
   LLVMContext &ctx;
   PointerType *ptr;
   IntegerType *i32, *i64;
-  StructType *dimType, *tensorType, *initArgType, *paramType, *entryType, *modelType,
-      *libraryType;
+  StructType *dimType, *tensorType, *initArgType, *paramType, *entryType, *optimizerType,
+      *modelType, *libraryType;
   StringMap<Constant *> strings;
 };
 

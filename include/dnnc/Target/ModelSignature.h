@@ -12,6 +12,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,17 +38,29 @@ struct ParamSignature {
   int64_t fanIn = 0, fanOut = 0;
 };
 
+enum class EntryKind { Predict = 0, Eval = 1, Grad = 2, TrainStep = 3 }; // = dnn_entry_kind
+
 struct EntrySignature {
   std::string name;       // "predict"
+  EntryKind kind = EntryKind::Predict;
   std::string symbolName; // the lowered function, e.g. "mlp_predict"
   std::vector<unsigned> inputs, outputs; // indices into the model's lists
 };
 
+struct OptimizerSignature {
+  uint32_t kind = 0; // = dnn_optimizer_kind
+  std::vector<std::pair<std::string, double>> hyperparameters;
+  std::vector<std::string> slots; // state tensors per param
+};
+
 struct ModelSignature {
   std::string name;
+  /// The outputs, then the loss (an f32 scalar) when the model has one.
   std::vector<TensorSignature> inputs, outputs;
   std::vector<ParamSignature> params;
   std::vector<EntrySignature> entries;
+  int loss = -1; // index into outputs
+  std::optional<OptimizerSignature> optimizer;
   /// Symbols in order of first appearance among the inputs.
   std::vector<std::string> symbols;
 };

@@ -1,0 +1,548 @@
+//===- GradientOpsToLinalg.cpp - Lower gradient and optimizer ops ---------===//
+//
+// The ops that only backward graphs and training steps use. Convolution
+// gradients reuse the named convolution (a transposed convolution for the
+// input, a dilated correlation for the filter) so that they take the same
+// vectorized path as the forward op; pooling gradients gather, for each input
+// element, from the windows that contain it, so no two iterations write the
+// same element; each optimizer update is one elementwise generic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringHelpers.h"
+
+#include "dnnc/Dialect/DNN/IR/DNNOps.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+using namespace mlir;
+using namespace dnnc::dnn;
+using namespace dnnc::lowering;
+
+namespace {
+
+Value selectF(OpBuilder &b, Location loc, arith::CmpFPredicate pred, Value x, Value y,
+              Value ifTrue, Value ifFalse) {
+  Value cond = arith::CmpFOp::create(b, loc, pred, x, y);
+  return arith::SelectOp::create(b, loc, cond, ifTrue, ifFalse);
+}
+
+struct ReluGradOpLowering : OpConversionPattern<ReluGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ReluGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    double slope = op.getSlope().convertToDouble();
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), type, ValueRange{adaptor.getInput(), adaptor.getGrad()},
+        [&](OpBuilder &b, Location loc, ValueRange xs) -> Value {
+          Type t = xs[0].getType();
+          Value zero = floatConst(b, loc, t, 0.0);
+          Value other = slope == 0.0 ? zero
+                                     : arith::MulFOp::create(b, loc, xs[1],
+                                                             floatConst(b, loc, t, slope))
+                                           .getResult();
+          return selectF(b, loc, arith::CmpFPredicate::OGT, xs[0], zero, xs[1], other);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct SignOpLowering : OpConversionPattern<SignOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SignOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), type, adaptor.getInput(),
+        [&](OpBuilder &b, Location loc, ValueRange xs) -> Value {
+          Type t = xs[0].getType();
+          Value zero = floatConst(b, loc, t, 0.0);
+          Value negative = selectF(b, loc, arith::CmpFPredicate::OLT, xs[0], zero,
+                                   floatConst(b, loc, t, -1.0), zero);
+          return selectF(b, loc, arith::CmpFPredicate::OGT, xs[0], zero,
+                         floatConst(b, loc, t, 1.0), negative);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct EqualOpLowering : OpConversionPattern<EqualOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(EqualOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), type, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
+        [&](OpBuilder &b, Location loc, ValueRange xs) -> Value {
+          Type t = type.getElementType();
+          return selectF(b, loc, arith::CmpFPredicate::OEQ, xs[0], xs[1],
+                         floatConst(b, loc, t, 1.0), floatConst(b, loc, t, 0.0));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct BroadcastLikeOpLowering : OpConversionPattern<BroadcastLikeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(BroadcastLikeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value input = adaptor.getInput(), like = adaptor.getLike();
+    int64_t rank = type.getRank();
+    ArrayRef<int64_t> axes = op.getAxes();
+    bool keptDims = tensorTypeOf(input).getRank() == rank;
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!llvm::is_contained(axes, d))
+        exprs.push_back(getAffineDimExpr(d, ctx));
+      else if (keptDims)
+        exprs.push_back(getAffineConstantExpr(0, ctx));
+    }
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(dimOf(rewriter, loc, like, d));
+    Value init = emptyTensor(rewriter, loc, type, sizes);
+    Value count;
+    if (op.getDivideByCount())
+      count = countAsFloat(rewriter, loc, like, axes, type.getElementType());
+    SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx),
+                                   rewriter.getMultiDimIdentityMap(rank)};
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{input}, ValueRange{init}, maps,
+        parallelIterators(rank), [&](OpBuilder &b, Location l, ValueRange args) {
+          Value v = args[0];
+          if (count)
+            v = arith::DivFOp::create(b, l, v, count);
+          linalg::YieldOp::create(b, l, v);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct SliceOpLowering : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value input = adaptor.getInput();
+    int64_t rank = type.getRank(), axis = op.getAxis();
+    SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0)), sizes,
+        strides(rank, rewriter.getIndexAttr(1));
+    offsets[axis] = rewriter.getIndexAttr(op.getStart());
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(d == axis ? rewriter.getIndexAttr(type.getDimSize(d))
+                                : dimOf(rewriter, loc, input, d));
+    Value slice =
+        tensor::ExtractSliceOp::create(rewriter, loc, type, input, offsets, sizes, strides);
+    rewriter.replaceOp(op, slice);
+    return success();
+  }
+};
+
+/// Checks that the spatial dims of the tensors of a conv/pool gradient are
+/// static (the lowerings below compute offsets from them).
+LogicalResult requireStaticSpatial(Operation *op, ConversionPatternRewriter &rewriter,
+                                   ArrayRef<Value> tensors) {
+  for (Value t : tensors) {
+    auto type = tensorTypeOf(t);
+    for (int64_t d = 1; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        return rewriter.notifyMatchFailure(op, "needs static channel and spatial sizes");
+  }
+  return success();
+}
+
+struct Conv2dInputGradOpLowering : OpConversionPattern<Conv2dInputGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(Conv2dInputGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    // dx = conv(dilate(dy, stride) padded by k - 1 - p, flip(w) with F and C
+    // swapped), stride 1.
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    Type elementType = type.getElementType();
+    Value grad = adaptor.getGrad(), filter = adaptor.getFilter();
+    if (failed(requireStaticSpatial(op, rewriter, {grad, filter, adaptor.getLike()})))
+      return failure();
+    auto gradType = tensorTypeOf(grad), filterType = tensorTypeOf(filter);
+    ArrayRef<int64_t> stride = op.getStride(), padding = op.getPadding();
+    int64_t F = filterType.getDimSize(0), C = filterType.getDimSize(1);
+    int64_t K[2] = {filterType.getDimSize(2), filterType.getDimSize(3)};
+    int64_t H[2] = {type.getDimSize(2), type.getDimSize(3)};
+    for (int i = 0; i < 2; ++i)
+      if (padding[i] > K[i] - 1)
+        return op.emitError("conv2d gradient with padding larger than the kernel size "
+                            "minus 1 is not supported");
+
+    // The dilated, padded gradient: [N, F, H + K - 1, W + K - 1].
+    OpFoldResult n = dimOf(rewriter, loc, grad, 0);
+    auto dilatedType = RankedTensorType::get(
+        {gradType.getDimSize(0), F, H[0] + K[0] - 1, H[1] + K[1] - 1}, elementType);
+    Value zero = floatConst(rewriter, loc, elementType, 0.0);
+    Value dilated = filledTensor(
+        rewriter, loc, dilatedType,
+        {n, rewriter.getIndexAttr(F), rewriter.getIndexAttr(H[0] + K[0] - 1),
+         rewriter.getIndexAttr(H[1] + K[1] - 1)},
+        zero);
+    SmallVector<OpFoldResult> offsets = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+                                         rewriter.getIndexAttr(K[0] - 1 - padding[0]),
+                                         rewriter.getIndexAttr(K[1] - 1 - padding[1])};
+    SmallVector<OpFoldResult> sizes = {n, rewriter.getIndexAttr(F),
+                                       rewriter.getIndexAttr(gradType.getDimSize(2)),
+                                       rewriter.getIndexAttr(gradType.getDimSize(3))};
+    SmallVector<OpFoldResult> strides = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(1),
+                                         rewriter.getIndexAttr(stride[0]),
+                                         rewriter.getIndexAttr(stride[1])};
+    dilated = tensor::InsertSliceOp::create(rewriter, loc, grad, dilated, offsets, sizes, strides);
+
+    // flipped[c, f, kh, kw] = w[f, c, K - 1 - kh, K - 1 - kw], as a gather:
+    // a reversing indexing map would not survive tiling.
+    auto flippedType = RankedTensorType::get({C, F, K[0], K[1]}, elementType);
+    Value flippedInit = tensor::EmptyOp::create(rewriter, loc, flippedType.getShape(), elementType);
+    Value flipped = linalg::GenericOp::create(
+                        rewriter, loc, TypeRange{flippedType}, ValueRange{},
+                        ValueRange{flippedInit}, {rewriter.getMultiDimIdentityMap(4)},
+                        parallelIterators(4),
+                        [&](OpBuilder &b, Location l, ValueRange) {
+                          Value i[4];
+                          for (int d = 0; d < 4; ++d)
+                            i[d] = linalg::IndexOp::create(b, l, d);
+                          Value at[4] = {
+                              i[1], i[0],
+                              arith::SubIOp::create(b, l, indexConst(b, l, K[0] - 1), i[2]),
+                              arith::SubIOp::create(b, l, indexConst(b, l, K[1] - 1), i[3])};
+                          linalg::YieldOp::create(
+                              b, l, ValueRange{tensor::ExtractOp::create(b, l, filter, at)});
+                        })
+                        .getResult(0);
+
+    Value init = filledTensor(rewriter, loc, type,
+                              {n, rewriter.getIndexAttr(C), rewriter.getIndexAttr(H[0]),
+                               rewriter.getIndexAttr(H[1])},
+                              zero);
+    auto conv = linalg::Conv2DNchwFchwOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{dilated, flipped}, ValueRange{init},
+        i64Vector(rewriter, {1, 1}), i64Vector(rewriter, {1, 1}));
+    rewriter.replaceOp(op, conv.getResult(0));
+    return success();
+  }
+};
+
+/// [a, b, c, d] -> [b, a, c, d].
+Value swapLeadingDims(OpBuilder &b, Location loc, Value v) {
+  auto type = tensorTypeOf(v);
+  SmallVector<int64_t> shape(type.getShape());
+  std::swap(shape[0], shape[1]);
+  SmallVector<OpFoldResult> sizes = {dimOf(b, loc, v, 1), dimOf(b, loc, v, 0),
+                                     dimOf(b, loc, v, 2), dimOf(b, loc, v, 3)};
+  Value init = emptyTensor(b, loc, RankedTensorType::get(shape, type.getElementType()), sizes);
+  return linalg::TransposeOp::create(b, loc, v, init, ArrayRef<int64_t>{1, 0, 2, 3})
+      .getResult()[0];
+}
+
+struct Conv2dFilterGradOpLowering : OpConversionPattern<Conv2dFilterGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(Conv2dFilterGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    // dw[f, c, kh, kw] = sum_{n, oh, ow} dy[n, f, oh, ow] x[n, c, oh s + kh, ow s + kw]:
+    // a convolution of x^T ([C, N, H, W]) with dy^T ([F, N, OH, OW]) as the
+    // filter, dilated by the stride, giving [C, F, KH, KW].
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Type elementType = type.getElementType();
+    Value input = adaptor.getInput(), grad = adaptor.getGrad();
+    if (failed(requireStaticSpatial(op, rewriter, {input, grad})))
+      return failure();
+    Value zero = floatConst(rewriter, loc, elementType, 0.0);
+    Value padded = padSpatial(rewriter, loc, input, op.getPadding(), zero);
+    Value inputT = swapLeadingDims(rewriter, loc, padded);
+    Value gradT = swapLeadingDims(rewriter, loc, grad);
+    int64_t F = type.getDimSize(0), C = type.getDimSize(1);
+    auto resultT = RankedTensorType::get({C, F, type.getDimSize(2), type.getDimSize(3)},
+                                         elementType);
+    Value init = filledTensor(rewriter, loc, resultT,
+                              getAsIndexOpFoldResult(rewriter.getContext(), resultT.getShape()),
+                              zero);
+    Value conv = linalg::Conv2DNchwFchwOp::create(
+                     rewriter, loc, TypeRange{resultT}, ValueRange{inputT, gradT},
+                     ValueRange{init}, i64Vector(rewriter, {1, 1}),
+                     i64Vector(rewriter, op.getStride()))
+                     .getResult(0);
+    rewriter.replaceOp(op, swapLeadingDims(rewriter, loc, conv));
+    return success();
+  }
+};
+
+/// For each input element (n, c, h, w) and window offset (kh, kw): whether
+/// the window at (oh, ow) = ((h + p - kh) / s, (w + p - kw) / s) exists and
+/// contains it, and those (clamped) window coordinates.
+struct WindowOfElement {
+  Value valid, oh, ow;
+};
+
+WindowOfElement windowOf(OpBuilder &b, Location loc, Value h, Value w, Value kh, Value kw,
+                         ArrayRef<int64_t> stride, ArrayRef<int64_t> padding,
+                         ArrayRef<int64_t> outSize) {
+  Value valid;
+  Value coords[2];
+  Value pos[2] = {h, w}, off[2] = {kh, kw};
+  Value zero = indexConst(b, loc, 0);
+  for (int i = 0; i < 2; ++i) {
+    Value num = arith::SubIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, pos[i], indexConst(b, loc, padding[i])), off[i]);
+    Value nonNegative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, num, zero);
+    Value safe = arith::SelectOp::create(b, loc, nonNegative, num, zero);
+    Value s = indexConst(b, loc, stride[i]);
+    Value q = arith::DivUIOp::create(b, loc, safe, s);
+    Value exact = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        arith::RemUIOp::create(b, loc, safe, s), zero);
+    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, q,
+                                         indexConst(b, loc, outSize[i]));
+    Value ok = arith::AndIOp::create(
+        b, loc, nonNegative, arith::AndIOp::create(b, loc, exact, inside));
+    valid = valid ? arith::AndIOp::create(b, loc, valid, ok).getResult() : ok;
+    coords[i] = arith::SelectOp::create(b, loc, ok, q, zero);
+  }
+  return {valid, coords[0], coords[1]};
+}
+
+/// A generic over (n, c, h, w, kh, kw) that sums, into an [N, C, H, W]
+/// tensor of the type of `like`, `contribution(n, c, oh, ow, kh, kw)` of
+/// every window containing (h, w).
+Value gatherFromWindows(
+    OpBuilder &b, Location loc, Value like, RankedTensorType type, ArrayRef<int64_t> size,
+    ArrayRef<int64_t> stride, ArrayRef<int64_t> padding, ArrayRef<int64_t> outSize,
+    llvm::function_ref<Value(OpBuilder &, Location, ValueRange, Value, Value, Value, Value)>
+        contribution) {
+  MLIRContext *ctx = b.getContext();
+  Type elementType = type.getElementType();
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < 4; ++d)
+    sizes.push_back(dimOf(b, loc, like, d));
+  Value init = filledTensor(b, loc, type, sizes, floatConst(b, loc, elementType, 0.0));
+  // The window tensor only gives the (kh, kw) loops their extent.
+  Value window = tensor::EmptyOp::create(b, loc, size, elementType);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(6, 0, {getAffineDimExpr(4, ctx), getAffineDimExpr(5, ctx)}, ctx),
+      AffineMap::getMultiDimIdentityMap(6, ctx).getMajorSubMap(4)};
+  SmallVector<utils::IteratorType> iterators = parallelIterators(6);
+  iterators[4] = iterators[5] = utils::IteratorType::reduction;
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{window}, ValueRange{init}, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               SmallVector<Value> idx;
+               for (int64_t d = 0; d < 6; ++d)
+                 idx.push_back(linalg::IndexOp::create(nb, l, d));
+               WindowOfElement win =
+                   windowOf(nb, l, idx[2], idx[3], idx[4], idx[5], stride, padding, outSize);
+               Value part = contribution(nb, l, idx, win.oh, win.ow, idx[4], idx[5]);
+               Value zero = floatConst(nb, l, elementType, 0.0);
+               Value add = arith::SelectOp::create(nb, l, win.valid, part, zero);
+               linalg::YieldOp::create(nb, l, ValueRange{arith::AddFOp::create(nb, l, args[1], add)});
+             })
+      .getResult(0);
+}
+
+struct MaxPool2dGradOpLowering : OpConversionPattern<MaxPool2dGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MaxPool2dGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    Type elementType = type.getElementType();
+    Value input = adaptor.getInput(), grad = adaptor.getGrad();
+    if (failed(requireStaticSpatial(op, rewriter, {input, grad})))
+      return failure();
+    ArrayRef<int64_t> size = op.getSize(), stride = op.getStride(), padding = op.getPadding();
+    auto gradType = tensorTypeOf(grad);
+    int64_t outSize[2] = {gradType.getDimSize(2), gradType.getDimSize(3)};
+
+    // First pass: the offset kh * KW + kw of each window's first maximum
+    // (ties to the lowest offset whatever order the loops run in).
+    Value padded = padSpatial(rewriter, loc, input, padding, lowestValue(rewriter, loc, elementType));
+    Type i32 = rewriter.getI32Type();
+    auto gradShape = gradType.getShape();
+    auto valuesType = RankedTensorType::get(gradShape, elementType);
+    auto indexType = RankedTensorType::get(gradShape, i32);
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < 4; ++d)
+      sizes.push_back(dimOf(rewriter, loc, grad, d));
+    Value maxInit = filledTensor(rewriter, loc, valuesType, sizes, lowestValue(rewriter, loc, elementType));
+    Value idxInit = filledTensor(rewriter, loc, indexType, sizes, intConst(rewriter, loc, i32, 0));
+    Value window = tensor::EmptyOp::create(rewriter, loc, size, elementType);
+    AffineExpr n = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
+               oh = getAffineDimExpr(2, ctx), ow = getAffineDimExpr(3, ctx),
+               kh = getAffineDimExpr(4, ctx), kw = getAffineDimExpr(5, ctx);
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(6, 0, {n, c, oh * stride[0] + kh, ow * stride[1] + kw}, ctx),
+        AffineMap::get(6, 0, {kh, kw}, ctx), AffineMap::get(6, 0, {n, c, oh, ow}, ctx),
+        AffineMap::get(6, 0, {n, c, oh, ow}, ctx)};
+    SmallVector<utils::IteratorType> iterators = parallelIterators(6);
+    iterators[4] = iterators[5] = utils::IteratorType::reduction;
+    int64_t KW = size[1];
+    auto argmax = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{valuesType, indexType}, ValueRange{padded, window},
+        ValueRange{maxInit, idxInit}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value x = args[0], best = args[2], bestIdx = args[3];
+          Value khI = linalg::IndexOp::create(b, l, 4), kwI = linalg::IndexOp::create(b, l, 5);
+          Value flat = arith::AddIOp::create(
+              b, l, arith::MulIOp::create(b, l, khI, indexConst(b, l, KW)), kwI);
+          Value idx = arith::IndexCastOp::create(b, l, i32, flat);
+          Value greater = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x, best);
+          Value equal = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, x, best);
+          Value earlier = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, idx, bestIdx);
+          Value take = arith::OrIOp::create(b, l, greater,
+                                            arith::AndIOp::create(b, l, equal, earlier));
+          linalg::YieldOp::create(b, l,
+                                  ValueRange{arith::SelectOp::create(b, l, take, x, best),
+                                             arith::SelectOp::create(b, l, take, idx, bestIdx)});
+        });
+    Value argIdx = argmax.getResult(1);
+
+    // Second pass: each input element gathers the gradient of the windows
+    // whose first maximum it is.
+    Value result = gatherFromWindows(
+        rewriter, loc, input, type, size, stride, padding, outSize,
+        [&](OpBuilder &b, Location l, ValueRange idx, Value wh, Value ww, Value khI,
+            Value kwI) -> Value {
+          Value at[4] = {idx[0], idx[1], wh, ww};
+          Value best = tensor::ExtractOp::create(b, l, argIdx, at);
+          Value flat = arith::AddIOp::create(
+              b, l, arith::MulIOp::create(b, l, khI, indexConst(b, l, KW)), kwI);
+          Value mine = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, best,
+                                             arith::IndexCastOp::create(b, l, i32, flat));
+          Value g = tensor::ExtractOp::create(b, l, grad, at);
+          return arith::SelectOp::create(b, l, mine, g, floatConst(b, l, elementType, 0.0));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct AvgPool2dGradOpLowering : OpConversionPattern<AvgPool2dGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(AvgPool2dGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Type elementType = type.getElementType();
+    Value grad = adaptor.getGrad();
+    if (failed(requireStaticSpatial(op, rewriter, {grad, adaptor.getLike()})))
+      return failure();
+    ArrayRef<int64_t> size = op.getSize();
+    auto gradType = tensorTypeOf(grad);
+    int64_t outSize[2] = {gradType.getDimSize(2), gradType.getDimSize(3)};
+    double scale = 1.0 / double(size[0] * size[1]);
+    Value result = gatherFromWindows(
+        rewriter, loc, adaptor.getLike(), type, size, op.getStride(), op.getPadding(), outSize,
+        [&](OpBuilder &b, Location l, ValueRange idx, Value wh, Value ww, Value, Value) -> Value {
+          Value at[4] = {idx[0], idx[1], wh, ww};
+          Value g = tensor::ExtractOp::create(b, l, grad, at);
+          return arith::MulFOp::create(b, l, g, floatConst(b, l, elementType, scale));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ApplyOptimizerOpLowering : OpConversionPattern<ApplyOptimizerOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ApplyOptimizerOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getNewParam().getType());
+    Type f = type.getElementType();
+    Type f64 = rewriter.getF64Type();
+    auto hyper = [&](llvm::StringRef name) {
+      return cast<FloatAttr>(op.getHyperparameters().get(name)).getValueAsDouble();
+    };
+    double weightDecay = hyper("weight_decay");
+    OptimizerKind kind = op.getOptimizer();
+
+    // Scalars, once per step: lr, and for adam the bias corrections in f64
+    // as torch.optim computes them in Python.
+    Value lr = tensor::ExtractOp::create(rewriter, loc, adaptor.getLr(), ValueRange{});
+    Value negLr = arith::NegFOp::create(rewriter, loc, lr);
+    Value stepSize, correction2Sqrt;
+    if (kind == OptimizerKind::adam) {
+      Value step = tensor::ExtractOp::create(rewriter, loc, adaptor.getStep(), ValueRange{});
+      Value t = arith::SIToFPOp::create(rewriter, loc, f64, step);
+      auto correction = [&](double beta) -> Value {
+        Value power = math::PowFOp::create(rewriter, loc, floatConst(rewriter, loc, f64, beta), t);
+        return arith::SubFOp::create(rewriter, loc, floatConst(rewriter, loc, f64, 1.0), power);
+      };
+      Value lr64 = arith::ExtFOp::create(rewriter, loc, f64, lr);
+      Value size = arith::DivFOp::create(rewriter, loc, lr64, correction(hyper("beta1")));
+      stepSize = arith::TruncFOp::create(rewriter, loc, f,
+                                         arith::NegFOp::create(rewriter, loc, size));
+      correction2Sqrt = arith::TruncFOp::create(
+          rewriter, loc, f, math::SqrtOp::create(rewriter, loc, correction(hyper("beta2"))));
+    }
+
+    SmallVector<Value> inputs = {adaptor.getParam(), adaptor.getGrad()};
+    llvm::append_range(inputs, adaptor.getState());
+    SmallVector<Value> inits;
+    SmallVector<Type> types(op->getNumResults(), type);
+    for (size_t i = 0; i < types.size(); ++i)
+      inits.push_back(tensor::EmptyOp::create(rewriter, loc, type.getShape(), f));
+    int64_t rank = type.getRank();
+    SmallVector<AffineMap> maps(inputs.size() + inits.size(),
+                                rewriter.getMultiDimIdentityMap(rank));
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, types, inputs, inits, maps, parallelIterators(rank),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          auto c = [&](double v) { return floatConst(b, l, f, v); };
+          auto mul = [&](Value x, Value y) { return arith::MulFOp::create(b, l, x, y).getResult(); };
+          auto add = [&](Value x, Value y) { return arith::AddFOp::create(b, l, x, y).getResult(); };
+          Value p = args[0], g = args[1];
+          if (weightDecay != 0.0)
+            g = add(g, mul(p, c(weightDecay)));
+          SmallVector<Value> results;
+          switch (kind) {
+          case OptimizerKind::sgd:
+            results.push_back(add(p, mul(g, negLr)));
+            break;
+          case OptimizerKind::momentum: {
+            Value v = add(mul(args[2], c(hyper("beta"))), g);
+            results.append({add(p, mul(v, negLr)), v});
+            break;
+          }
+          case OptimizerKind::adam: {
+            double beta1 = hyper("beta1"), beta2 = hyper("beta2");
+            Value m = add(mul(args[2], c(beta1)), mul(g, c(1.0 - beta1)));
+            Value v = add(mul(args[3], c(beta2)), mul(mul(g, g), c(1.0 - beta2)));
+            Value denom = add(arith::DivFOp::create(b, l, math::SqrtOp::create(b, l, v),
+                                                    correction2Sqrt),
+                              c(hyper("eps")));
+            Value update = arith::DivFOp::create(b, l, m, denom);
+            results.append({add(p, mul(update, stepSize)), m, v});
+            break;
+          }
+          }
+          linalg::YieldOp::create(b, l, results);
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+} // namespace
+
+void dnnc::lowering::populateGradientOpLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<ReluGradOpLowering, SignOpLowering, EqualOpLowering, BroadcastLikeOpLowering,
+               SliceOpLowering, Conv2dInputGradOpLowering, Conv2dFilterGradOpLowering,
+               MaxPool2dGradOpLowering, AvgPool2dGradOpLowering, ApplyOptimizerOpLowering>(
+      patterns.getContext());
+}

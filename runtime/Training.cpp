@@ -1,0 +1,263 @@
+//===- Training.cpp - Gradients and optimizer steps in a session ----------===//
+//
+// The compiled grad and train_step entries are pure functions (model.h):
+// train_step returns new params and optimizer state into separate buffers,
+// which are copied back once the step is done, so that a view from
+// dnn_session_param always shows the current values. The step counter and
+// the learning rate live here and are passed to every step.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <cstring>
+
+using namespace dnnrt;
+
+size_t dnnrt::paramBytes(const dnn_model_info &model, int32_t i) {
+  return size_t(staticNumElements(model.params[i].tensor)) * sizeof(float);
+}
+
+void dnnrt::initTraining(dnn_session &session) {
+  const dnn_model_info &model = *session.model;
+  int32_t slots = numStateSlots(model);
+  for (int32_t i = 0; i < model.num_params; ++i)
+    for (int32_t k = 0; k < slots; ++k)
+      session.state.emplace_back(paramBytes(model, i));
+  if (const dnn_optimizer_info *opt = model.optimizer)
+    for (int32_t h = 0; h < opt->num_hyperparameters; ++h)
+      if (std::strcmp(opt->hyperparameters[h].name, "lr") == 0)
+        session.learningRate = opt->hyperparameters[h].value;
+}
+
+namespace {
+
+const dnn_entry_info *findEntryOfKind(const dnn_model_info &model, int32_t kind) {
+  for (int32_t i = 0; i < model.num_entries; ++i)
+    if (model.entries[i].kind == kind)
+      return &model.entries[i];
+  return nullptr;
+}
+
+MemRef paramMemRef(const dnn_model_info &model, int32_t i, void *data) {
+  const dnn_tensor_info &info = model.params[i].tensor;
+  int64_t dims[DNN_MAX_RANK];
+  for (int32_t d = 0; d < info.rank; ++d)
+    dims[d] = info.dims[d].size;
+  return makeMemRef(data, dims, info.rank);
+}
+
+/// Runs the grad or train_step entry; the loss goes to `loss`.
+dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
+                       const dnn_tensor *inputs, double *loss) {
+  const dnn_model_info &model = *session.model;
+  const dnn_entry_info *entry = findEntryOfKind(model, kind);
+  bool train = kind == DNN_ENTRY_TRAIN_STEP;
+  if (!entry)
+    return fail(DNN_ERROR_NOT_FOUND,
+                train ? "model '%s' cannot be trained: it has no loss or no `train with` "
+                        "optimizer"
+                      : "model '%s' has no gradients: it has no loss",
+                model.name);
+  std::vector<const dnn_tensor *> given;
+  Bindings bindings;
+  if (dnn_status s = bindInputs(model, *entry, numInputs, inputs, given, bindings))
+    return s;
+
+  int32_t slots = numStateSlots(model);
+  auto allocate = [&](std::vector<Buffer> &buffers, int32_t perParam) {
+    if (!buffers.empty())
+      return;
+    for (int32_t i = 0; i < model.num_params; ++i)
+      for (int32_t k = 0; k < perParam; ++k)
+        buffers.emplace_back(paramBytes(model, i));
+  };
+  if (train) {
+    allocate(session.nextParams, 1);
+    allocate(session.nextState, slots);
+  } else {
+    allocate(session.grads, 1);
+  }
+
+  // Arguments in the order of model.h.
+  std::vector<MemRef> memrefs;
+  for (int32_t i = 0; i < model.num_params; ++i)
+    memrefs.push_back(paramMemRef(model, i, session.params[i].data()));
+  if (train)
+    for (int32_t i = 0; i < model.num_params; ++i)
+      for (int32_t k = 0; k < slots; ++k)
+        memrefs.push_back(paramMemRef(model, i, session.state[i * slots + k].data()));
+  for (const dnn_tensor *t : given)
+    memrefs.push_back(makeMemRef(t->data, t->dims, t->rank));
+  float lr = static_cast<float>(session.learningRate);
+  int32_t step = 0;
+  if (train) {
+    if (session.step >= INT32_MAX)
+      return fail(DNN_ERROR_INVALID_ARGUMENT, "the step counter has reached %d", INT32_MAX);
+    step = static_cast<int32_t>(session.step + 1);
+    memrefs.push_back(makeMemRef(&lr, nullptr, 0));
+    memrefs.push_back(makeMemRef(&step, nullptr, 0));
+  }
+  float lossValue = 0;
+  memrefs.push_back(makeMemRef(&lossValue, nullptr, 0));
+  if (train) {
+    for (int32_t i = 0; i < model.num_params; ++i)
+      memrefs.push_back(paramMemRef(model, i, session.nextParams[i].data()));
+    for (int32_t i = 0; i < model.num_params; ++i)
+      for (int32_t k = 0; k < slots; ++k)
+        memrefs.push_back(paramMemRef(model, i, session.nextState[i * slots + k].data()));
+  } else {
+    for (int32_t i = 0; i < model.num_params; ++i)
+      memrefs.push_back(paramMemRef(model, i, session.grads[i].data()));
+  }
+  std::vector<void *> args(memrefs.size());
+  for (size_t i = 0; i < memrefs.size(); ++i)
+    args[i] = &memrefs[i];
+
+  session.gradsValid = false;
+  entry->fn(args.data());
+
+  if (train) {
+    for (int32_t i = 0; i < model.num_params; ++i)
+      std::memcpy(session.params[i].data(), session.nextParams[i].data(),
+                  paramBytes(model, i));
+    for (int32_t i = 0; i < model.num_params; ++i)
+      for (int32_t k = 0; k < slots; ++k)
+        std::memcpy(session.state[i * slots + k].data(),
+                    session.nextState[i * slots + k].data(), paramBytes(model, i));
+    session.step = step;
+  } else {
+    session.gradsValid = true;
+  }
+  if (loss)
+    *loss = lossValue;
+  return DNN_OK;
+}
+
+/// Index of the param called `name`, or -1 after setting the error.
+int32_t findParam(const dnn_model_info &model, const char *name) {
+  std::vector<const char *> names;
+  for (int32_t i = 0; i < model.num_params; ++i) {
+    if (std::strcmp(model.params[i].tensor.name, name) == 0)
+      return i;
+    names.push_back(model.params[i].tensor.name);
+  }
+  fail(DNN_ERROR_NOT_FOUND, "model '%s' has no param '%s'; params: %s", model.name, name,
+       joinNames(names).c_str());
+  return -1;
+}
+
+void describeParam(dnn_tensor &out, const dnn_model_info &model, int32_t i, void *data) {
+  const dnn_tensor_info &info = model.params[i].tensor;
+  out.name = info.name;
+  out.dtype = info.dtype;
+  out.rank = info.rank;
+  for (int32_t d = 0; d < DNN_MAX_RANK; ++d)
+    out.dims[d] = d < info.rank ? info.dims[d].size : 0;
+  out.data = data;
+}
+
+} // namespace
+
+extern "C" dnn_status dnn_session_train_step(dnn_session *session, int32_t num_inputs,
+                                              const dnn_tensor *inputs, double *loss) {
+  return guarded([&]() -> dnn_status {
+    if (!session || num_inputs < 0 || (num_inputs > 0 && !inputs))
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "dnn_session_train_step: null session or malformed input list");
+    return runTraining(*session, DNN_ENTRY_TRAIN_STEP, num_inputs, inputs, loss);
+  });
+}
+
+extern "C" dnn_status dnn_session_grad(dnn_session *session, int32_t num_inputs,
+                                        const dnn_tensor *inputs, double *loss) {
+  return guarded([&]() -> dnn_status {
+    if (!session || num_inputs < 0 || (num_inputs > 0 && !inputs))
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "dnn_session_grad: null session or malformed input list");
+    return runTraining(*session, DNN_ENTRY_GRAD, num_inputs, inputs, loss);
+  });
+}
+
+extern "C" dnn_status dnn_session_gradient(dnn_session *session, const char *param,
+                                            dnn_tensor *tensor) {
+  return guarded([&]() -> dnn_status {
+    if (!session || !param || !tensor)
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "dnn_session_gradient: session, param and tensor must not be null");
+    const dnn_model_info &model = *session->model;
+    int32_t i = findParam(model, param);
+    if (i < 0)
+      return DNN_ERROR_NOT_FOUND;
+    if (!session->gradsValid)
+      return fail(DNN_ERROR_NOT_FOUND,
+                  "no gradient of '%s': run dnn_session_grad first", param);
+    describeParam(*tensor, model, i, session->grads[i].data());
+    return DNN_OK;
+  });
+}
+
+extern "C" dnn_status dnn_session_optimizer_state(dnn_session *session, const char *param,
+                                                   const char *slot, dnn_tensor *tensor) {
+  return guarded([&]() -> dnn_status {
+    if (!session || !param || !slot || !tensor)
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "dnn_session_optimizer_state: arguments must not be null");
+    const dnn_model_info &model = *session->model;
+    int32_t i = findParam(model, param);
+    if (i < 0)
+      return DNN_ERROR_NOT_FOUND;
+    int32_t slots = numStateSlots(model);
+    std::vector<const char *> names;
+    for (int32_t k = 0; k < slots; ++k) {
+      if (std::strcmp(model.optimizer->slots[k], slot) == 0) {
+        describeParam(*tensor, model, i, session->state[i * slots + k].data());
+        return DNN_OK;
+      }
+      names.push_back(model.optimizer->slots[k]);
+    }
+    return fail(DNN_ERROR_NOT_FOUND, "the optimizer of model '%s' has no state '%s'; state: %s",
+                model.name, slot, names.empty() ? "none" : joinNames(names).c_str());
+  });
+}
+
+extern "C" dnn_status dnn_session_reset_optimizer(dnn_session *session) {
+  return guarded([&]() -> dnn_status {
+    if (!session)
+      return fail(DNN_ERROR_INVALID_ARGUMENT, "dnn_session_reset_optimizer: null session");
+    for (Buffer &b : session->state)
+      std::memset(b.data(), 0, b.capacity());
+    session->step = 0;
+    return DNN_OK;
+  });
+}
+
+extern "C" dnn_status dnn_session_set_learning_rate(dnn_session *session, double lr) {
+  return guarded([&]() -> dnn_status {
+    if (!session)
+      return fail(DNN_ERROR_INVALID_ARGUMENT, "dnn_session_set_learning_rate: null session");
+    if (!(lr > 0) || lr > 3.4e38)
+      return fail(DNN_ERROR_INVALID_ARGUMENT, "learning rate %g must be positive and finite",
+                  lr);
+    session->learningRate = lr;
+    return DNN_OK;
+  });
+}
+
+extern "C" double dnn_session_learning_rate(const dnn_session *session) {
+  return session ? session->learningRate : 0.0;
+}
+
+extern "C" int64_t dnn_session_step(const dnn_session *session) {
+  return session ? session->step : 0;
+}
+
+extern "C" dnn_status dnn_session_set_step(dnn_session *session, int64_t step) {
+  return guarded([&]() -> dnn_status {
+    if (!session || step < 0 || step >= INT32_MAX)
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "dnn_session_set_step: null session or step outside [0, 2^31 - 1)");
+    session->step = step;
+    return DNN_OK;
+  });
+}
