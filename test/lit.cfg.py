@@ -16,12 +16,17 @@ config.test_exec_root = os.path.join(config.dnnc_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%examples", os.path.join(config.dnnc_src_root, "examples")))
+# Data sets shipped with the sources (data/iris/iris.csv).
+config.substitutions.append(("%data", os.path.join(config.dnnc_src_root, "data")))
 # The dnn-run tests write and read .npy files with NumPy, which only the system
 # Python has.
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope --allow-unused-prefixes=false"
 
-llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+# DNNC_DATA_DIR and XDG_CACHE_HOME locate MNIST for `dnn-run train --data mnist`, as they do
+# for scripts/fetch-mnist.sh (scripts/mnist-dir.sh).
+llvm_config.with_system_environment(
+    ["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "DNNC_DATA_DIR", "XDG_CACHE_HOME"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.dnnc_tools_dir, config.llvm_tools_dir]

@@ -102,7 +102,8 @@ protected:
       std::vector<uint8_t> pixels, labels;
       for (uint32_t i = 0; i < n; ++i) {
         for (int p = 0; p < 6; ++p)
-          pixels.push_back((uint8_t)(10 * i + p + (prefix[0] == 't' && prefix[1] == '1' ? 100 : 0)));
+          pixels.push_back(
+              (uint8_t)(10 * i + p + (prefix[0] == 't' && prefix[1] == '1' ? 100 : 0)));
         labels.push_back((uint8_t)(i % 10));
       }
       file(sub + "/" + prefix + "-images-idx3-ubyte", idx({n, 2, 3}, pixels));
@@ -151,8 +152,7 @@ TEST_F(DatasetTest, CsvKnownLabelsKeepTheirNumbers) {
   options.knownLabels = {"setosa", "versicolor", "virginica"};
   Dataset data;
   std::string error;
-  ASSERT_TRUE(parseCsv("x,y\n1,virginica\n2,other\n3,setosa\n", "t.csv", "", options, data,
-                       error))
+  ASSERT_TRUE(parseCsv("x,y\n1,virginica\n2,other\n3,setosa\n", "t.csv", "", options, data, error))
       << error;
   EXPECT_EQ(values<int32_t>(data.columns[1]), std::vector<int32_t>({2, 3, 0}));
   EXPECT_EQ(data.labelNames,
@@ -162,7 +162,8 @@ TEST_F(DatasetTest, CsvKnownLabelsKeepTheirNumbers) {
 TEST_F(DatasetTest, CsvNumericLabelColumnChosenByName) {
   Dataset data;
   std::string error;
-  ASSERT_TRUE(parseCsv("\xEF\xBB\xBF" "class, f1 ,\"f 2\"\r\n"
+  ASSERT_TRUE(parseCsv("\xEF\xBB\xBF"
+                       "class, f1 ,\"f 2\"\r\n"
                        "2, 0.5, \"1.5\"\r\n"
                        "\r\n"
                        "0,1,2\r\n",
@@ -185,7 +186,8 @@ TEST_F(DatasetTest, CsvErrors) {
   EXPECT_TRUE(contains(error(""), "'t.csv' is empty"));
   EXPECT_TRUE(contains(error("a,b\n"), "'t.csv' has a header but no data rows"));
   EXPECT_TRUE(contains(error("a\n1\n"), "has 1 column; expected feature columns and a label"));
-  EXPECT_TRUE(contains(error("a,b,c\n1,2,3\n4,5\n"), "'t.csv' line 3: 2 fields, but the header has 3"));
+  EXPECT_TRUE(
+      contains(error("a,b,c\n1,2,3\n4,5\n"), "'t.csv' line 3: 2 fields, but the header has 3"));
   EXPECT_TRUE(contains(error("a,b,c\n1,x,3\n"),
                        "'t.csv' line 2, column 'b': 'x' is not a finite number; only the label "
                        "column ('c', choose another with FILE.csv:label=COLUMN) may hold "
@@ -343,9 +345,11 @@ TEST_F(DatasetTest, MnistSplitsAndSpecs) {
   ::setenv("DNNC_DATA_DIR", dir.c_str(), 1);
   EXPECT_EQ(defaultMnistDir(), dir + "/mnist");
   EXPECT_FALSE(loadDataset("mnist", api, {}, data, error));
-  EXPECT_TRUE(contains(error, "MNIST is missing: no directory '" + dir + "/mnist'; run "
-                              "scripts/fetch-mnist.sh (or scripts/setup.sh) to download MNIST "
-                              "to " + dir + "/mnist"));
+  EXPECT_TRUE(contains(error, "MNIST is missing: no directory '" + dir +
+                                  "/mnist'; run "
+                                  "scripts/fetch-mnist.sh (or scripts/setup.sh) to download MNIST "
+                                  "to " +
+                                  dir + "/mnist"));
   writeMnist("mnist", 4, 2);
   EXPECT_TRUE(loadDataset("mnist", api, {}, data, error)) << error;
   EXPECT_EQ(data.rows, 4);
@@ -367,8 +371,9 @@ TEST_F(DatasetTest, MnistErrors) {
                                   "'train-labels-idx1-ubyte'; gunzip it"));
   file("m/train-labels-idx1-ubyte", idx({3}, {1, 2, 3}));
   EXPECT_FALSE(loadMnist(mnist, Split::Train, data, error));
-  EXPECT_TRUE(contains(error, "has 4 images but '" + mnist + "/train-labels-idx1-ubyte' has 3 "
-                              "labels"));
+  EXPECT_TRUE(contains(error, "has 4 images but '" + mnist +
+                                  "/train-labels-idx1-ubyte' has 3 "
+                                  "labels"));
   file("m/train-labels-idx1-ubyte", idx({4}, {1, 2, 10, 3}));
   EXPECT_FALSE(loadMnist(mnist, Split::Train, data, error));
   EXPECT_TRUE(contains(error, "label 10 of sample 2 is not a digit 0..9"));
@@ -394,12 +399,13 @@ struct FakeModel {
       dims.push_back(std::move(d));
     }
     for (size_t i = 0; i < this->spec.size(); ++i) {
-      infos.push_back({this->spec[i].name.c_str(), this->spec[i].dtype,
-                       (int32_t)dims[i].size(), dims[i].data()});
+      infos.push_back({this->spec[i].name.c_str(), this->spec[i].dtype, (int32_t)dims[i].size(),
+                       dims[i].data()});
       indices.push_back((int32_t)i);
     }
-    entry = {"train_step", DNN_ENTRY_TRAIN_STEP, nullptr, (int32_t)indices.size(),
-             indices.data(), 0, nullptr};
+    entry = {
+        "train_step", DNN_ENTRY_TRAIN_STEP, nullptr, (int32_t)indices.size(), indices.data(), 0,
+        nullptr};
     model = {};
     model.name = "m";
     model.num_inputs = (int32_t)infos.size();
@@ -460,14 +466,15 @@ TEST_F(DatasetTest, BindErrors) {
   EXPECT_TRUE(contains(bindError({{"x", DNN_DTYPE_F32, {-1, 6}}, {"y", DNN_DTYPE_F32, {-1, 1}}}),
                        "entry 'train_step' of model 'm' has 2 f32 inputs (x, y), so the f32 "
                        "column 'images' of MNIST data is ambiguous; give NAME=FILE.npy columns"));
-  EXPECT_TRUE(contains(bindError({{"x", DNN_DTYPE_F32, {-1, 6}}, {"a", DNN_DTYPE_I32, {-1}},
-                                  {"b", DNN_DTYPE_I32, {-1}}}),
-                       "has 2 i32 inputs (a, b)"));
+  EXPECT_TRUE(contains(
+      bindError(
+          {{"x", DNN_DTYPE_F32, {-1, 6}}, {"a", DNN_DTYPE_I32, {-1}}, {"b", DNN_DTYPE_I32, {-1}}}),
+      "has 2 i32 inputs (a, b)"));
   EXPECT_TRUE(contains(bindError({{"x", DNN_DTYPE_F32, {5, 6}}}),
                        "input x: f32[5, 6] of model 'm' has a static batch dimension 5"));
   EXPECT_TRUE(contains(bindError({{"x", DNN_DTYPE_F32, {}}}), "is a scalar"));
-  EXPECT_TRUE(contains(bindError({{"x", DNN_DTYPE_F64, {-1, 6}}}),
-                       "cannot be fed from MNIST data"));
+  EXPECT_TRUE(
+      contains(bindError({{"x", DNN_DTYPE_F64, {-1, 6}}}), "cannot be fed from MNIST data"));
 
   // .npy columns: by name.
   float x[2][3] = {};
@@ -477,7 +484,8 @@ TEST_F(DatasetTest, BindErrors) {
   ASSERT_TRUE(loadDataset("x=" + xs + ",labels=" + ys, api, {}, data, error)) << error;
   EXPECT_TRUE(contains(bindError({{"x", DNN_DTYPE_F32, {-1, 3}}}),
                        "data column 'labels' is not an input of model 'm' (inputs: x)"));
-  EXPECT_TRUE(contains(bindError({{"x", DNN_DTYPE_F32, {-1, 3}}, {"labels", DNN_DTYPE_I32, {-1}},
+  EXPECT_TRUE(contains(bindError({{"x", DNN_DTYPE_F32, {-1, 3}},
+                                  {"labels", DNN_DTYPE_I32, {-1}},
                                   {"w", DNN_DTYPE_F32, {-1}}}),
                        "no data for input 'w' of entry 'train_step' of model 'm' (inputs: x, "
                        "labels, w; data columns from"));
@@ -531,8 +539,8 @@ TEST_F(DatasetTest, BatchesWithASmallerLastBatch) {
   std::string error;
   std::string csv = "a,b,c,label\n";
   for (int i = 0; i < 10; ++i)
-    csv += std::to_string(i) + "," + std::to_string(10 * i) + "," + std::to_string(100 * i) +
-           "," + std::to_string(i % 3) + "\n";
+    csv += std::to_string(i) + "," + std::to_string(10 * i) + "," + std::to_string(100 * i) + "," +
+           std::to_string(i % 3) + "\n";
   ASSERT_TRUE(parseCsv(csv, "t.csv", "", {}, data, error)) << error;
   FakeModel m({{"x", DNN_DTYPE_F32, {-1, 3, 1}}, {"y", DNN_DTYPE_I32, {-1}}});
   std::vector<InputBinding> bindings;

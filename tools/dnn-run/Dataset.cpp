@@ -129,8 +129,8 @@ bool dnn::loadNpyColumns(const std::string &spec, const RuntimeApi &api, Dataset
     name = name.trim();
     file = file.trim();
     if (name.empty() || file.empty() || !item.contains('=')) {
-      error = "bad data spec " + quoted(spec) + ": " + quoted(item) +
-              " is not NAME=FILE.npy; " + kSpecForms;
+      error = "bad data spec " + quoted(spec) + ": " + quoted(item) + " is not NAME=FILE.npy; " +
+              kSpecForms;
       return false;
     }
     if (out.find(name.str())) {
@@ -331,8 +331,8 @@ bool dnn::parseCsv(const std::string &text, const std::string &source,
   if (!labelColumn.empty()) {
     auto it = std::find(header.begin(), header.end(), labelColumn);
     if (it == header.end()) {
-      error = quoted(source) + " has no column " + quoted(labelColumn) + " (columns: " + names +
-              ")";
+      error =
+          quoted(source) + " has no column " + quoted(labelColumn) + " (columns: " + names + ")";
       return false;
     }
     label = it - header.begin();
@@ -454,7 +454,7 @@ bool dnn::readIdx(const std::string &path, int rank, IdxArray &out, std::string 
   std::string kind = rank == 1 ? "labels" : rank == 3 ? "images" : "data";
   if (size >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
     error = quoted(path) + " is gzip-compressed; decompress it with gunzip (or run "
-            "scripts/fetch-mnist.sh)";
+                           "scripts/fetch-mnist.sh)";
     return false;
   }
   if (size < 4) {
@@ -472,14 +472,13 @@ bool dnn::readIdx(const std::string &path, int rank, IdxArray &out, std::string 
     char type[8];
     std::snprintf(type, sizeof type, "0x%02x", p[2]);
     error = quoted(path) + ": IDX data type " + type +
-            " is not supported; expected unsigned bytes (0x08, magic " + hex32(expectedMagic) +
-            ")";
+            " is not supported; expected unsigned bytes (0x08, magic " + hex32(expectedMagic) + ")";
     return false;
   }
   if (p[3] != rank) {
     error = quoted(path) + ": magic number " + hex32(magic) + " is an IDX file of " +
-            std::to_string(p[3]) + " dimensions; expected " + hex32(expectedMagic) + " (" +
-            kind + ", " + std::to_string(rank) + " dimension" + (rank == 1 ? "" : "s") + ")";
+            std::to_string(p[3]) + " dimensions; expected " + hex32(expectedMagic) + " (" + kind +
+            ", " + std::to_string(rank) + " dimension" + (rank == 1 ? "" : "s") + ")";
     return false;
   }
   uint64_t headerSize = 4 + 4 * (uint64_t)rank;
@@ -579,8 +578,8 @@ bool dnn::loadMnist(const std::string &dir, Split split, Dataset &out, std::stri
     *l++ = v;
 
   out.rows = images.dims[0];
-  out.source = std::string("MNIST ") + (split == Split::Train ? "train" : "test") + " (" + dir +
-               ")";
+  out.source =
+      std::string("MNIST ") + (split == Split::Train ? "train" : "test") + " (" + dir + ")";
   out.columns.push_back(std::move(pixels));
   out.columns.push_back(std::move(digits));
   if (out.rows == 0) {
@@ -634,9 +633,9 @@ static bool bindColumn(const Dataset &data, size_t columnIndex, const dnn_model_
   if (!fits) {
     std::string wantText = "[";
     for (int32_t d = 1; d < input.rank; ++d)
-      wantText += std::string(d > 1 ? ", " : "") +
-                  (input.dims[d].symbol ? std::string(input.dims[d].symbol)
-                                        : std::to_string(input.dims[d].size));
+      wantText += std::string(d > 1 ? ", " : "") + (input.dims[d].symbol
+                                                        ? std::string(input.dims[d].symbol)
+                                                        : std::to_string(input.dims[d].size));
     wantText += "]";
     error = what + " takes samples of shape " + wantText;
     if (isStatic)
@@ -653,9 +652,8 @@ static bool bindColumn(const Dataset &data, size_t columnIndex, const dnn_model_
   return true;
 }
 
-bool dnn::bindDataset(const Dataset &data, const dnn_model_info &model,
-                      const dnn_entry_info &entry, std::vector<InputBinding> &out,
-                      std::string &error) {
+bool dnn::bindDataset(const Dataset &data, const dnn_model_info &model, const dnn_entry_info &entry,
+                      std::vector<InputBinding> &out, std::string &error) {
   out.clear();
   std::string inputs = joinNames(model.inputs, entry.num_inputs, entry.inputs);
   std::string modelText = "model '" + std::string(model.name) + "'";
@@ -679,8 +677,8 @@ bool dnn::bindDataset(const Dataset &data, const dnn_model_info &model,
       const char *name = model.inputs[input].name;
       const Column *column = data.find(name);
       if (!column) {
-        error = "no data for input '" + std::string(name) + "' of " + entryText + " (inputs: " +
-                inputs + "; data columns from " + data.source + ": ";
+        error = "no data for input '" + std::string(name) + "' of " + entryText +
+                " (inputs: " + inputs + "; data columns from " + data.source + ": ";
         for (size_t c = 0; c < data.columns.size(); ++c)
           error += (c ? ", " : "") + data.columns[c].name;
         error += "); add " + std::string(name) + "=FILE.npy to the data spec";

@@ -13,11 +13,20 @@ static std::string escape(const std::string &text) {
   std::string s;
   for (char c : text) {
     switch (c) {
-    case '&': s += "&amp;"; break;
-    case '<': s += "&lt;"; break;
-    case '>': s += "&gt;"; break;
-    case '"': s += "&quot;"; break;
-    default: s += c;
+    case '&':
+      s += "&amp;";
+      break;
+    case '<':
+      s += "&lt;";
+      break;
+    case '>':
+      s += "&gt;";
+      break;
+    case '"':
+      s += "&quot;";
+      break;
+    default:
+      s += c;
     }
   }
   return s;
@@ -117,8 +126,8 @@ std::string dnn::renderSvg(const Plot &plot) {
          std::to_string(plot.width) + " " + std::to_string(plot.height) +
          "\" font-family=\"sans-serif\" font-size=\"12\">\n";
   svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  svg += "<text x=\"" + num((x0 + x1) / 2) + "\" y=\"24\" text-anchor=\"middle\" "
-         "font-size=\"15\">" + escape(plot.title) + "</text>\n";
+  svg += "<text x=\"" + num((x0 + x1) / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" +
+         escape(plot.title) + "</text>\n";
 
   // Grid and ticks.
   svg += "<g stroke=\"#e6e6e6\" stroke-width=\"1\">\n";
@@ -126,8 +135,8 @@ std::string dnn::renderSvg(const Plot &plot) {
     svg += "<line x1=\"" + num(sx(t)) + "\" y1=\"" + num(y0) + "\" x2=\"" + num(sx(t)) +
            "\" y2=\"" + num(y1) + "\"/>\n";
   for (double t : yticks)
-    svg += "<line x1=\"" + num(x0) + "\" y1=\"" + num(sy(t)) + "\" x2=\"" + num(x1) +
-           "\" y2=\"" + num(sy(t)) + "\"/>\n";
+    svg += "<line x1=\"" + num(x0) + "\" y1=\"" + num(sy(t)) + "\" x2=\"" + num(x1) + "\" y2=\"" +
+           num(sy(t)) + "\"/>\n";
   svg += "</g>\n";
   if (!plot.guides.empty() && plot.guides.size() <= 200) {
     svg += "<g stroke=\"#bbbbbb\" stroke-width=\"1\" stroke-dasharray=\"3,3\">\n";
@@ -139,11 +148,11 @@ std::string dnn::renderSvg(const Plot &plot) {
   }
   svg += "<g fill=\"#333333\">\n";
   for (double t : xticks)
-    svg += "<text x=\"" + num(sx(t)) + "\" y=\"" + num(y1 + 18) +
-           "\" text-anchor=\"middle\">" + label(t) + "</text>\n";
+    svg += "<text x=\"" + num(sx(t)) + "\" y=\"" + num(y1 + 18) + "\" text-anchor=\"middle\">" +
+           label(t) + "</text>\n";
   for (double t : yticks)
-    svg += "<text x=\"" + num(x0 - 8) + "\" y=\"" + num(sy(t) + 4) +
-           "\" text-anchor=\"end\">" + label(t) + "</text>\n";
+    svg += "<text x=\"" + num(x0 - 8) + "\" y=\"" + num(sy(t) + 4) + "\" text-anchor=\"end\">" +
+           label(t) + "</text>\n";
   svg += "</g>\n";
   svg += "<rect x=\"" + num(x0) + "\" y=\"" + num(y0) + "\" width=\"" + num(x1 - x0) +
          "\" height=\"" + num(y1 - y0) + "\" fill=\"none\" stroke=\"#333333\"/>\n";
@@ -157,9 +166,8 @@ std::string dnn::renderSvg(const Plot &plot) {
            "\" text-anchor=\"middle\" fill=\"#999999\">no data</text>\n";
 
   // The series, clipped to the plot area.
-  svg += "<defs><clipPath id=\"area\"><rect x=\"" + num(x0) + "\" y=\"" + num(y0) +
-         "\" width=\"" + num(x1 - x0) + "\" height=\"" + num(y1 - y0) +
-         "\"/></clipPath></defs>\n";
+  svg += "<defs><clipPath id=\"area\"><rect x=\"" + num(x0) + "\" y=\"" + num(y0) + "\" width=\"" +
+         num(x1 - x0) + "\" height=\"" + num(y1 - y0) + "\"/></clipPath></defs>\n";
   svg += "<g clip-path=\"url(#area)\">\n";
   for (const PlotSeries &series : plot.series) {
     std::string opacity = series.opacity < 1 ? label(series.opacity) : "1";
@@ -183,18 +191,24 @@ std::string dnn::renderSvg(const Plot &plot) {
   svg += "</g>\n";
 
   // Legend, top right inside the plot area, on a translucent background.
+  // Its width from the longest label, at about 6.6 pixels a character.
   double ly = y0 + 16;
   int entries = 0;
-  for (const PlotSeries &series : plot.series)
+  size_t longest = 0;
+  for (const PlotSeries &series : plot.series) {
     entries += !series.label.empty();
+    longest = std::max(longest, series.label.size());
+  }
+  double legendWidth = 44 + 6.6 * (double)longest;
+  double lx = x1 - legendWidth - 4;
   svg += "<g>\n";
   if (entries)
-    svg += "<rect x=\"" + num(x1 - 188) + "\" y=\"" + num(y0 + 2) + "\" width=\"184\" height=\"" +
-           num(18.0 * entries + 6) + "\" fill=\"white\" fill-opacity=\"0.8\"/>\n";
+    svg += "<rect x=\"" + num(lx) + "\" y=\"" + num(y0 + 2) + "\" width=\"" + num(legendWidth) +
+           "\" height=\"" + num(18.0 * entries + 6) + "\" fill=\"white\" fill-opacity=\"0.8\"/>\n";
+  lx += 6;
   for (const PlotSeries &series : plot.series) {
     if (series.label.empty())
       continue;
-    double lx = x1 - 180;
     if (series.style == PlotSeries::Line)
       svg += "<line x1=\"" + num(lx) + "\" y1=\"" + num(ly - 4) + "\" x2=\"" + num(lx + 24) +
              "\" y2=\"" + num(ly - 4) + "\" stroke=\"" + series.color + "\" stroke-opacity=\"" +

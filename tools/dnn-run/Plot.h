@@ -20,8 +20,8 @@ struct PlotSeries {
   enum Style { Line, Markers };
   std::string label; /// in the legend
   Style style = Line;
-  std::string color;  /// an SVG color, "#1f77b4"
-  double opacity = 1; /// of the line or the markers
+  std::string color;                             /// an SVG color, "#1f77b4"
+  double opacity = 1;                            /// of the line or the markers
   std::vector<std::pair<double, double>> points; /// (x, y); non-finite y are skipped
 };
 

@@ -1,16 +1,36 @@
-//===- dnn-run.cpp - Inspect and run compiled dnnc model libraries --------===//
+//===- dnn-run.cpp - Inspect, run and train compiled dnnc model libraries -===//
 //
 //   dnn-run info    MODEL.so [--model NAME]
 //   dnn-run init    MODEL.so [--model NAME] --seed S -o PARAMS.safetensors
 //   dnn-run predict MODEL.so [--model NAME] (--params P.safetensors | --seed S)
 //                   --input NAME=FILE.npy ... --out DIR [--threads T]
+//   dnn-run train   MODEL.so [--model NAME] (--params P.safetensors | --seed S)
+//                   --data SPEC [--eval-data SPEC] --epochs E --batch-size B
+//                   [--shuffle-seed S2 | --no-shuffle] [--steps K] [--lr LR]
+//                   [--threads T] [--save OUT.safetensors] [--curve loss.csv]
+//                   [--plot loss.svg] [--train-accuracy] [--quiet]
+//   dnn-run eval    MODEL.so [--model NAME] (--params P.safetensors | --seed S)
+//                   --data SPEC [--batch-size B] [--split train|test] [--threads T]
+//   dnn-run grad    MODEL.so [--model NAME] (--params P.safetensors | --seed S)
+//                   --input NAME=FILE.npy ... --out DIR [--threads T]
 //
 // Everything goes through the runtime embedded in MODEL.so (ModelLibrary), so
-// its error messages are the ones the user sees.
+// its error messages are the ones the user sees. Datasets (SPEC: .npy
+// columns, a CSV file or MNIST) are described in Dataset.h; the loss plot is
+// Plot.h.
+//
+// Training runs entry train_step over mini-batches in an order that depends
+// only on (shuffle seed, epoch), so a run resumed from a checkpoint with step
+// counter k skips the first k batches of that order and continues exactly as
+// if it had not stopped. After each epoch, entry eval measures the loss (and
+// the accuracy, for models with an i32 label input and an i32 prediction
+// output over the same batch dimension) on --eval-data.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Dataset.h"
 #include "ModelLibrary.h"
+#include "Plot.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringRef.h"
@@ -18,9 +38,16 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
 #include <map>
 
 namespace cl = llvm::cl;
@@ -31,36 +58,121 @@ static cl::OptionCategory runCategory("dnn-run options");
 static cl::SubCommand infoCmd("info", "Describe the models of a compiled library");
 static cl::SubCommand initCmd("init", "Initialise parameters from a seed and save them");
 static cl::SubCommand predictCmd("predict", "Run entry point 'predict' on .npy inputs");
+static cl::SubCommand trainCmd("train", "Train a model with its optimizer on a dataset");
+static cl::SubCommand evalCmd("eval", "Compute the loss (and accuracy) of a model on a dataset");
+static cl::SubCommand gradCmd("grad", "Write the loss and the gradient of every parameter");
 
 // Options shared by subcommands name each of them.
 static cl::opt<std::string> libraryPath(cl::Positional, cl::Required, cl::desc("<model.so>"),
                                         cl::sub(infoCmd), cl::sub(initCmd), cl::sub(predictCmd),
+                                        cl::sub(trainCmd), cl::sub(evalCmd), cl::sub(gradCmd),
                                         cl::cat(runCategory));
 static cl::opt<std::string> modelName("model", cl::desc("Model to use (default: the only one)"),
                                       cl::value_desc("name"), cl::sub(infoCmd), cl::sub(initCmd),
-                                      cl::sub(predictCmd), cl::cat(runCategory));
+                                      cl::sub(predictCmd), cl::sub(trainCmd), cl::sub(evalCmd),
+                                      cl::sub(gradCmd), cl::cat(runCategory));
 static cl::opt<uint64_t> seed("seed", cl::desc("Initialise parameters from this seed"),
                               cl::value_desc("n"), cl::sub(initCmd), cl::sub(predictCmd),
+                              cl::sub(trainCmd), cl::sub(evalCmd), cl::sub(gradCmd),
                               cl::cat(runCategory));
 static cl::opt<std::string> outputFile("o", cl::desc("Parameters file to write"),
                                        cl::value_desc("file.safetensors"), cl::sub(initCmd),
                                        cl::cat(runCategory));
-static cl::opt<std::string> paramsFile("params", cl::desc("Parameters to load"),
+static cl::opt<std::string> paramsFile("params",
+                                       cl::desc("Parameters (train: or a checkpoint) to load"),
                                        cl::value_desc("file.safetensors"), cl::sub(predictCmd),
+                                       cl::sub(trainCmd), cl::sub(evalCmd), cl::sub(gradCmd),
                                        cl::cat(runCategory));
 static cl::list<std::string> inputArgs("input", cl::desc("An input of the entry point"),
                                        cl::value_desc("name=file.npy"), cl::sub(predictCmd),
-                                       cl::cat(runCategory));
-static cl::opt<std::string> outDir("out", cl::desc("Directory for <output>.npy files"),
-                                   cl::value_desc("dir"), cl::sub(predictCmd),
+                                       cl::sub(gradCmd), cl::cat(runCategory));
+static cl::opt<std::string> outDir("out", cl::desc("Directory for the .npy files written"),
+                                   cl::value_desc("dir"), cl::sub(predictCmd), cl::sub(gradCmd),
                                    cl::cat(runCategory));
 static cl::opt<int> numThreads("threads", cl::desc("Threads (default: all hardware threads)"),
-                               cl::value_desc("n"), cl::sub(predictCmd), cl::cat(runCategory));
+                               cl::value_desc("n"), cl::sub(predictCmd), cl::sub(trainCmd),
+                               cl::sub(evalCmd), cl::sub(gradCmd), cl::cat(runCategory));
+
+// Training and evaluation.
+static cl::opt<std::string>
+    dataSpec("data",
+             cl::desc("Dataset: NAME=FILE.npy[,NAME=FILE.npy...], FILE.csv[:label=COLUMN], "
+                      "an MNIST directory or mnist[:DIR]"),
+             cl::value_desc("spec"), cl::sub(trainCmd), cl::sub(evalCmd), cl::cat(runCategory));
+static cl::opt<std::string> evalDataSpec("eval-data",
+                                         cl::desc("Held-out dataset evaluated after each epoch "
+                                                  "(MNIST: the test files)"),
+                                         cl::value_desc("spec"), cl::sub(trainCmd),
+                                         cl::cat(runCategory));
+static cl::opt<int64_t> numEpochs("epochs", cl::desc("Train until this many epochs are done"),
+                                  cl::value_desc("n"), cl::sub(trainCmd), cl::cat(runCategory));
+static cl::opt<int64_t> batchSize("batch-size",
+                                  cl::desc("Samples per batch (eval: default 256); the last "
+                                           "batch of an epoch may be smaller"),
+                                  cl::value_desc("n"), cl::sub(trainCmd), cl::sub(evalCmd),
+                                  cl::cat(runCategory));
+static cl::opt<uint64_t> shuffleSeed("shuffle-seed",
+                                     cl::desc("Seed of the per-epoch sample order (default: "
+                                              "--seed, or 0)"),
+                                     cl::value_desc("n"), cl::sub(trainCmd),
+                                     cl::cat(runCategory));
+static cl::opt<bool> noShuffle("no-shuffle", cl::desc("Visit the samples in file order"),
+                               cl::sub(trainCmd), cl::cat(runCategory));
+static cl::opt<int64_t> maxSteps("steps", cl::desc("Stop after this many steps in this run"),
+                                 cl::value_desc("n"), cl::sub(trainCmd), cl::cat(runCategory));
+static cl::opt<double> learningRate("lr",
+                                    cl::desc("Learning rate (default: the model's, or the "
+                                             "checkpoint's)"),
+                                    cl::value_desc("x"), cl::sub(trainCmd), cl::cat(runCategory));
+static cl::opt<std::string> saveFile("save",
+                                     cl::desc("Checkpoint written after each epoch and at the "
+                                              "end (params, optimizer state, step)"),
+                                     cl::value_desc("file.safetensors"), cl::sub(trainCmd),
+                                     cl::cat(runCategory));
+static cl::opt<std::string> curveFile("curve",
+                                      cl::desc("Loss curve as CSV: step,epoch,split,loss,"
+                                               "accuracy"),
+                                      cl::value_desc("file.csv"), cl::sub(trainCmd),
+                                      cl::cat(runCategory));
+static cl::opt<std::string> plotFile("plot", cl::desc("Loss curve as an SVG plot"),
+                                     cl::value_desc("file.svg"), cl::sub(trainCmd),
+                                     cl::cat(runCategory));
+static cl::opt<bool> trainAccuracy("train-accuracy",
+                                   cl::desc("Also evaluate the training set after each epoch"),
+                                   cl::sub(trainCmd), cl::cat(runCategory));
+static cl::opt<bool> quiet("quiet", cl::desc("Print only the final line"), cl::sub(trainCmd),
+                           cl::cat(runCategory));
+static cl::opt<Split> evalSplit("split", cl::desc("MNIST files that eval reads"),
+                                cl::values(clEnumValN(Split::Test, "test", "t10k-* (default)"),
+                                           clEnumValN(Split::Train, "train", "train-*")),
+                                cl::init(Split::Test), cl::sub(evalCmd), cl::cat(runCategory));
 
 static int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "dnn-run") << message << "\n";
   return 1;
 }
+
+static void warn(const llvm::Twine &message) {
+  llvm::WithColor::warning(llvm::errs(), "dnn-run") << message << "\n";
+}
+
+/// "predict, eval" or "none".
+static std::string entryNames(const dnn_model_info &model) {
+  std::string entries;
+  for (int32_t e = 0; e < model.num_entries; ++e)
+    entries += std::string(e ? ", " : "") + model.entries[e].name;
+  return entries.empty() ? "none" : entries;
+}
+
+/// printf-style formatting into a std::string.
+template <typename... Args> static std::string format(const char *fmt, Args... args) {
+  char buffer[256];
+  std::snprintf(buffer, sizeof buffer, fmt, args...);
+  return buffer;
+}
+
+static std::string formatLoss(double loss) { return format("%.4g", loss); }
+static std::string formatAccuracy(double accuracy) { return format("%.4f", accuracy); }
 
 static int runInfo(const ModelLibrary &lib) {
   const dnn_library_info *info = lib.info();
@@ -132,72 +244,94 @@ static int runInit(const ModelLibrary &lib, const dnn_model_info &model) {
   return 0;
 }
 
-static int runPredict(const ModelLibrary &lib, const dnn_model_info &model) {
-  const dnn_entry_info *entry = findEntry(model, "predict");
-  if (!entry) {
-    std::string entries;
-    for (int32_t e = 0; e < model.num_entries; ++e)
-      entries += std::string(e ? ", " : "") + model.entries[e].name;
-    return fail("model '" + llvm::Twine(model.name) + "' has no entry point 'predict' (entries: " +
-                (entries.empty() ? "none" : entries) + ")");
-  }
-  if (paramsFile.getNumOccurrences() == seed.getNumOccurrences())
-    return fail("predict needs either --params <file.safetensors> or --seed <n>");
-  if (outDir.empty())
-    return fail("predict needs --out <dir>");
-
-  // NAME=FILE pairs, checked against the entry's inputs before anything runs.
-  std::string expected = joinNames(model.inputs, entry->num_inputs, entry->inputs);
-  std::map<std::string, std::string> files;
+/// Checks the NAME=FILE pairs of --input against the inputs of `entry`.
+static int collectInputs(const dnn_model_info &model, const dnn_entry_info &entry,
+                         std::map<std::string, std::string> &files) {
+  std::string expected = joinNames(model.inputs, entry.num_inputs, entry.inputs);
   for (const std::string &arg : inputArgs) {
     auto [name, file] = llvm::StringRef(arg).split('=');
     if (name.empty() || file.empty() || name.size() == arg.size())
       return fail("invalid --input '" + arg + "'; expected NAME=FILE.npy");
     bool known = false;
-    for (int32_t i = 0; i < entry->num_inputs; ++i)
-      known |= name == model.inputs[entry->inputs[i]].name;
+    for (int32_t i = 0; i < entry.num_inputs; ++i)
+      known |= name == model.inputs[entry.inputs[i]].name;
     if (!known)
       return fail("model '" + llvm::Twine(model.name) + "' has no input '" + name +
                   "' (inputs: " + expected + ")");
     if (!files.emplace(name.str(), file.str()).second)
       return fail("input '" + name + "' given twice");
   }
-  for (int32_t i = 0; i < entry->num_inputs; ++i) {
-    const char *name = model.inputs[entry->inputs[i]].name;
+  for (int32_t i = 0; i < entry.num_inputs; ++i) {
+    const char *name = model.inputs[entry.inputs[i]].name;
     if (!files.count(name))
       return fail("missing input '" + llvm::Twine(name) + "' (give --input " + name +
                   "=FILE.npy; inputs: " + expected + ")");
   }
+  return 0;
+}
 
-  const RuntimeApi &api = lib.api();
-  dnn_status status;
-  if (numThreads.getNumOccurrences() && (status = api.set_num_threads(numThreads)) != DNN_OK)
-    return fail(lib.lastError(status));
-
-  ScopedSession s(api);
-  if ((status = api.session_create(&model, &s.session)) != DNN_OK)
-    return fail(lib.lastError(status));
-  status = paramsFile.getNumOccurrences()
-               ? api.session_load_params(s.session, paramsFile.c_str())
-               : api.session_init_params(s.session, seed);
-  if (status != DNN_OK)
-    return fail(lib.lastError(status));
-
-  ScopedTensors inputs(api);
+/// Reads the .npy files of `files` (from collectInputs) into `inputs`.
+static int readInputs(const ModelLibrary &lib, const std::map<std::string, std::string> &files,
+                      ScopedTensors &inputs) {
   for (const auto &[name, file] : files) {
     dnn_tensor tensor{};
-    if ((status = api.npy_read(file.c_str(), &tensor)) != DNN_OK)
+    if (dnn_status status = lib.api().npy_read(file.c_str(), &tensor))
       return fail(lib.lastError(status));
     tensor.name = name.c_str(); // npy files carry no name; `files` outlives the run
     inputs.tensors.push_back(tensor);
   }
+  return 0;
+}
+
+/// `--threads`, when given.
+static int applyThreads(const ModelLibrary &lib) {
+  if (!numThreads.getNumOccurrences())
+    return 0;
+  if (dnn_status status = lib.api().set_num_threads(numThreads))
+    return fail(lib.lastError(status));
+  return 0;
+}
+
+/// Creates a session and loads --params or initialises from --seed.
+static int openSession(const ModelLibrary &lib, const dnn_model_info &model, ScopedSession &s) {
+  const RuntimeApi &api = lib.api();
+  dnn_status status = api.session_create(&model, &s.session);
+  if (status == DNN_OK)
+    status = paramsFile.getNumOccurrences()
+                 ? api.session_load_params(s.session, paramsFile.c_str())
+                 : api.session_init_params(s.session, seed);
+  return status == DNN_OK ? 0 : fail(lib.lastError(status));
+}
+
+static int runPredict(const ModelLibrary &lib, const dnn_model_info &model) {
+  const dnn_entry_info *entry = findEntry(model, "predict");
+  if (!entry)
+    return fail("model '" + llvm::Twine(model.name) +
+                "' has no entry point 'predict' (entries: " + entryNames(model) + ")");
+  if (paramsFile.getNumOccurrences() == seed.getNumOccurrences())
+    return fail("predict needs either --params <file.safetensors> or --seed <n>");
+  if (outDir.empty())
+    return fail("predict needs --out <dir>");
+  std::map<std::string, std::string> files;
+  if (int rc = collectInputs(model, *entry, files))
+    return rc;
+
+  const RuntimeApi &api = lib.api();
+  ScopedSession s(api);
+  if (int rc = applyThreads(lib))
+    return rc;
+  if (int rc = openSession(lib, model, s))
+    return rc;
+  ScopedTensors inputs(api);
+  if (int rc = readInputs(lib, files, inputs))
+    return rc;
 
   std::vector<dnn_tensor> outputs(entry->num_outputs);
   for (int32_t i = 0; i < entry->num_outputs; ++i)
     outputs[i].name = model.outputs[entry->outputs[i]].name;
-  if ((status = api.session_run(s.session, entry->name, (int32_t)inputs.tensors.size(),
-                                inputs.tensors.data(), (int32_t)outputs.size(),
-                                outputs.data())) != DNN_OK)
+  if (dnn_status status = api.session_run(s.session, entry->name, (int32_t)inputs.tensors.size(),
+                                          inputs.tensors.data(), (int32_t)outputs.size(),
+                                          outputs.data()))
     return fail(lib.lastError(status));
 
   if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
@@ -205,11 +339,629 @@ static int runPredict(const ModelLibrary &lib, const dnn_model_info &model) {
   for (const dnn_tensor &output : outputs) {
     llvm::SmallString<256> path(outDir);
     llvm::sys::path::append(path, llvm::Twine(output.name) + ".npy");
-    if ((status = api.npy_write(path.c_str(), &output)) != DNN_OK)
+    if (dnn_status status = api.npy_write(path.c_str(), &output))
       return fail(lib.lastError(status));
     llvm::outs() << "wrote " << path << ": " << dtypeName(output.dtype) << formatShape(output)
                  << "\n";
   }
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// grad
+//===----------------------------------------------------------------------===//
+
+static int runGrad(const ModelLibrary &lib, const dnn_model_info &model) {
+  if (paramsFile.getNumOccurrences() == seed.getNumOccurrences())
+    return fail("grad needs either --params <file.safetensors> or --seed <n>");
+  if (outDir.empty())
+    return fail("grad needs --out <dir>");
+  const dnn_entry_info *entry = findEntry(model, "grad");
+  if (!entry || model.loss < 0)
+    return fail("model '" + llvm::Twine(model.name) +
+                "' has no entry point 'grad' (entries: " + entryNames(model) +
+                "); grad needs a model with a loss");
+  std::map<std::string, std::string> files;
+  if (int rc = collectInputs(model, *entry, files))
+    return rc;
+
+  const RuntimeApi &api = lib.api();
+  ScopedSession s(api);
+  if (int rc = applyThreads(lib))
+    return rc;
+  if (int rc = openSession(lib, model, s))
+    return rc;
+  ScopedTensors inputs(api);
+  if (int rc = readInputs(lib, files, inputs))
+    return rc;
+
+  double loss = 0;
+  if (dnn_status status = api.session_grad(s.session, (int32_t)inputs.tensors.size(),
+                                           inputs.tensors.data(), &loss))
+    return fail(lib.lastError(status));
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+    return fail("cannot create directory '" + outDir + "': " + ec.message());
+  llvm::raw_ostream &os = llvm::outs();
+  const char *lossName = model.outputs[model.loss].name;
+  os << "loss " << lossName << " = " << format("%.9g", loss) << "\n";
+  auto write = [&](const std::string &file, const dnn_tensor &tensor) {
+    llvm::SmallString<256> path(outDir);
+    llvm::sys::path::append(path, file);
+    if (dnn_status status = api.npy_write(path.c_str(), &tensor))
+      return fail(lib.lastError(status));
+    os << "wrote " << path << ": " << dtypeName(tensor.dtype) << formatShape(tensor) << "\n";
+    return 0;
+  };
+  float lossValue = (float)loss;
+  dnn_tensor lossTensor{};
+  lossTensor.name = lossName;
+  lossTensor.dtype = DNN_DTYPE_F32;
+  lossTensor.rank = 0;
+  lossTensor.data = &lossValue;
+  if (int rc = write(std::string(lossName) + ".npy", lossTensor))
+    return rc;
+  for (int32_t p = 0; p < model.num_params; ++p) {
+    const char *name = model.params[p].tensor.name;
+    dnn_tensor gradient{};
+    if (dnn_status status = api.session_gradient(s.session, name, &gradient))
+      return fail(lib.lastError(status));
+    if (int rc = write("grad." + std::string(name) + ".npy", gradient))
+      return rc;
+  }
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// Evaluation: entry eval over a dataset in batches
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// How to read the loss and the accuracy out of entry eval.
+struct Evaluator {
+  const dnn_entry_info *entry = nullptr;
+  const Dataset *data = nullptr;
+  std::vector<InputBinding> bindings;
+  const char *lossName = nullptr;
+  int label = -1;                   /// binding of the label input, or -1
+  const char *prediction = nullptr; /// i32 output compared with it, or null
+  bool hasAccuracy() const { return prediction != nullptr; }
+};
+
+struct EvalResult {
+  double loss = std::numeric_limits<double>::quiet_NaN();
+  double accuracy = std::numeric_limits<double>::quiet_NaN();
+  int64_t samples = 0;
+};
+
+} // namespace
+
+/// The entry that evaluates `model`: "eval", with the loss among its outputs.
+static const dnn_entry_info *findEvalEntry(const dnn_model_info &model, std::string &error) {
+  const dnn_entry_info *entry = findEntry(model, "eval");
+  bool hasLoss = false;
+  for (int32_t i = 0; entry && i < entry->num_outputs; ++i)
+    hasLoss |= entry->outputs[i] == model.loss;
+  if (!entry || model.loss < 0 || !hasLoss) {
+    error = "model '" + std::string(model.name) + "' has no entry point 'eval' computing its " +
+            "loss (entries: " + entryNames(model) + "); evaluation needs a model with a loss";
+    return nullptr;
+  }
+  return entry;
+}
+
+/// Binds `data` to entry eval and finds the label input and the prediction
+/// output: an i32 input of shape [B] and an i32 output of shape [B] over the
+/// same batch symbol B ("predicted" preferred among several outputs).
+static bool prepareEvaluator(const dnn_model_info &model, const dnn_entry_info &entry,
+                             const Dataset &data, Evaluator &out, std::string &error) {
+  out = Evaluator();
+  out.entry = &entry;
+  out.data = &data;
+  out.lossName = model.outputs[model.loss].name;
+  if (!bindDataset(data, model, entry, out.bindings, error))
+    return false;
+  int labels = 0;
+  for (size_t b = 0; b < out.bindings.size(); ++b)
+    if (out.bindings[b].dtype == DNN_DTYPE_I32 && out.bindings[b].sampleDims.empty()) {
+      out.label = (int)b;
+      ++labels;
+    }
+  if (labels != 1) {
+    out.label = -1;
+    return true;
+  }
+  const char *symbol = model.inputs[out.bindings[out.label].input].dims[0].symbol;
+  for (int32_t i = 0; i < entry.num_outputs; ++i) {
+    const dnn_tensor_info &output = model.outputs[entry.outputs[i]];
+    if (output.dtype != DNN_DTYPE_I32 || output.rank != 1 || !output.dims[0].symbol ||
+        std::strcmp(output.dims[0].symbol, symbol) != 0)
+      continue;
+    if (!out.prediction || std::strcmp(output.name, "predicted") == 0)
+      out.prediction = output.name;
+  }
+  return true;
+}
+
+/// Runs entry eval over all of the evaluator's data, in order, in batches of
+/// `batch`: the loss averaged over the samples (each batch's loss weighted by
+/// its size) and the fraction of predictions equal to the labels.
+static bool evaluate(const ModelLibrary &lib, dnn_session *session, const Evaluator &eval,
+                     int64_t batch, EvalResult &out, std::string &error) {
+  const RuntimeApi &api = lib.api();
+  const Dataset &data = *eval.data;
+  std::vector<int64_t> order = epochOrder(data.rows, 0, 0, /*shuffle=*/false);
+  Batch tensors;
+  double lossSum = 0;
+  int64_t correct = 0;
+  for (int64_t begin = 0; begin < data.rows; begin += batch) {
+    int64_t count = std::min(batch, data.rows - begin);
+    gatherBatch(data, eval.bindings, order.data() + begin, count, tensors);
+    dnn_tensor outputs[2] = {};
+    outputs[0].name = eval.lossName;
+    outputs[1].name = eval.prediction;
+    int32_t numOutputs = eval.hasAccuracy() ? 2 : 1;
+    dnn_status status = api.session_run(session, eval.entry->name, (int32_t)tensors.tensors.size(),
+                                        tensors.tensors.data(), numOutputs, outputs);
+    if (status != DNN_OK) {
+      error = lib.lastError(status);
+      return false;
+    }
+    double loss = outputs[0].dtype == DNN_DTYPE_F64 ? *static_cast<const double *>(outputs[0].data)
+                                                    : *static_cast<const float *>(outputs[0].data);
+    lossSum += loss * (double)count;
+    if (eval.hasAccuracy()) {
+      const int32_t *predicted = static_cast<const int32_t *>(outputs[1].data);
+      const int32_t *labels = static_cast<const int32_t *>(tensors.tensors[eval.label].data);
+      for (int64_t i = 0; i < count; ++i)
+        correct += predicted[i] == labels[i];
+    }
+  }
+  out.samples = data.rows;
+  out.loss = lossSum / (double)data.rows;
+  if (eval.hasAccuracy())
+    out.accuracy = (double)correct / (double)data.rows;
+  return true;
+}
+
+/// Loads --data (and friends) with a prefix naming the option in errors.
+static int loadData(const ModelLibrary &lib, const std::string &option, const std::string &spec,
+                    const LoadOptions &options, Dataset &data) {
+  std::string error;
+  if (!loadDataset(spec, lib.api(), options, data, error))
+    return fail(option + ": " + error);
+  return 0;
+}
+
+static std::string labelMapping(const Dataset &data) {
+  std::string s = "labels (" + data.labelColumn + "):";
+  for (size_t k = 0; k < data.labelNames.size(); ++k)
+    s += (k ? ", " : " ") + data.labelNames[k] + "=" + std::to_string(k);
+  return s;
+}
+
+static int runEval(const ModelLibrary &lib, const dnn_model_info &model) {
+  if (paramsFile.getNumOccurrences() == seed.getNumOccurrences())
+    return fail("eval needs either --params <file.safetensors> or --seed <n>");
+  if (dataSpec.empty())
+    return fail("eval needs --data <spec> (NAME=FILE.npy,..., FILE.csv[:label=COLUMN] or "
+                "mnist[:DIR])");
+  int64_t batch = batchSize.getNumOccurrences() ? (int64_t)batchSize : 256;
+  if (batch < 1)
+    return fail("--batch-size must be at least 1, got " + llvm::Twine(batch));
+
+  LoadOptions options;
+  options.split = evalSplit;
+  Dataset data;
+  if (int rc = loadData(lib, "--data", dataSpec, options, data))
+    return rc;
+  std::string error;
+  const dnn_entry_info *entry = findEvalEntry(model, error);
+  Evaluator eval;
+  if (!entry || !prepareEvaluator(model, *entry, data, eval, error))
+    return fail(error);
+
+  ScopedSession s(lib.api());
+  if (int rc = applyThreads(lib))
+    return rc;
+  if (int rc = openSession(lib, model, s))
+    return rc;
+  EvalResult result;
+  if (!evaluate(lib, s.session, eval, batch, result, error))
+    return fail(error);
+  llvm::raw_ostream &os = llvm::outs();
+  if (!data.labelNames.empty())
+    os << labelMapping(data) << "\n";
+  os << "eval: " << result.samples << " samples, loss " << formatLoss(result.loss);
+  if (eval.hasAccuracy())
+    os << ", accuracy " << formatAccuracy(result.accuracy);
+  os << "\n";
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// train
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// Progress within an epoch: on a terminal a bar redrawn in place (at most
+/// ten times a second), otherwise a plain line at every tenth of the epoch
+/// (at most one a second, so short epochs print only their summary).
+class Progress {
+public:
+  Progress(bool enabled, bool terminal, std::string prefix, int64_t first, int64_t total)
+      : enabled(enabled), terminal(terminal), prefix(std::move(prefix)), first(first),
+        total(total), lastDraw(terminal ? Clock::time_point() : Clock::now()) {}
+
+  /// `done` batches of the epoch's `total` are done (the epoch started at
+  /// `first`).
+  void update(int64_t done, double meanLoss, double samplesPerSecond) {
+    if (!enabled)
+      return;
+    llvm::raw_ostream &os = llvm::outs();
+    if (terminal) {
+      if (done < total && secondsSince(lastDraw) < 0.1)
+        return;
+      lastDraw = Clock::now();
+      std::string totalText = std::to_string(total);
+      std::string counts = " " + format("%*lld", (int)totalText.size(), (long long)done) + "/" +
+                           totalText + "  loss " + formatLoss(meanLoss) + "  " +
+                           format("%.0f", samplesPerSecond) + " samples/s";
+      // The bar takes what the terminal's width leaves, 10 to 30 columns.
+      int width = 30;
+      if (unsigned columns = llvm::sys::Process::StandardOutColumns())
+        width = std::clamp((int)columns - (int)(prefix.size() + counts.size()) - 4, 10, 30);
+      int filled = (int)(width * done / std::max<int64_t>(total, 1));
+      std::string bar(filled, '=');
+      if (filled < width)
+        bar += '>' + std::string(width - filled - 1, ' ');
+      std::string line = prefix + " [" + bar + "]" + counts;
+      os << "\r" << line;
+      if (line.size() < drawn)
+        os.indent(drawn - line.size());
+      drawn = line.size();
+      os.flush();
+      return;
+    }
+    int64_t span = total - first;
+    int64_t tenth = span > 0 ? (done - first) * 10 / span : 10;
+    if (tenth > lastTenth && done < total && secondsSince(lastDraw) >= 1) {
+      lastTenth = tenth;
+      lastDraw = Clock::now();
+      os << prefix << ": " << done << "/" << total << " batches, loss " << formatLoss(meanLoss)
+         << ", " << format("%.0f", samplesPerSecond) << " samples/s\n";
+      os.flush();
+    }
+  }
+
+  /// Erases the bar, so that the epoch's summary line takes its place.
+  void clear() {
+    if (!enabled || !terminal || !drawn)
+      return;
+    llvm::outs() << "\r";
+    llvm::outs().indent(drawn);
+    llvm::outs() << "\r";
+    drawn = 0;
+  }
+
+private:
+  bool enabled, terminal;
+  std::string prefix;
+  int64_t first, total;
+  Clock::time_point lastDraw{};
+  size_t drawn = 0;
+  int64_t lastTenth = 0;
+};
+
+/// A row of the loss curve: the batch loss of a step ("batch"), or an
+/// evaluation after an epoch ("train" set with --train-accuracy, "test").
+struct CurveRow {
+  int64_t step, epoch;
+  std::string split;
+  double loss, accuracy;
+};
+
+} // namespace
+
+static int writeTextFile(const std::string &path, const std::string &text) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return fail("cannot write '" + path + "': " + ec.message());
+  os << text;
+  os.close();
+  if (os.has_error())
+    return fail("cannot write '" + path + "': " + os.error().message());
+  return 0;
+}
+
+static std::string curveCsv(const std::vector<CurveRow> &rows) {
+  std::string csv = "step,epoch,split,loss,accuracy\n";
+  for (const CurveRow &row : rows) {
+    csv += std::to_string(row.step) + "," + std::to_string(row.epoch) + "," + row.split + "," +
+           format("%.9g", row.loss) + ",";
+    if (!std::isnan(row.accuracy))
+      csv += format("%.6f", row.accuracy);
+    csv += "\n";
+  }
+  return csv;
+}
+
+static std::string curveSvg(const dnn_model_info &model, const Dataset &data,
+                            const std::vector<CurveRow> &rows, int64_t batchesPerEpoch,
+                            int64_t lastStep) {
+  Plot plot;
+  plot.title = "dnn-run train: model " + std::string(model.name) + " on " + data.source;
+  plot.xLabel = "step (" + std::to_string(batchesPerEpoch) + " per epoch)";
+  plot.yLabel = "loss";
+  PlotSeries batch{"train loss per step", PlotSeries::Line, "#1f77b4", 0.35, {}};
+  PlotSeries train{"train set loss, per epoch", PlotSeries::Markers, "#2ca02c", 1, {}};
+  PlotSeries test{"test loss, per epoch", PlotSeries::Markers, "#ff7f0e", 1, {}};
+  for (const CurveRow &row : rows) {
+    PlotSeries &series = row.split == "batch" ? batch : row.split == "train" ? train : test;
+    series.points.emplace_back((double)row.step, row.loss);
+  }
+  // A trailing mean over about 2% of the steps shows the trend of the noisy
+  // batch losses.
+  PlotSeries smooth{"train loss, running mean", PlotSeries::Line, "#0b3d91", 1, {}};
+  size_t window = std::max<size_t>(1, batch.points.size() / 50);
+  double sum = 0;
+  for (size_t i = 0; i < batch.points.size(); ++i) {
+    sum += batch.points[i].second;
+    if (i >= window)
+      sum -= batch.points[i - window].second;
+    size_t n = std::min(i + 1, window);
+    smooth.points.emplace_back(batch.points[i].first, sum / (double)n);
+  }
+  if (window == 1)
+    batch.opacity = 1; // Few steps: the losses themselves.
+  plot.series.push_back(std::move(batch));
+  if (!train.points.empty())
+    plot.series.push_back(std::move(train));
+  if (!test.points.empty())
+    plot.series.push_back(std::move(test));
+  if (window > 1)
+    plot.series.push_back(std::move(smooth)); // On top of the markers.
+  for (int64_t s = batchesPerEpoch; s < lastStep; s += batchesPerEpoch)
+    plot.guides.push_back((double)s);
+  return renderSvg(plot);
+}
+
+static int runTrain(const ModelLibrary &lib, const dnn_model_info &model) {
+  // Options first, then the data, then the model: every check before any
+  // training.
+  if (paramsFile.getNumOccurrences() == seed.getNumOccurrences())
+    return fail("train needs either --params <file.safetensors> or --seed <n>");
+  if (dataSpec.empty())
+    return fail("train needs --data <spec> (NAME=FILE.npy,..., FILE.csv[:label=COLUMN] or "
+                "mnist[:DIR])");
+  if (!numEpochs.getNumOccurrences())
+    return fail("train needs --epochs <n>");
+  if (numEpochs < 1)
+    return fail("--epochs must be at least 1, got " + llvm::Twine((int64_t)numEpochs));
+  if (!batchSize.getNumOccurrences())
+    return fail("train needs --batch-size <n>");
+  if (batchSize < 1)
+    return fail("--batch-size must be at least 1, got " + llvm::Twine((int64_t)batchSize));
+  if (maxSteps.getNumOccurrences() && maxSteps < 1)
+    return fail("--steps must be at least 1, got " + llvm::Twine((int64_t)maxSteps));
+  if (learningRate.getNumOccurrences() && !(learningRate > 0 && std::isfinite(learningRate)))
+    return fail("--lr must be a positive number, got " +
+                llvm::Twine(format("%g", (double)learningRate)));
+  if (noShuffle && shuffleSeed.getNumOccurrences())
+    return fail("--shuffle-seed and --no-shuffle exclude each other");
+  uint64_t orderSeed = shuffleSeed.getNumOccurrences() ? (uint64_t)shuffleSeed
+                       : seed.getNumOccurrences()      ? (uint64_t)seed
+                                                       : 0;
+
+  const RuntimeApi &api = lib.api();
+  llvm::raw_ostream &os = llvm::outs();
+  Dataset train, test;
+  if (int rc = loadData(lib, "--data", dataSpec, LoadOptions{Split::Train, {}}, train))
+    return rc;
+  bool haveTest = !evalDataSpec.empty();
+  if (haveTest &&
+      loadData(lib, "--eval-data", evalDataSpec, LoadOptions{Split::Test, train.labelNames}, test))
+    return 1;
+  if (haveTest && !train.labelNames.empty() && test.labelNames.size() > train.labelNames.size()) {
+    std::string unseen;
+    for (size_t k = train.labelNames.size(); k < test.labelNames.size(); ++k)
+      unseen += (unseen.empty() ? "" : ", ") + test.labelNames[k];
+    warn("--eval-data has labels that --data does not: " + unseen);
+  }
+
+  const dnn_entry_info *step = findEntry(model, "train_step");
+  if (!step || !model.optimizer)
+    return fail("model '" + llvm::Twine(model.name) + "' cannot be trained: it has no entry " +
+                "point 'train_step' (entries: " + entryNames(model) + "); a trainable model " +
+                "has a loss and 'train with <optimizer>'");
+  std::vector<InputBinding> bindings;
+  std::string error;
+  if (!bindDataset(train, model, *step, bindings, error))
+    return fail("--data: " + error);
+  Evaluator testEval, trainEval;
+  if (haveTest || trainAccuracy) {
+    const dnn_entry_info *evalEntry = findEvalEntry(model, error);
+    if (!evalEntry)
+      return fail(error);
+    if (haveTest && !prepareEvaluator(model, *evalEntry, test, testEval, error))
+      return fail("--eval-data: " + error);
+    if (trainAccuracy && !prepareEvaluator(model, *evalEntry, train, trainEval, error))
+      return fail("--data: " + error);
+  }
+
+  ScopedSession s(api);
+  if (int rc = applyThreads(lib))
+    return rc;
+  if (int rc = openSession(lib, model, s))
+    return rc;
+  if (learningRate.getNumOccurrences())
+    if (dnn_status status = api.session_set_learning_rate(s.session, learningRate))
+      return fail(lib.lastError(status));
+
+  const int64_t batch = batchSize;
+  const int64_t perEpoch = numBatches(train.rows, batch);
+  const int64_t start = api.session_step(s.session);
+  const int64_t total = numEpochs * perEpoch;
+  int64_t end = total;
+  if (maxSteps.getNumOccurrences())
+    end = std::min(end, start + (int64_t)maxSteps);
+  const bool terminal = llvm::sys::Process::StandardOutIsDisplayed();
+  const std::string epochsText = "/" + std::to_string((int64_t)numEpochs);
+
+  if (!quiet) {
+    if (!train.labelNames.empty())
+      os << labelMapping(train) << "\n";
+    const char *optimizer = dnn_optimizer_kind_name(model.optimizer->kind);
+    os << "train: model '" << model.name << "', " << train.rows << " samples from "
+       << train.source << ", " << perEpoch << " batches of " << batch << " per epoch, "
+       << (optimizer ? optimizer : "optimizer") << " with lr "
+       << format("%g", api.session_learning_rate(s.session)) << "\n";
+    if (haveTest)
+      os << "eval data: " << test.rows << " samples from " << test.source << "\n";
+    if (start > 0 && start < total)
+      os << "resuming at step " << start << " (epoch " << start / perEpoch + 1 << ", batch "
+         << start % perEpoch + 1 << " of " << perEpoch << "), shuffle seed "
+         << (noShuffle ? std::string("none") : std::to_string(orderSeed)) << "\n";
+    if (start >= total)
+      os << "nothing to train: step " << start << " already completes " << numEpochs
+         << " epochs\n";
+  }
+
+  std::vector<CurveRow> curve;
+  EvalResult lastTest, lastTrain;
+  int64_t lastEvalStep = -1;
+  auto runEvaluations = [&](int64_t atStep, int64_t epoch) -> int {
+    lastEvalStep = atStep;
+    if (haveTest) {
+      if (!evaluate(lib, s.session, testEval, batch, lastTest, error))
+        return fail("--eval-data: " + error);
+      curve.push_back({atStep, epoch, "test", lastTest.loss, lastTest.accuracy});
+    }
+    if (trainAccuracy) {
+      if (!evaluate(lib, s.session, trainEval, batch, lastTrain, error))
+        return fail("--data: " + error);
+      curve.push_back({atStep, epoch, "train", lastTrain.loss, lastTrain.accuracy});
+    }
+    return 0;
+  };
+  auto evalText = [&]() {
+    std::string text;
+    if (trainAccuracy && trainEval.hasAccuracy())
+      text += ", train accuracy " + formatAccuracy(lastTrain.accuracy);
+    if (haveTest) {
+      text += ", test loss " + formatLoss(lastTest.loss);
+      if (testEval.hasAccuracy())
+        text += ", test accuracy " + formatAccuracy(lastTest.accuracy);
+    }
+    return text;
+  };
+  auto save = [&]() -> int {
+    if (saveFile.empty())
+      return 0;
+    if (dnn_status status = api.session_save_params(s.session, saveFile.c_str()))
+      return fail(lib.lastError(status));
+    return 0;
+  };
+  // The curve files are rewritten whole: after an epoch only when half a
+  // minute has passed since the last time (long runs stay observable, short
+  // epochs do not spend their time rewriting), and at the end.
+  Clock::time_point lastCurveWrite = Clock::now();
+  auto writeCurves = [&](int64_t upTo) -> int {
+    lastCurveWrite = Clock::now();
+    if (!curveFile.empty())
+      if (int rc = writeTextFile(curveFile, curveCsv(curve)))
+        return rc;
+    if (!plotFile.empty())
+      if (int rc = writeTextFile(plotFile, curveSvg(model, train, curve, perEpoch, upTo)))
+        return rc;
+    return 0;
+  };
+
+  Batch tensors;
+  int64_t current = start;
+  double lastEpochLoss = std::numeric_limits<double>::quiet_NaN();
+  bool warnedNonFinite = false;
+  while (current < end) {
+    const int64_t epoch = current / perEpoch; // 0-based
+    const int64_t firstBatch = current % perEpoch;
+    const std::vector<int64_t> order = epochOrder(train.rows, orderSeed, epoch, !noShuffle);
+    const std::string prefix = "epoch " + std::to_string(epoch + 1) + epochsText;
+    Progress progress(!quiet, terminal, prefix, firstBatch, perEpoch);
+    Clock::time_point began = Clock::now();
+    double lossSum = 0;
+    int64_t steps = 0, samples = 0, b = firstBatch;
+    for (; b < perEpoch && current < end; ++b) {
+      int64_t begin = b * batch, count = std::min(batch, train.rows - begin);
+      gatherBatch(train, bindings, order.data() + begin, count, tensors);
+      double loss = 0;
+      if (dnn_status status = api.session_train_step(s.session, (int32_t)tensors.tensors.size(),
+                                                     tensors.tensors.data(), &loss)) {
+        progress.clear();
+        return fail(lib.lastError(status));
+      }
+      ++current;
+      ++steps;
+      samples += count;
+      lossSum += loss;
+      curve.push_back({current, epoch + 1, "batch", loss,
+                       std::numeric_limits<double>::quiet_NaN()});
+      if (!std::isfinite(loss) && !warnedNonFinite) {
+        progress.clear();
+        warn("the loss is " + llvm::Twine(format("%g", loss)) + " at step " +
+             llvm::Twine(current) + "; try a smaller --lr");
+        warnedNonFinite = true;
+      }
+      progress.update(b + 1, lossSum / (double)steps, (double)samples / secondsSince(began));
+    }
+    progress.clear();
+    double seconds = secondsSince(began);
+    lastEpochLoss = lossSum / (double)steps;
+    bool complete = b == perEpoch;
+    // Evaluate after every complete epoch, and where the run stops.
+    if (complete || current == end)
+      if (int rc = runEvaluations(current, epoch + 1))
+        return rc;
+    if (!quiet) {
+      os << prefix;
+      if (firstBatch != 0 || !complete)
+        os << " (batches " << firstBatch + 1 << "-" << b << " of " << perEpoch << ")";
+      os << ": train loss " << formatLoss(lastEpochLoss) << evalText() << " (" << steps
+         << " steps, " << format("%.1f", seconds) << " s, "
+         << format("%.0f", (double)samples / seconds) << " samples/s)\n";
+      os.flush();
+    }
+    if (complete)
+      if (int rc = save())
+        return rc;
+    if (current < end && secondsSince(lastCurveWrite) >= 30)
+      if (int rc = writeCurves(current))
+        return rc;
+  }
+
+  if (lastEvalStep != current && (haveTest || trainAccuracy))
+    if (int rc = runEvaluations(current, current == 0 ? 0 : (current - 1) / perEpoch + 1))
+      return rc;
+  if (int rc = save())
+    return rc;
+  if (int rc = writeCurves(current))
+    return rc;
+
+  int64_t finalEpoch = current == 0 ? 0 : (current - 1) / perEpoch + 1;
+  os << "final: epoch " << finalEpoch << ", step " << current;
+  if (current > start)
+    os << ", train loss " << formatLoss(lastEpochLoss);
+  os << evalText() << "\n";
+  if (!saveFile.empty() && !quiet)
+    os << "wrote " << saveFile << " (step " << current << ")\n";
   return 0;
 }
 
@@ -218,9 +970,10 @@ int main(int argc, char **argv) {
   // libLLVM registers hundreds of codegen options; --help should not list them.
   cl::HideUnrelatedOptions(runCategory);
   cl::ParseCommandLineOptions(argc, argv,
-                              "dnn-run: inspect and run compiled dnnc model libraries\n");
-  if (!infoCmd && !initCmd && !predictCmd)
-    return fail("no subcommand; use 'info', 'init' or 'predict' (see --help)");
+                              "dnn-run: inspect, run and train compiled dnnc model libraries\n");
+  if (!infoCmd && !initCmd && !predictCmd && !trainCmd && !evalCmd && !gradCmd)
+    return fail("no subcommand; use 'info', 'init', 'predict', 'train', 'eval' or 'grad' (see "
+                "--help)");
 
   std::string error;
   std::unique_ptr<ModelLibrary> lib = ModelLibrary::open(libraryPath, error);
@@ -232,5 +985,13 @@ int main(int argc, char **argv) {
   const dnn_model_info *model = lib->findModel(modelName, error);
   if (!model)
     return fail(error);
-  return initCmd ? runInit(*lib, *model) : runPredict(*lib, *model);
+  if (initCmd)
+    return runInit(*lib, *model);
+  if (trainCmd)
+    return runTrain(*lib, *model);
+  if (evalCmd)
+    return runEval(*lib, *model);
+  if (gradCmd)
+    return runGrad(*lib, *model);
+  return runPredict(*lib, *model);
 }
