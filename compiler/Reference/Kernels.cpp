@@ -639,9 +639,12 @@ Expected<Tensor> dnnc::reference::reluGrad(const Tensor &input, const Tensor &gr
     return fail("relu_grad: input " + shapeString(input.shape) + " and grad " +
                 shapeString(grad.shape) + " must be float tensors of one shape");
   Tensor out = grad;
+  // Slope 0 selects 0 rather than multiplying, so that an infinite or NaN
+  // grad (sqrt'(0), say) does not leak through where relu is flat, as in
+  // torch's threshold_backward and the compiled code.
   for (int64_t i = 0; i < out.numElements(); ++i)
     if (!(input.data[i] > 0))
-      out.data[i] = slope * grad.data[i];
+      out.data[i] = slope == 0 ? 0.0 : slope * grad.data[i];
   return out;
 }
 

@@ -90,6 +90,13 @@ TEST(GradientKernels, ReluGradRoutesByTheInputSign) {
   // Leaky: slope * grad where the input is not positive (0 included).
   EXPECT_TRUE(near(get(reluGrad(x, g, 0.1)).data, Values{0.1, 0.2, 3, 4}));
   EXPECT_NE(errorOf(reluGrad(x, f32({2}, {1, 2}), 0)), "");
+  // relu selects: where it is flat an infinite or NaN grad gives 0, as in
+  // torch (sqrt(relu(x)) at x <= 0); a leaky slope multiplies.
+  Tensor bad = f32({3}, {INFINITY, NAN, 1});
+  Tensor at = f32({3}, {0, -1, 1});
+  EXPECT_EQ(get(reluGrad(at, bad, 0)).data, (Values{0, 0, 1}));
+  Tensor leaky = get(reluGrad(at, bad, 0.5));
+  EXPECT_TRUE(std::isinf(leaky.data[0]) && std::isnan(leaky.data[1]));
 }
 
 TEST(GradientKernels, SignOfEachElement) {

@@ -233,7 +233,8 @@ struct ParamReport {
   /// Records the error of an entry that is not skipped. The relative error
   /// is only meaningful where the finite difference is above atol.
   void note(double err, double fd) {
-    maxAbsErr = std::max(maxAbsErr, err);
+    if (std::isnan(err) || err > maxAbsErr) // NaN sticks
+      maxAbsErr = err;
     if (std::fabs(fd) > absTolerance)
       maxRelErr = std::max(maxRelErr, err / std::fabs(fd));
   }

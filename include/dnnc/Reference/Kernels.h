@@ -82,7 +82,8 @@ llvm::Expected<Tensor> oneHot(const Tensor &labels, int64_t numClasses);
 // the same index relation, so that it is right by construction.
 //===----------------------------------------------------------------------===//
 
-/// grad where input > 0, else slope * grad (relu_grad; relu is slope 0).
+/// grad where input > 0, else slope * grad (relu_grad; relu is slope 0,
+/// which gives 0 there even for an infinite or NaN grad).
 llvm::Expected<Tensor> reluGrad(const Tensor &input, const Tensor &grad, double slope);
 /// -1, 0 or 1 by the sign of each element (NaN stays NaN).
 Tensor sign(const Tensor &x);
