@@ -275,10 +275,11 @@ public:
                                 dataStart + e->begin))
         return s;
     }
-    // The step counter and learning rate come with the optimizer state.
+    // The step counter and learning rate come with the optimizer state (SGD
+    // has none: then with the metadata alone).
     int64_t step = 0;
     double lr = session.learningRate;
-    if (hasState) {
+    if (model.optimizer && (hasState || numStateSlots(model) == 0)) {
       auto number = [&](const char *key, auto &out) -> bool {
         auto it = metadata.find(key);
         if (it == metadata.end())

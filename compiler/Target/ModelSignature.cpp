@@ -195,6 +195,10 @@ FailureOr<ModelSignature> extractSignature(dnn::ModelOp model) {
   std::vector<unsigned> evalOutputs = declaredOutputs;
   evalOutputs.push_back(sig.loss);
   addEntry("eval", EntryKind::Eval, evalRoots, evalOutputs);
+  // dnn-autodiff names one gradient per param; without params there is
+  // nothing to differentiate or train.
+  if (sig.params.empty())
+    return sig;
   addEntry("grad", EntryKind::Grad, {loss.getValue()}, {(unsigned)sig.loss});
   dnn::TrainOp train = model.getTrainOp();
   if (!train)

@@ -1,6 +1,6 @@
 // RUN: dnn-opt %s --split-input-file --dnn-outline-entries | FileCheck %s
 
-// A model becomes func.func @<model>_predict. Its arguments are every param,
+// A model becomes func.func @<model>_predict (and @<model>_eval with a loss). Its arguments are every param,
 // in declaration order, then only the inputs that reach an output (here
 // "labels" feeds only the loss); its results are the outputs in order. The
 // graph is cloned (only the ops the outputs need) and the model is erased.
@@ -16,7 +16,14 @@
 // CHECK-NEXT:    %[[AM:.*]] = dnn.argmax %[[LOGITS]] axis 1 : tensor<?x3xf32>
 // CHECK-NEXT:    return %[[P]], %[[AM]] : tensor<?x3xf32>, tensor<?xi32>
 // CHECK-NEXT:  }
-// CHECK-NOT:   dnn.cross_entropy
+// With a loss, @mlp_eval returns the outputs and the loss and takes every
+// input they need. Without dnn-autodiff there is no grad or train_step.
+// CHECK-LABEL: func.func @mlp_eval(
+// CHECK-SAME:    tensor<?xi32>, %{{.*}}: tensor<?x4xf32>)
+// CHECK-SAME:    -> (tensor<?x3xf32>, tensor<?xi32>, tensor<f32>)
+// CHECK-SAME:    dnn.entry = "eval", dnn.inputs = ["labels", "x"], dnn.model = "mlp", dnn.outputs = ["probs", "predicted", "ce"]
+// CHECK:         dnn.cross_entropy
+// CHECK-NOT:   func.func @mlp_grad
 // CHECK-NOT:   dnn.input
 // CHECK-NOT:   dnn.param
 // CHECK-NOT:   dnn.loss

@@ -36,6 +36,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
@@ -215,6 +216,19 @@ static int runInfo(const ModelLibrary &lib) {
       numValues += size;
     }
     os << "  total: " << model->num_params << " params, " << numValues << " values\n";
+    if (model->loss >= 0)
+      os << "  loss " << model->outputs[model->loss].name << "\n";
+    if (const dnn_optimizer_info *opt = model->optimizer) {
+      const char *kind = dnn_optimizer_kind_name(opt->kind);
+      os << "  train with " << (kind ? kind : "?") << "(";
+      for (int32_t h = 0; h < opt->num_hyperparameters; ++h)
+        os << (h ? ", " : "") << opt->hyperparameters[h].name << "="
+           << llvm::format("%g", opt->hyperparameters[h].value);
+      os << ")";
+      for (int32_t k = 0; k < opt->num_slots; ++k)
+        os << (k ? ", " : ", state per param: ") << opt->slots[k];
+      os << "\n";
+    }
     for (int32_t e = 0; e < model->num_entries; ++e) {
       const dnn_entry_info &entry = model->entries[e];
       auto names = [](const dnn_tensor_info *tensors, int32_t count, const int32_t *indices) {

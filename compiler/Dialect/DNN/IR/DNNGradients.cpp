@@ -174,6 +174,10 @@ LogicalResult PowOp::buildGradients(OpBuilder &b, Value g, SmallVectorImpl<Value
   // d(x^p)/dx = p * x^(p-1); the folder turns x^1 into x.
   GradBuilder gb{b, getLoc()};
   double p = getExponent().convertToDouble();
+  if (p == 0.0) { // x^0 = 1 everywhere, also at x = 0
+    grads.push_back(Value());
+    return success();
+  }
   Value xp = PowOp::create(b, getLoc(), getInput(), b.getF64FloatAttr(p - 1));
   grads.push_back(gb.mul(gb.mul(g, p), xp));
   return success();
@@ -386,7 +390,7 @@ LogicalResult BceWithLogitsOp::buildGradients(OpBuilder &b, Value g,
 
 LogicalResult CrossEntropyOp::buildGradients(OpBuilder &b, Value g,
                                              SmallVectorImpl<Value> &grads) {
-  // mean over rows of -sum(t * log_softmax(x)): dx = (softmax(x) - t) g / N,
+  // mean over rows of -sum(t * log_softmax(x)): dx = (softmax(x) sum(t) - t) g / N,
   // with t one-hot for class-index targets; dt = -log_softmax(x) g / N.
   Location loc = getLoc();
   GradBuilder gb{b, loc};
@@ -401,7 +405,10 @@ LogicalResult CrossEntropyOp::buildGradients(OpBuilder &b, Value g,
   Value rows = indexTarget ? target : SumOp::create(b, loc, target, {1}, false).getResult();
   Value perRow = gb.broadcastLike(g, rows, {0}, /*divide=*/true);
   Value spread = gb.broadcastLike(perRow, x, {1});
+  // Probability targets need not sum to 1 per row: dx = softmax(x) sum(t) - t.
   Value probs = SoftmaxOp::create(b, loc, x, 1);
+  if (!indexTarget)
+    probs = gb.mul(probs, gb.sum(target, {1}, /*keepdims=*/true));
   Value t = indexTarget ? Value(OneHotOp::create(b, loc, target, classes)) : target;
   grads.push_back(gb.mul(spread, gb.sub(probs, t)));
   grads.push_back(indexTarget
