@@ -101,6 +101,8 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   dnnc::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
+  // Errors point into the .dnn source; the IR of the failing op is noise there.
+  context.printOpOnDiagnostic(false);
 
   dnnc::DriverOptions options;
   options.inputFile = inputFile;
