@@ -379,8 +379,8 @@ TEST(Runtime, CheckLibrary) {
   dnn_library_info newer = kLibrary;
   newer.abi_version = DNN_ABI_VERSION + 1;
   EXPECT_ERROR(dnn_check_library(&newer), DNN_ERROR_ABI_MISMATCH,
-               "built for dnn ABI version 2, but this runtime implements ABI "
-               "version 1");
+               "built for dnn ABI version 3, but this runtime implements ABI "
+               "version 2");
 
   EXPECT_EQ(dnn_find_model(&kLibrary, "tiny"), &kModel);
   EXPECT_EQ(lastError(), "");
@@ -755,7 +755,7 @@ TEST(Runtime, HugeParamsRunOutOfMemory) {
                                {int64_t(1) << 20, nullptr}};
   dnn_param_info params[] = {
       {{"w", DNN_DTYPE_F32, 2, huge}, DNN_INIT_ZEROS, 0, nullptr, 0, 0}};
-  dnn_model_info m = {"huge", 0, nullptr, 0, nullptr, 1, params, 0, nullptr};
+  dnn_model_info m = {"huge", 0, nullptr, 0, nullptr, 1, params, 0, nullptr, -1, nullptr};
   dnn_session *s = nullptr;
   EXPECT_ERROR(dnn_session_create(&m, &s), DNN_ERROR_OUT_OF_MEMORY,
                "out of memory");
