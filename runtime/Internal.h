@@ -197,6 +197,13 @@ inline int32_t numStateSlots(const dnn_model_info &model) {
 }
 /// Bytes of param i.
 size_t paramBytes(const dnn_model_info &model, int32_t i);
+/// Index of the param called `name`; -1 after recording a NOT_FOUND error
+/// that lists the params there are.
+int32_t findParam(const dnn_model_info &model, const char *name);
+/// `out` as a view of `data` holding param i.
+void describeParam(dnn_tensor &out, const dnn_model_info &model, int32_t i, void *data);
+/// The memref descriptor of `data` holding param i.
+MemRef paramMemRef(const dnn_model_info &model, int32_t i, void *data);
 /// Sets up the training state of a new session: zeroed optimizer state, the
 /// model's learning rate.
 void initTraining(dnn_session &session);

@@ -145,7 +145,7 @@ std::string makeHeader(const dnn_session &session) {
     std::vector<int64_t> shape;
     for (int32_t d = 0; d < info.rank; ++d)
       shape.push_back(info.dims[d].size);
-    uint64_t bytes = uint64_t(staticNumElements(info)) * sizeof(float);
+    uint64_t bytes = paramBytes(model, t.param);
     header[t.name] = {{"dtype", "F32"},
                          {"shape", shape},
                          {"data_offsets", {offset, offset + bytes}}};

@@ -52,6 +52,37 @@ const dnn_entry_info *dnnrt::findEntry(const dnn_model_info &model, const char *
   return nullptr;
 }
 
+int32_t dnnrt::findParam(const dnn_model_info &model, const char *name) {
+  std::vector<const char *> names;
+  for (int32_t i = 0; i < model.num_params; ++i) {
+    if (std::strcmp(model.params[i].tensor.name, name) == 0)
+      return i;
+    names.push_back(model.params[i].tensor.name);
+  }
+  fail(DNN_ERROR_NOT_FOUND, "model '%s' has no param '%s'; params: %s", model.name, name,
+       joinNames(names).c_str());
+  return -1;
+}
+
+void dnnrt::describeParam(dnn_tensor &out, const dnn_model_info &model, int32_t i,
+                          void *data) {
+  const dnn_tensor_info &info = model.params[i].tensor;
+  out.name = info.name;
+  out.dtype = info.dtype;
+  out.rank = info.rank;
+  for (int32_t d = 0; d < DNN_MAX_RANK; ++d)
+    out.dims[d] = d < info.rank ? info.dims[d].size : 0;
+  out.data = data;
+}
+
+MemRef dnnrt::paramMemRef(const dnn_model_info &model, int32_t i, void *data) {
+  const dnn_tensor_info &info = model.params[i].tensor;
+  int64_t dims[DNN_MAX_RANK];
+  for (int32_t d = 0; d < info.rank; ++d)
+    dims[d] = info.dims[d].size;
+  return makeMemRef(data, dims, info.rank);
+}
+
 namespace {
 
 /// Names of tensors[indices[0..count)].
@@ -330,13 +361,8 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
   // Descriptors: params, inputs, outputs (model.h).
   std::vector<MemRef> memrefs;
   memrefs.reserve(model.num_params + entry->num_inputs + entry->num_outputs);
-  for (int32_t i = 0; i < model.num_params; ++i) {
-    const dnn_tensor_info &info = model.params[i].tensor;
-    int64_t dims[DNN_MAX_RANK];
-    for (int32_t d = 0; d < info.rank; ++d)
-      dims[d] = info.dims[d].size;
-    memrefs.push_back(makeMemRef(session.params[i].data(), dims, info.rank));
-  }
+  for (int32_t i = 0; i < model.num_params; ++i)
+    memrefs.push_back(paramMemRef(model, i, session.params[i].data()));
   for (int32_t j = 0; j < entry->num_inputs; ++j)
     memrefs.push_back(
         makeMemRef(given[j]->data, given[j]->dims, given[j]->rank));
@@ -409,20 +435,11 @@ extern "C" dnn_status dnn_session_param(dnn_session *session, const char *name,
                   "dnn_session_param: session, name and tensor must not be "
                   "null");
     const dnn_model_info &model = *session->model;
-    std::vector<const char *> names;
-    for (int32_t i = 0; i < model.num_params; ++i) {
-      const dnn_tensor_info &info = model.params[i].tensor;
-      if (std::strcmp(info.name, name) == 0) {
-        int64_t dims[DNN_MAX_RANK];
-        for (int32_t d = 0; d < info.rank; ++d)
-          dims[d] = info.dims[d].size;
-        describe(*tensor, info, dims, info.rank, session->params[i].data());
-        return DNN_OK;
-      }
-      names.push_back(info.name);
-    }
-    return fail(DNN_ERROR_NOT_FOUND, "model '%s' has no param '%s'; params: %s",
-                model.name, name, joinNames(names).c_str());
+    int32_t i = findParam(model, name);
+    if (i < 0)
+      return DNN_ERROR_NOT_FOUND;
+    describeParam(*tensor, model, i, session->params[i].data());
+    return DNN_OK;
   });
 }
 

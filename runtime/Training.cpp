@@ -39,14 +39,6 @@ const dnn_entry_info *findEntryOfKind(const dnn_model_info &model, int32_t kind)
   return nullptr;
 }
 
-MemRef paramMemRef(const dnn_model_info &model, int32_t i, void *data) {
-  const dnn_tensor_info &info = model.params[i].tensor;
-  int64_t dims[DNN_MAX_RANK];
-  for (int32_t d = 0; d < info.rank; ++d)
-    dims[d] = info.dims[d].size;
-  return makeMemRef(data, dims, info.rank);
-}
-
 /// Runs the grad or train_step entry; the loss goes to `loss`.
 dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
                        const dnn_tensor *inputs, double *loss) {
@@ -132,29 +124,6 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
   if (loss)
     *loss = lossValue;
   return DNN_OK;
-}
-
-/// Index of the param called `name`, or -1 after setting the error.
-int32_t findParam(const dnn_model_info &model, const char *name) {
-  std::vector<const char *> names;
-  for (int32_t i = 0; i < model.num_params; ++i) {
-    if (std::strcmp(model.params[i].tensor.name, name) == 0)
-      return i;
-    names.push_back(model.params[i].tensor.name);
-  }
-  fail(DNN_ERROR_NOT_FOUND, "model '%s' has no param '%s'; params: %s", model.name, name,
-       joinNames(names).c_str());
-  return -1;
-}
-
-void describeParam(dnn_tensor &out, const dnn_model_info &model, int32_t i, void *data) {
-  const dnn_tensor_info &info = model.params[i].tensor;
-  out.name = info.name;
-  out.dtype = info.dtype;
-  out.rank = info.rank;
-  for (int32_t d = 0; d < DNN_MAX_RANK; ++d)
-    out.dims[d] = d < info.rank ? info.dims[d].size : 0;
-  out.data = data;
 }
 
 } // namespace

@@ -750,6 +750,25 @@ struct Window2d {
     int64_t iy = y * sy - py + i, ix = x * sx - px + j;
     return iy < 0 || iy >= h || ix < 0 || ix >= w ? -1 : iy * w + ix;
   }
+
+  /// Every multiply of a conv2d with `f` filters over this geometry, as flat
+  /// indices (out[n, f, y, x], x[n, c, iy, ix], w[f, c, i, j]): the index
+  /// relation both of its adjoints walk.
+  template <typename Fn> void forEachConvTap(int64_t f, Fn fn) const {
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t of = 0; of < f; ++of)
+        for (int64_t y = 0; y < oh; ++y)
+          for (int64_t xo = 0; xo < ow; ++xo) {
+            int64_t out = ((b * f + of) * oh + y) * ow + xo;
+            for (int64_t ch = 0; ch < c; ++ch)
+              for (int64_t i = 0; i < kh; ++i)
+                for (int64_t j = 0; j < kw; ++j) {
+                  int64_t offset = at(y, xo, i, j);
+                  if (offset >= 0)
+                    fn(out, (b * c + ch) * h * w + offset, ((of * c + ch) * kh + i) * kw + j);
+                }
+          }
+  }
 };
 
 Expected<Window2d> window2d(llvm::StringRef op, ArrayRef<int64_t> inputShape,
@@ -802,22 +821,9 @@ Expected<Tensor> dnnc::reference::conv2dInputGrad(const Tensor &grad, const Tens
   // conv2d reads x[n, c, at(y, x, i, j)] * w[f, c, i, j] into out[n, f, y, x];
   // the adjoint sends grad[n, f, y, x] * w[f, c, i, j] back along each read.
   Tensor dx = makeTensor(inputShape);
-  int64_t plane = g->h * g->w;
-  for (int64_t n = 0; n < g->n; ++n)
-    for (int64_t of = 0; of < f; ++of)
-      for (int64_t y = 0; y < g->oh; ++y)
-        for (int64_t xo = 0; xo < g->ow; ++xo) {
-          double gv = grad.data[((n * f + of) * g->oh + y) * g->ow + xo];
-          for (int64_t c = 0; c < g->c; ++c)
-            for (int64_t i = 0; i < g->kh; ++i)
-              for (int64_t j = 0; j < g->kw; ++j) {
-                int64_t offset = g->at(y, xo, i, j);
-                if (offset < 0)
-                  continue;
-                dx.data[(n * g->c + c) * plane + offset] +=
-                    gv * filter.data[((of * g->c + c) * g->kh + i) * g->kw + j];
-              }
-        }
+  g->forEachConvTap(f, [&](int64_t out, int64_t in, int64_t weight) {
+    dx.data[in] += grad.data[out] * filter.data[weight];
+  });
   return dx;
 }
 
@@ -838,22 +844,9 @@ Expected<Tensor> dnnc::reference::conv2dFilterGrad(const Tensor &x, const Tensor
     return std::move(err);
   // The same reads as conv2d, now accumulating x * grad into the filter.
   Tensor dw = makeTensor({f, g->c, g->kh, g->kw});
-  int64_t plane = g->h * g->w;
-  for (int64_t n = 0; n < g->n; ++n)
-    for (int64_t of = 0; of < f; ++of)
-      for (int64_t y = 0; y < g->oh; ++y)
-        for (int64_t xo = 0; xo < g->ow; ++xo) {
-          double gv = grad.data[((n * f + of) * g->oh + y) * g->ow + xo];
-          for (int64_t c = 0; c < g->c; ++c)
-            for (int64_t i = 0; i < g->kh; ++i)
-              for (int64_t j = 0; j < g->kw; ++j) {
-                int64_t offset = g->at(y, xo, i, j);
-                if (offset < 0)
-                  continue;
-                dw.data[((of * g->c + c) * g->kh + i) * g->kw + j] +=
-                    gv * x.data[(n * g->c + c) * plane + offset];
-              }
-        }
+  g->forEachConvTap(f, [&](int64_t out, int64_t in, int64_t weight) {
+    dw.data[weight] += grad.data[out] * x.data[in];
+  });
   return dw;
 }
 

@@ -388,3 +388,14 @@ FailureOr<Shape> accuracy(ArrayRef<Dim> logits, ArrayRef<Dim> labels,
 }
 
 } // namespace dnnc::shape_rules
+
+std::pair<int64_t, int64_t> dnnc::parameterFans(llvm::ArrayRef<int64_t> shape) {
+  if (shape.size() < 2)
+    return {0, 0};
+  if (shape.size() == 2)
+    return {shape[0], shape[1]};
+  int64_t receptive = 1;
+  for (int64_t d : shape.drop_front(2))
+    receptive *= d;
+  return {shape[1] * receptive, shape[0] * receptive};
+}

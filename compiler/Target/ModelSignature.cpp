@@ -3,6 +3,7 @@
 #include "dnnc/Target/ModelSignature.h"
 #include "dnnc/Dialect/DNN/IR/DNNOps.h"
 #include "dnnc/Dialect/DNN/Transforms/Passes.h"
+#include "dnnc/Support/Shape.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringMap.h"
@@ -135,19 +136,7 @@ FailureOr<ModelSignature> extractSignature(dnn::ModelOp model) {
     for (NamedAttribute arg : param.getInitArgs())
       if (auto value = dyn_cast<FloatAttr>(arg.getValue()))
         p.initArgs.push_back({arg.getName().str(), value.getValueAsDouble()});
-    // Fans as docs/language.md defines them: [in, out] for rank 2, PyTorch's
-    // [out, in, *receptive] for rank 3 and more.
-    ArrayRef<int64_t> shape = type.getShape();
-    if (shape.size() == 2) {
-      p.fanIn = shape[0];
-      p.fanOut = shape[1];
-    } else if (shape.size() > 2) {
-      int64_t receptive = 1;
-      for (int64_t d : shape.drop_front(2))
-        receptive *= d;
-      p.fanIn = shape[1] * receptive;
-      p.fanOut = shape[0] * receptive;
-    }
+    std::tie(p.fanIn, p.fanOut) = parameterFans(type.getShape());
     sig.params.push_back(std::move(p));
   }
 

@@ -763,6 +763,150 @@ TEST(Runtime, HugeParamsRunOutOfMemory) {
 }
 
 //===----------------------------------------------------------------------===//
+// Training: grad and train_step entries, optimizer state, lr and step
+//===----------------------------------------------------------------------===//
+
+// A trainable stand-in with one param p[2], one input x[N] and one state slot:
+//   grad(p, x -> loss, dp):                loss = sum(x), dp = 2 p
+//   train_step(p, v, x, lr, step -> loss, p', v'):
+//                                          p' = p - lr * step, v' = v + 1
+// so that the arguments' order, lr and step are visible in the results.
+void gradEntry(void **args) {
+  auto *p = static_cast<MemRef<1> *>(args[0]);
+  auto *x = static_cast<MemRef<1> *>(args[1]);
+  auto *loss = static_cast<MemRef0 *>(args[2]);
+  auto *dp = static_cast<MemRef<1> *>(args[3]);
+  float sum = 0;
+  for (int64_t i = 0; i < x->sizes[0]; ++i)
+    sum += static_cast<float *>(x->aligned)[i];
+  *static_cast<float *>(loss->aligned) = sum;
+  for (int i = 0; i < 2; ++i)
+    static_cast<float *>(dp->aligned)[i] = 2 * static_cast<float *>(p->aligned)[i];
+}
+
+void trainStepEntry(void **args) {
+  auto *p = static_cast<MemRef<1> *>(args[0]);
+  auto *v = static_cast<MemRef<1> *>(args[1]);
+  float lr = *static_cast<float *>(static_cast<MemRef0 *>(args[3])->aligned);
+  int32_t step = *static_cast<int32_t *>(static_cast<MemRef0 *>(args[4])->aligned);
+  void *gradArgs[] = {args[0], args[2], args[5], args[6]}; // loss; dp lands in p' first
+  gradEntry(gradArgs);
+  auto *newP = static_cast<MemRef<1> *>(args[6]);
+  auto *newV = static_cast<MemRef<1> *>(args[7]);
+  for (int i = 0; i < 2; ++i) {
+    static_cast<float *>(newP->aligned)[i] = static_cast<float *>(p->aligned)[i] - lr * step;
+    static_cast<float *>(newV->aligned)[i] = static_cast<float *>(v->aligned)[i] + 1;
+  }
+}
+
+const dnn_tensor_info kTrainInputs[] = {{"x", DNN_DTYPE_F32, 1, kDimsN}};
+const dnn_tensor_info kTrainOutputs[] = {{"loss", DNN_DTYPE_F32, 0, nullptr}};
+const dnn_param_info kTrainParams[] = {
+    {{"p", DNN_DTYPE_F32, 1, kDims2}, DNN_INIT_ZEROS, 0, nullptr, 0, 0}};
+const int32_t kTrainIn[] = {0}, kTrainOut[] = {0};
+const dnn_entry_info kTrainEntries[] = {
+    {"grad", DNN_ENTRY_GRAD, gradEntry, 1, kTrainIn, 1, kTrainOut},
+    {"train_step", DNN_ENTRY_TRAIN_STEP, trainStepEntry, 1, kTrainIn, 1, kTrainOut},
+};
+const dnn_init_arg kMomentumArgs[] = {{"beta", 0.9}, {"lr", 0.25}, {"weight_decay", 0}};
+const char *const kMomentumSlots[] = {"momentum_buffer"};
+const dnn_optimizer_info kMomentum = {DNN_OPTIMIZER_MOMENTUM, 3, kMomentumArgs, 1,
+                                      kMomentumSlots};
+const dnn_model_info kTrainModel = {"trainable", 1, kTrainInputs, 1, kTrainOutputs, 1,
+                                    kTrainParams, 2, kTrainEntries, 0, &kMomentum};
+
+std::vector<float> stateValues(dnn_session *s) {
+  dnn_tensor t;
+  EXPECT_EQ(dnn_session_optimizer_state(s, "p", "momentum_buffer", &t), DNN_OK)
+      << dnn_last_error();
+  const float *v = static_cast<const float *>(t.data);
+  return {v[0], v[1]};
+}
+
+TEST(Runtime, TrainStepUpdatesParamsStateAndStep) {
+  SessionPtr s(&kTrainModel);
+  EXPECT_EQ(dnn_session_learning_rate(s), 0.25); // the model's lr
+  EXPECT_EQ(dnn_session_step(s), 0);
+  setParam(s, "p", {1, 2});
+  float x[] = {1, 2, 3};
+  dnn_tensor in = tensor("x", DNN_DTYPE_F32, {3}, x);
+  double loss = 0;
+  ASSERT_EQ(dnn_session_train_step(s, 1, &in, &loss), DNN_OK) << dnn_last_error();
+  EXPECT_EQ(loss, 6);
+  EXPECT_EQ(paramValues(s, "p"), (std::vector<float>{0.75f, 1.75f})); // lr 0.25, step 1
+  EXPECT_EQ(stateValues(s), (std::vector<float>{1, 1}));
+  EXPECT_EQ(dnn_session_step(s), 1);
+
+  ASSERT_EQ(dnn_session_set_learning_rate(s, 0.5), DNN_OK);
+  ASSERT_EQ(dnn_session_train_step(s, 1, &in, nullptr), DNN_OK) << dnn_last_error();
+  EXPECT_EQ(paramValues(s, "p"), (std::vector<float>{-0.25f, 0.75f})); // lr 0.5, step 2
+  EXPECT_EQ(stateValues(s), (std::vector<float>{2, 2}));
+  EXPECT_EQ(dnn_session_step(s), 2);
+
+  // The checkpoint carries state, step and lr into a fresh session.
+  TempDir dir;
+  std::string path = dir.file("train.safetensors");
+  ASSERT_EQ(dnn_session_save_params(s, path.c_str()), DNN_OK) << dnn_last_error();
+  SessionPtr t(&kTrainModel);
+  ASSERT_EQ(dnn_session_load_params(t, path.c_str()), DNN_OK) << dnn_last_error();
+  EXPECT_EQ(paramValues(t, "p"), paramValues(s, "p"));
+  EXPECT_EQ(stateValues(t), (std::vector<float>{2, 2}));
+  EXPECT_EQ(dnn_session_step(t), 2);
+  EXPECT_EQ(dnn_session_learning_rate(t), 0.5);
+
+  ASSERT_EQ(dnn_session_reset_optimizer(t), DNN_OK);
+  EXPECT_EQ(stateValues(t), (std::vector<float>{0, 0}));
+  EXPECT_EQ(dnn_session_step(t), 0);
+  ASSERT_EQ(dnn_session_set_step(t, 7), DNN_OK);
+  EXPECT_EQ(dnn_session_step(t), 7);
+}
+
+TEST(Runtime, GradKeepsGradientsInTheSession) {
+  SessionPtr s(&kTrainModel);
+  setParam(s, "p", {1, -3});
+  dnn_tensor g;
+  EXPECT_ERROR(dnn_session_gradient(s, "p", &g), DNN_ERROR_NOT_FOUND,
+               "run dnn_session_grad first");
+  float x[] = {0.5f};
+  dnn_tensor in = tensor("x", DNN_DTYPE_F32, {1}, x);
+  double loss = 0;
+  ASSERT_EQ(dnn_session_grad(s, 1, &in, &loss), DNN_OK) << dnn_last_error();
+  EXPECT_EQ(loss, 0.5);
+  ASSERT_EQ(dnn_session_gradient(s, "p", &g), DNN_OK) << dnn_last_error();
+  EXPECT_EQ(g.rank, 1);
+  EXPECT_EQ(g.dims[0], 2);
+  EXPECT_EQ(static_cast<float *>(g.data)[0], 2);
+  EXPECT_EQ(static_cast<float *>(g.data)[1], -6);
+  EXPECT_EQ(paramValues(s, "p"), (std::vector<float>{1, -3})); // grad changes nothing
+  EXPECT_EQ(dnn_session_step(s), 0);
+}
+
+TEST(Runtime, TrainingErrors) {
+  SessionPtr plain; // kModel: no loss, no optimizer
+  float x[] = {1, 2, 3};
+  dnn_tensor in = tensor("x", DNN_DTYPE_F32, {1, 3}, x);
+  EXPECT_ERROR(dnn_session_train_step(plain, 1, &in, nullptr), DNN_ERROR_NOT_FOUND,
+               "cannot be trained");
+  EXPECT_ERROR(dnn_session_grad(plain, 1, &in, nullptr), DNN_ERROR_NOT_FOUND,
+               "has no gradients");
+  dnn_tensor t;
+  EXPECT_ERROR(dnn_session_optimizer_state(plain, "w", "exp_avg", &t), DNN_ERROR_NOT_FOUND,
+               "has no state 'exp_avg'");
+
+  SessionPtr s(&kTrainModel);
+  EXPECT_ERROR(dnn_session_set_learning_rate(s, 0), DNN_ERROR_INVALID_ARGUMENT,
+               "must be positive");
+  EXPECT_ERROR(dnn_session_optimizer_state(s, "q", "momentum_buffer", &t),
+               DNN_ERROR_NOT_FOUND, "has no param 'q'");
+  EXPECT_ERROR(dnn_session_run(s, "train_step", 0, nullptr, 0, nullptr),
+               DNN_ERROR_INVALID_ARGUMENT, "run with dnn_session_train_step");
+  dnn_tensor wrong = tensor("x", DNN_DTYPE_F32, {1, 3}, x);
+  EXPECT_ERROR(dnn_session_train_step(s, 1, &wrong, nullptr), DNN_ERROR_SHAPE_MISMATCH,
+               "input 'x'");
+  EXPECT_EQ(dnn_session_step(s), 0); // nothing ran
+}
+
+//===----------------------------------------------------------------------===//
 // Checkpoints
 //===----------------------------------------------------------------------===//
 

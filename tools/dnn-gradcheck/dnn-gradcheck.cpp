@@ -44,6 +44,7 @@
 #include "dnnc/Driver/Driver.h"
 #include "dnnc/Pipelines/Pipelines.h"
 #include "dnnc/Reference/Interpreter.h"
+#include "dnnc/Support/Shape.h"
 #include "dnnc/Tools/Registration.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -71,6 +72,9 @@ using namespace dnnc;
 using reference::NamedTensors;
 using reference::Tensor;
 using reference::ValueTensors;
+
+using verify::formatIndex;
+using verify::formatValue;
 
 static cl::OptionCategory gradcheckCategory("dnn-gradcheck options");
 
@@ -123,21 +127,6 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
-static std::string formatValue(double v) {
-  std::string s;
-  llvm::raw_string_ostream(s) << llvm::format("%.9g", v);
-  return s;
-}
-
-static std::string formatIndex(llvm::ArrayRef<int64_t> shape, int64_t flat) {
-  std::vector<int64_t> index(shape.size());
-  for (int64_t d = (int64_t)shape.size() - 1; d >= 0; --d) {
-    index[d] = shape[d] ? flat % shape[d] : 0;
-    flat = shape[d] ? flat / shape[d] : 0;
-  }
-  return reference::shapeString(index);
-}
-
 /// A uniform double in [0, 1) from 53 random bits (the same on every
 /// standard library, unlike std::uniform_real_distribution).
 static double unit(std::mt19937_64 &rng) { return (double)(rng() >> 11) * 0x1.0p-53; }
@@ -145,19 +134,6 @@ static double unit(std::mt19937_64 &rng) { return (double)(rng() >> 11) * 0x1.0p
 //===----------------------------------------------------------------------===//
 // Bindings
 //===----------------------------------------------------------------------===//
-
-/// fan_in as the initializers define it (docs/language.md, "Fans"): [in, out]
-/// for rank 2, [out, in, *receptive] above; 0 below rank 2.
-static int64_t fanIn(llvm::ArrayRef<int64_t> shape) {
-  if (shape.size() < 2)
-    return 0;
-  if (shape.size() == 2)
-    return shape[0];
-  int64_t fan = shape[1];
-  for (int64_t d : shape.drop_front(2))
-    fan *= d;
-  return fan;
-}
 
 /// Random parameters and inputs for `model` with every symbol at `batch`.
 /// Parameters are U(-a, a), a = 1/sqrt(fan_in) or 0.5 without fans, like
@@ -171,7 +147,7 @@ static bool bindModel(dnn::ModelOp model, int64_t batch, NamedTensors &bindings,
     if (!type.hasStaticShape())
       return error(where + ": param '" + param.getName() + "' has a dynamic shape");
     std::mt19937_64 paramRng(seed * 7919 + p++);
-    int64_t fan = fanIn(type.getShape());
+    int64_t fan = parameterFans(type.getShape()).first;
     double bound = fan > 0 ? 1.0 / std::sqrt((double)fan) : 0.5;
     Tensor t = reference::makeTensor(type.getShape());
     for (double &v : t.data)
@@ -181,9 +157,7 @@ static bool bindModel(dnn::ModelOp model, int64_t batch, NamedTensors &bindings,
   for (auto input : model.getBody().getOps<dnn::InputOp>()) {
     auto type = llvm::cast<mlir::RankedTensorType>(input.getType());
     verify::InputRange range = verify::chooseInputRange(input, batch);
-    ranges += std::string(ranges.empty() ? "" : "; ") + input.getName().str() + " from [" +
-              formatValue(range.low) + ", " + formatValue(range.high) +
-              (range.isInteger ? ")" : "]") + " (" + range.reason + ")";
+    ranges += (ranges.empty() ? "" : "; ") + verify::describeRange(input.getName(), range);
     std::vector<int64_t> shape;
     for (int64_t d = 0; d < type.getRank(); ++d)
       shape.push_back(type.isDynamicDim(d) ? batch : type.getDimSize(d));

@@ -317,6 +317,35 @@ static int openSession(const ModelLibrary &lib, const dnn_model_info &model, Sco
   return status == DNN_OK ? 0 : fail(lib.lastError(status));
 }
 
+/// --threads, the session (--params or --seed) and the --input files.
+static int prepareRun(const ModelLibrary &lib, const dnn_model_info &model,
+                      const std::map<std::string, std::string> &files, ScopedSession &s,
+                      ScopedTensors &inputs) {
+  if (int rc = applyThreads(lib))
+    return rc;
+  if (int rc = openSession(lib, model, s))
+    return rc;
+  return readInputs(lib, files, inputs);
+}
+
+/// Creates --out (and parents) for the .npy files a run writes.
+static int createOutDir() {
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+    return fail("cannot create directory '" + outDir + "': " + ec.message());
+  return 0;
+}
+
+/// Writes `tensor` to --out/`file` and says so.
+static int writeNpy(const ModelLibrary &lib, const dnn_tensor &tensor, const llvm::Twine &file) {
+  llvm::SmallString<256> path(outDir);
+  llvm::sys::path::append(path, file);
+  if (dnn_status status = lib.api().npy_write(path.c_str(), &tensor))
+    return fail(lib.lastError(status));
+  llvm::outs() << "wrote " << path << ": " << dtypeName(tensor.dtype) << formatShape(tensor)
+               << "\n";
+  return 0;
+}
+
 static int runPredict(const ModelLibrary &lib, const dnn_model_info &model) {
   const dnn_entry_info *entry = findEntry(model, "predict");
   if (!entry)
@@ -332,12 +361,8 @@ static int runPredict(const ModelLibrary &lib, const dnn_model_info &model) {
 
   const RuntimeApi &api = lib.api();
   ScopedSession s(api);
-  if (int rc = applyThreads(lib))
-    return rc;
-  if (int rc = openSession(lib, model, s))
-    return rc;
   ScopedTensors inputs(api);
-  if (int rc = readInputs(lib, files, inputs))
+  if (int rc = prepareRun(lib, model, files, s, inputs))
     return rc;
 
   std::vector<dnn_tensor> outputs(entry->num_outputs);
@@ -348,16 +373,11 @@ static int runPredict(const ModelLibrary &lib, const dnn_model_info &model) {
                                           outputs.data()))
     return fail(lib.lastError(status));
 
-  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
-    return fail("cannot create directory '" + outDir + "': " + ec.message());
-  for (const dnn_tensor &output : outputs) {
-    llvm::SmallString<256> path(outDir);
-    llvm::sys::path::append(path, llvm::Twine(output.name) + ".npy");
-    if (dnn_status status = api.npy_write(path.c_str(), &output))
-      return fail(lib.lastError(status));
-    llvm::outs() << "wrote " << path << ": " << dtypeName(output.dtype) << formatShape(output)
-                 << "\n";
-  }
+  if (int rc = createOutDir())
+    return rc;
+  for (const dnn_tensor &output : outputs)
+    if (int rc = writeNpy(lib, output, llvm::Twine(output.name) + ".npy"))
+      return rc;
   return 0;
 }
 
@@ -381,12 +401,8 @@ static int runGrad(const ModelLibrary &lib, const dnn_model_info &model) {
 
   const RuntimeApi &api = lib.api();
   ScopedSession s(api);
-  if (int rc = applyThreads(lib))
-    return rc;
-  if (int rc = openSession(lib, model, s))
-    return rc;
   ScopedTensors inputs(api);
-  if (int rc = readInputs(lib, files, inputs))
+  if (int rc = prepareRun(lib, model, files, s, inputs))
     return rc;
 
   double loss = 0;
@@ -394,33 +410,24 @@ static int runGrad(const ModelLibrary &lib, const dnn_model_info &model) {
                                            inputs.tensors.data(), &loss))
     return fail(lib.lastError(status));
 
-  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
-    return fail("cannot create directory '" + outDir + "': " + ec.message());
-  llvm::raw_ostream &os = llvm::outs();
+  if (int rc = createOutDir())
+    return rc;
   const char *lossName = model.outputs[model.loss].name;
-  os << "loss " << lossName << " = " << format("%.9g", loss) << "\n";
-  auto write = [&](const std::string &file, const dnn_tensor &tensor) {
-    llvm::SmallString<256> path(outDir);
-    llvm::sys::path::append(path, file);
-    if (dnn_status status = api.npy_write(path.c_str(), &tensor))
-      return fail(lib.lastError(status));
-    os << "wrote " << path << ": " << dtypeName(tensor.dtype) << formatShape(tensor) << "\n";
-    return 0;
-  };
+  llvm::outs() << "loss " << lossName << " = " << format("%.9g", loss) << "\n";
   float lossValue = (float)loss;
   dnn_tensor lossTensor{};
   lossTensor.name = lossName;
   lossTensor.dtype = DNN_DTYPE_F32;
   lossTensor.rank = 0;
   lossTensor.data = &lossValue;
-  if (int rc = write(std::string(lossName) + ".npy", lossTensor))
+  if (int rc = writeNpy(lib, lossTensor, llvm::Twine(lossName) + ".npy"))
     return rc;
   for (int32_t p = 0; p < model.num_params; ++p) {
     const char *name = model.params[p].tensor.name;
     dnn_tensor gradient{};
     if (dnn_status status = api.session_gradient(s.session, name, &gradient))
       return fail(lib.lastError(status));
-    if (int rc = write("grad." + std::string(name) + ".npy", gradient))
+    if (int rc = writeNpy(lib, gradient, "grad." + llvm::Twine(name) + ".npy"))
       return rc;
   }
   return 0;

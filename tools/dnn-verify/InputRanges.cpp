@@ -4,6 +4,9 @@
 
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+#include "dnnc/Reference/Tensor.h"
 
 #include <algorithm>
 #include <cmath>
@@ -116,4 +119,25 @@ double dnnc::verify::drawValue(const InputRange &range, std::mt19937_64 &rng) {
   // 53 random bits give a uniform double in [0, 1).
   double unit = (double)(rng() >> 11) * 0x1.0p-53;
   return (double)(float)(range.low + unit * (range.high - range.low));
+}
+
+std::string dnnc::verify::formatValue(double v) {
+  std::string s;
+  llvm::raw_string_ostream(s) << llvm::format("%.9g", v);
+  return s;
+}
+
+std::string dnnc::verify::describeRange(llvm::StringRef name, const InputRange &range) {
+  return (name + " from [" + formatValue(range.low) + ", " + formatValue(range.high) +
+          (range.isInteger ? ")" : "]") + " (" + range.reason + ")")
+      .str();
+}
+
+std::string dnnc::verify::formatIndex(llvm::ArrayRef<int64_t> shape, int64_t flat) {
+  std::vector<int64_t> index(shape.size());
+  for (int64_t d = (int64_t)shape.size() - 1; d >= 0; --d) {
+    index[d] = shape[d] ? flat % shape[d] : 0;
+    flat = shape[d] ? flat / shape[d] : 0;
+  }
+  return reference::shapeString(index);
 }

@@ -5,13 +5,17 @@
 // (they must be class indices), nor the argument of log or sqrt, nor bce
 // probabilities: there both sides would compute NaN or fault, and the
 // comparison would say nothing. This looks at how the model uses each input
-// and picks a range where every use is well defined.
+// and picks a range where every use is well defined. dnn-gradcheck draws its
+// inputs the same way; both report values with the helpers at the end.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DNNC_TOOLS_DNNVERIFY_INPUTRANGES_H
 #define DNNC_TOOLS_DNNVERIFY_INPUTRANGES_H
 
 #include "dnnc/Dialect/DNN/IR/DNNOps.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
 #include <random>
@@ -35,6 +39,15 @@ InputRange chooseInputRange(dnn::InputOp input, int64_t symbolSize);
 /// rather than using std::uniform_*_distribution, whose results differ
 /// between standard libraries.
 double drawValue(const InputRange &range, std::mt19937_64 &rng);
+
+/// "x from [-2, 2] (default)": how `name` was drawn, for failure reports.
+std::string describeRange(llvm::StringRef name, const InputRange &range);
+
+/// A double with 9 significant digits, as the tools print values.
+std::string formatValue(double v);
+
+/// "[4, 3]": the multi-index of flat element `flat` of `shape`.
+std::string formatIndex(llvm::ArrayRef<int64_t> shape, int64_t flat);
 
 } // namespace dnnc::verify
 

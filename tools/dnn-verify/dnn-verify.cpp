@@ -43,6 +43,9 @@ using dnnc::reference::NamedTensors;
 using dnnc::reference::Tensor;
 using dnnc::reference::ValueTensors;
 
+using dnnc::verify::formatIndex;
+using dnnc::verify::formatValue;
+
 static cl::OptionCategory verifyCategory("dnn-verify options");
 
 static cl::list<std::string> positional(cl::Positional, cl::OneOrMore,
@@ -84,22 +87,6 @@ static bool error(const llvm::Twine &message) {
 static int fail(const llvm::Twine &message) {
   error(message);
   return 1;
-}
-
-static std::string formatValue(double v) {
-  std::string s;
-  llvm::raw_string_ostream(s) << llvm::format("%.9g", v);
-  return s;
-}
-
-/// "[4, 3]": the multi-index of flat element `flat` of `shape`.
-static std::string formatIndex(llvm::ArrayRef<int64_t> shape, int64_t flat) {
-  std::vector<int64_t> index(shape.size());
-  for (int64_t d = (int64_t)shape.size() - 1; d >= 0; --d) {
-    index[d] = shape[d] ? flat % shape[d] : 0;
-    flat = shape[d] ? flat / shape[d] : 0;
-  }
-  return dnnc::reference::shapeString(index);
 }
 
 //===----------------------------------------------------------------------===//
@@ -326,9 +313,7 @@ static bool verifyModel(const dnn::ModelLibrary &lib, dnnc::dnn::ModelOp model,
     if (in.rank > DNN_MAX_RANK)
       return error(where + ": input '" + in.name + "' has rank above DNN_MAX_RANK");
     dnnc::verify::InputRange range = dnnc::verify::chooseInputRange(it->second, batch);
-    ranges += std::string(ranges.empty() ? "" : "; ") + in.name + " from [" +
-              formatValue(range.low) + ", " + formatValue(range.high) +
-              (range.isInteger ? ")" : "]") + " (" + range.reason + ")";
+    ranges += (ranges.empty() ? "" : "; ") + dnnc::verify::describeRange(in.name, range);
     dnn_tensor t{};
     t.name = in.name;
     t.dtype = in.dtype;

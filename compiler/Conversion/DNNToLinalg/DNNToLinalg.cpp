@@ -36,38 +36,22 @@ namespace {
 //===----------------------------------------------------------------------===//
 
 template <typename OpTy, typename FloatOp, typename IntOp>
-struct BinaryLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    auto type = cast<RankedTensorType>(op.getType());
-    bool floating = isFloat(type);
-    Value result = buildElementwise(
-        rewriter, op.getLoc(), type, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
-        [&](OpBuilder &b, Location loc, ValueRange xs) -> Value {
-          if (floating)
-            return FloatOp::create(b, loc, xs[0], xs[1]);
-          return IntOp::create(b, loc, xs[0], xs[1]);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
+struct BinaryLowering : ElementwiseLowering<OpTy> {
+  using ElementwiseLowering<OpTy>::ElementwiseLowering;
+  Value element(OpTy, OpBuilder &b, Location loc, ValueRange xs) const override {
+    if (isFloat(xs[0].getType()))
+      return FloatOp::create(b, loc, xs[0], xs[1]);
+    return IntOp::create(b, loc, xs[0], xs[1]);
   }
 };
 
 /// Unary elementwise ops whose body is a function of the element.
 template <typename OpTy>
-struct UnaryLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
+struct UnaryLowering : ElementwiseLowering<OpTy> {
+  using ElementwiseLowering<OpTy>::ElementwiseLowering;
   virtual Value body(OpTy op, OpBuilder &b, Location loc, Value x) const = 0;
-  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    auto type = cast<RankedTensorType>(op.getType());
-    Value result = buildElementwise(rewriter, op.getLoc(), type, adaptor.getInput(),
-                                    [&](OpBuilder &b, Location loc, ValueRange xs) {
-                                      return body(op, b, loc, xs[0]);
-                                    });
-    rewriter.replaceOp(op, result);
-    return success();
+  Value element(OpTy op, OpBuilder &b, Location loc, ValueRange xs) const override {
+    return body(op, b, loc, xs[0]);
   }
 };
 

@@ -28,62 +28,39 @@ Value selectF(OpBuilder &b, Location loc, arith::CmpFPredicate pred, Value x, Va
   return arith::SelectOp::create(b, loc, cond, ifTrue, ifFalse);
 }
 
-struct ReluGradOpLowering : OpConversionPattern<ReluGradOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(ReluGradOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    auto type = cast<RankedTensorType>(op.getType());
+struct ReluGradOpLowering : ElementwiseLowering<ReluGradOp> {
+  using ElementwiseLowering::ElementwiseLowering;
+  // grad where input > 0, else slope * grad.
+  Value element(ReluGradOp op, OpBuilder &b, Location loc, ValueRange xs) const override {
+    Type t = xs[0].getType();
     double slope = op.getSlope().convertToDouble();
-    Value result = buildElementwise(
-        rewriter, op.getLoc(), type, ValueRange{adaptor.getInput(), adaptor.getGrad()},
-        [&](OpBuilder &b, Location loc, ValueRange xs) -> Value {
-          Type t = xs[0].getType();
-          Value zero = floatConst(b, loc, t, 0.0);
-          Value other = slope == 0.0 ? zero
-                                     : arith::MulFOp::create(b, loc, xs[1],
-                                                             floatConst(b, loc, t, slope))
-                                           .getResult();
-          return selectF(b, loc, arith::CmpFPredicate::OGT, xs[0], zero, xs[1], other);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
+    Value zero = floatConst(b, loc, t, 0.0);
+    Value other = slope == 0.0
+                      ? zero
+                      : arith::MulFOp::create(b, loc, xs[1], floatConst(b, loc, t, slope))
+                            .getResult();
+    return selectF(b, loc, arith::CmpFPredicate::OGT, xs[0], zero, xs[1], other);
   }
 };
 
-struct SignOpLowering : OpConversionPattern<SignOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(SignOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    auto type = cast<RankedTensorType>(op.getType());
-    Value result = buildElementwise(
-        rewriter, op.getLoc(), type, adaptor.getInput(),
-        [&](OpBuilder &b, Location loc, ValueRange xs) -> Value {
-          Type t = xs[0].getType();
-          Value zero = floatConst(b, loc, t, 0.0);
-          Value negative = selectF(b, loc, arith::CmpFPredicate::OLT, xs[0], zero,
-                                   floatConst(b, loc, t, -1.0), zero);
-          return selectF(b, loc, arith::CmpFPredicate::OGT, xs[0], zero,
-                         floatConst(b, loc, t, 1.0), negative);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
+struct SignOpLowering : ElementwiseLowering<SignOp> {
+  using ElementwiseLowering::ElementwiseLowering;
+  Value element(SignOp, OpBuilder &b, Location loc, ValueRange xs) const override {
+    Type t = xs[0].getType();
+    Value zero = floatConst(b, loc, t, 0.0);
+    Value negative = selectF(b, loc, arith::CmpFPredicate::OLT, xs[0], zero,
+                             floatConst(b, loc, t, -1.0), zero);
+    return selectF(b, loc, arith::CmpFPredicate::OGT, xs[0], zero, floatConst(b, loc, t, 1.0),
+                   negative);
   }
 };
 
-struct EqualOpLowering : OpConversionPattern<EqualOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(EqualOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    auto type = cast<RankedTensorType>(op.getType());
-    Value result = buildElementwise(
-        rewriter, op.getLoc(), type, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
-        [&](OpBuilder &b, Location loc, ValueRange xs) -> Value {
-          Type t = type.getElementType();
-          return selectF(b, loc, arith::CmpFPredicate::OEQ, xs[0], xs[1],
-                         floatConst(b, loc, t, 1.0), floatConst(b, loc, t, 0.0));
-        });
-    rewriter.replaceOp(op, result);
-    return success();
+struct EqualOpLowering : ElementwiseLowering<EqualOp> {
+  using ElementwiseLowering::ElementwiseLowering;
+  Value element(EqualOp, OpBuilder &b, Location loc, ValueRange xs) const override {
+    Type t = xs[0].getType();
+    return selectF(b, loc, arith::CmpFPredicate::OEQ, xs[0], xs[1], floatConst(b, loc, t, 1.0),
+                   floatConst(b, loc, t, 0.0));
   }
 };
 

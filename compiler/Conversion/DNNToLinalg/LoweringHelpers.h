@@ -128,6 +128,24 @@ SmallVector<OpFoldResult> nchwSizes(OpBuilder &b, Location loc, RankedTensorType
                                     OpFoldResult channels, ArrayRef<int64_t> window,
                                     ArrayRef<int64_t> stride, ArrayRef<int64_t> padding);
 
+/// Lowers an elementwise op to one broadcasting generic (buildElementwise)
+/// over all its operands, whose body `element` computes one result element.
+template <typename OpTy>
+struct ElementwiseLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  virtual Value element(OpTy op, OpBuilder &b, Location loc, ValueRange xs) const = 0;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = buildElementwise(rewriter, op.getLoc(), type, adaptor.getOperands(),
+                                    [&](OpBuilder &b, Location loc, ValueRange xs) {
+                                      return element(op, b, loc, xs);
+                                    });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 /// Patterns of GradientOpsToLinalg.cpp: the gradient building blocks and
 /// dnn.apply_optimizer.
 void populateGradientOpLoweringPatterns(RewritePatternSet &patterns);

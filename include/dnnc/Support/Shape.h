@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace dnnc {
 
@@ -90,6 +91,11 @@ FailureOr<Shape> argmax(ArrayRef<Dim> a, int64_t axis, std::string &why);
 FailureOr<Shape> accuracy(ArrayRef<Dim> logits, ArrayRef<Dim> labels,
                           std::string &why);
 } // namespace shape_rules
+
+/// (fan_in, fan_out) of a parameter as the initializers define them
+/// (docs/language.md, "Fans"): [in, out] for rank 2, PyTorch's
+/// [out, in, *receptive] above; (0, 0) below rank 2.
+std::pair<int64_t, int64_t> parameterFans(llvm::ArrayRef<int64_t> shape);
 
 } // namespace dnnc
 
