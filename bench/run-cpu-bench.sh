@@ -1,19 +1,29 @@
 #!/usr/bin/env bash
-# CPU inference benchmark, dnnc against PyTorch, in one command (see docs/performance.md):
+# CPU benchmark of inference and training steps, dnnc against PyTorch, in one command (see
+# docs/performance.md):
 #
-#   ./scripts/setup.sh --bench      # once: Debian's python3-torch and OpenBLAS
+#   ./scripts/setup.sh --bench      # once: Debian's python3-torch (default set-up) and OpenMP OpenBLAS
 #   ./bench/run-cpu-bench.sh
 #
 # Uses the existing build (runs ./scripts/build.sh only when build/bin/dnnc is missing),
-# compiles examples/mlp.dnn and examples/lenet5.dnn into build/bench/, initialises their
-# parameters with a fixed seed, times entry "predict" with dnnc-bench-predict (Google
-# Benchmark) and the same models in PyTorch (bench/torch_predict.py, which first checks that
-# its outputs match dnnc's), for batch sizes 1, 32, 256 on 1 thread and on every CPU, prints
-# the table and writes it into docs/performance.md.
+# compiles examples/mlp.dnn and examples/lenet5.dnn into build/bench/ and initialises their
+# parameters with a fixed seed. Then, for each model, on 1 thread and on every CPU:
 #
-# Environment: DNNC_BENCH_SEED (parameter seed, default 1), DNNC_BENCH_MODELS (default
-# "mlp lenet5"), DNNC_BENCH_REPETITIONS (default 5), DNNC_BENCH_DOC (default
-# docs/performance.md; empty: do not write it).
+# - predict: times entry "predict" with dnnc-bench-predict (Google Benchmark) and the same
+#   model in PyTorch (bench/torch_predict.py, which first checks that its outputs match
+#   dnnc's), for batch sizes 1, 32, 256;
+# - train: times one training step (dnn_session_train_step: forward, backward, the update of
+#   the model's `train with` optimizer) with dnnc-bench-train and the same step in PyTorch
+#   (bench/torch_train.py, which first checks that one step from the same params and batch
+#   gives dnnc's updated params), for batch size 128.
+#
+# It prints the tables and writes them into docs/performance.md.
+#
+# Environment: DNNC_BENCH_KINDS (default "predict train"), DNNC_BENCH_SEED (parameter seed,
+# default 1), DNNC_BENCH_MODELS (default "mlp lenet5"), DNNC_BENCH_REPETITIONS (default 5),
+# DNNC_BENCH_TRAIN_BATCHES (default 128; comma-separated), DNNC_BENCH_DOC (default
+# docs/performance.md; empty: do not write it). A kind left out keeps its table in the
+# document as it was.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -24,7 +34,21 @@ seed=${DNNC_BENCH_SEED:-1}
 read -r -a models <<<"${DNNC_BENCH_MODELS:-mlp lenet5}"
 reps=${DNNC_BENCH_REPETITIONS:-5}
 doc=${DNNC_BENCH_DOC-docs/performance.md}
+read -r -a kinds <<<"${DNNC_BENCH_KINDS:-predict train}"
 batches=1,32,256
+train_batches=${DNNC_BENCH_TRAIN_BATCHES:-128}
+run_predict=0 run_train=0
+for k in "${kinds[@]}"; do
+  case $k in
+    predict) run_predict=1 ;;
+    train) run_train=1 ;;
+    *) echo "run-cpu-bench: DNNC_BENCH_KINDS: unknown kind '$k' (predict, train)" >&2; exit 2 ;;
+  esac
+done
+if [ $run_predict = 0 ] && [ $run_train = 0 ]; then
+  echo "run-cpu-bench: DNNC_BENCH_KINDS selects nothing (predict, train)" >&2
+  exit 2
+fi
 ncpu=$(nproc)
 threads=1
 if [ "$ncpu" -gt 1 ]; then threads=1,$ncpu; fi
@@ -49,18 +73,33 @@ else
     "PyTorch uses the system's libblas.so.3" >&2
 fi
 
-# The benchmark driver: CMake's (target dnnc-bench-predict) when built, else compiled here
-# by hand against the tools' static library.
-bench=$build/bin/dnnc-bench-predict
-if [ ! -x "$bench" ]; then
-  bench=$out/dnnc-bench-predict
-  lib=$build/tools/lib/libdnnModelLibrary.a
-  if [ ! -x "$bench" ] || [ bench/predict_bench.cpp -nt "$bench" ] || [ "$lib" -nt "$bench" ]; then
-    cxx=$(command -v clang++-22 || echo /usr/lib/llvm-22/bin/clang++)
-    echo "== compiling $bench"
-    "$cxx" -O2 -std=c++17 -I"$root/include" -I"$root/tools/lib" bench/predict_bench.cpp "$lib" \
-      -lbenchmark -lpthread -ldl -o "$bench"
-  fi
+# A benchmark driver (sets $driver): CMake's (target NAME) when built and newer than its
+# sources, else compiled here by hand against the tools' static library.
+lib=$build/tools/lib/libdnnModelLibrary.a
+driver_for() {
+  local name=$1 source=$2 f stale
+  local sources=("bench/$source" bench/BenchCommon.cpp bench/BenchCommon.h)
+  driver=$build/bin/$name
+  stale=$([ -x "$driver" ] || echo missing)
+  for f in "${sources[@]}"; do [ "$f" -nt "$driver" ] && stale=yes; done
+  [ -z "$stale" ] && return
+  driver=$out/$name
+  stale=$([ -x "$driver" ] || echo missing)
+  for f in "${sources[@]}" "$lib"; do [ "$f" -nt "$driver" ] && stale=yes; done
+  [ -z "$stale" ] && return
+  local cxx
+  cxx=$(command -v clang++-22 || echo /usr/lib/llvm-22/bin/clang++)
+  echo "== compiling $driver"
+  "$cxx" -O2 -std=c++17 -I"$root/include" -I"$root/tools/lib" "bench/$source" \
+    bench/BenchCommon.cpp "$lib" -lbenchmark -lpthread -ldl -o "$driver"
+}
+if [ $run_predict = 1 ]; then
+  driver_for dnnc-bench-predict predict_bench.cpp
+  bench_predict=$driver
+fi
+if [ $run_train = 1 ]; then
+  driver_for dnnc-bench-train train_bench.cpp
+  bench_train=$driver
 fi
 
 for m in "${models[@]}"; do
@@ -73,29 +112,68 @@ busy=$(pgrep -f 'ninja|clang' | wc -l || true)
 if [ "$busy" -gt 0 ]; then
   echo "run-cpu-bench: warning: $busy compiler/ninja processes are running; figures may be disturbed" >&2
 fi
+# Other work (test suites, too, not only compilers) is seen in the CPU time: every process's,
+# from /proc/stat, less this script's and its children's, from /proc/$$/stat (clock ticks).
+cpu_sample() {
+  local _ user nice system idle iowait irq softirq steal stat f
+  read -r _ user nice system idle iowait irq softirq steal _ </proc/stat
+  stat=$(</proc/$$/stat)
+  read -r -a f <<<"${stat##*) }" # fields from 3 on: utime, stime, cutime, cstime at 14-17
+  echo "$((user + nice + system + irq + softirq + steal))" \
+    "$((user + nice + system + idle + iowait + irq + softirq + steal))" \
+    "$((f[11] + f[12] + f[13] + f[14]))"
+}
+read -r busy0 total0 ours0 < <(cpu_sample)
 
-dnnc_json=() torch_json=()
+report=()
 for m in "${models[@]}"; do
-  echo "== dnnc-bench-predict $m"
-  "$bench" --model_lib="$out/$m.so" --params="$out/$m.safetensors" \
-    --batch_sizes="$batches" --threads="$threads" \
-    --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
-    --benchmark_min_time=0.3 --benchmark_format=json >"$out/$m.dnnc.json"
-  dnnc_json+=("$out/$m.dnnc.json")
+  if [ $run_predict = 1 ]; then
+    echo "== dnnc-bench-predict $m"
+    "$bench_predict" --model_lib="$out/$m.so" --params="$out/$m.safetensors" \
+      --batch_sizes="$batches" --threads="$threads" \
+      --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+      --benchmark_min_time=0.3 --benchmark_format=json >"$out/$m.dnnc.json"
 
-  echo "== torch_predict.py $m"
-  LD_LIBRARY_PATH="$torch_ld_path" "$python" bench/torch_predict.py --model "$m" --lib "$out/$m.so" \
-    --params "$out/$m.safetensors" --dnn-run "$build/bin/dnn-run" \
-    --batch-sizes "$batches" --threads "$threads" --json "$out/$m.torch.json"
-  torch_json+=("$out/$m.torch.json")
+    echo "== torch_predict.py $m"
+    LD_LIBRARY_PATH="$torch_ld_path" "$python" bench/torch_predict.py --model "$m" \
+      --lib "$out/$m.so" --params "$out/$m.safetensors" --dnn-run "$build/bin/dnn-run" \
+      --batch-sizes "$batches" --threads "$threads" --json "$out/$m.torch.json"
+  fi
+  if [ $run_train = 1 ]; then
+    # A step takes milliseconds to a tenth of a second: longer runs than for predict.
+    echo "== dnnc-bench-train $m"
+    "$bench_train" --model_lib="$out/$m.so" --params="$out/$m.safetensors" \
+      --batch_sizes="$train_batches" --threads="$threads" \
+      --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+      --benchmark_min_time=0.5 --benchmark_format=json >"$out/$m.dnnc-train.json"
+
+    echo "== torch_train.py $m"
+    LD_LIBRARY_PATH="$torch_ld_path" "$python" bench/torch_train.py --model "$m" \
+      --lib "$out/$m.so" --params "$out/$m.safetensors" --dnn-run "$build/bin/dnn-run" \
+      --batch-sizes "$train_batches" --threads "$threads" --run-time 0.5 \
+      --json "$out/$m.torch-train.json"
+  fi
+done
+for m in "${models[@]}"; do
+  if [ $run_predict = 1 ]; then
+    report+=(--dnnc "$out/$m.dnnc.json" --torch "$out/$m.torch.json")
+  fi
+  if [ $run_train = 1 ]; then
+    report+=(--dnnc-train "$out/$m.dnnc-train.json" --torch-train "$out/$m.torch-train.json")
+  fi
 done
 
 busy_after=$(pgrep -f 'ninja|clang' | wc -l || true)
+read -r busy1 total1 ours1 < <(cpu_sample)
+others=$(( (busy1 - busy0 - (ours1 - ours0)) * 100 / (total1 - total0 > 0 ? total1 - total0 : 1) ))
 note=()
 if [ "$busy" -gt 0 ] || [ "$busy_after" -gt 0 ]; then
   note=(--note "other compile jobs were running during the run (figures disturbed)")
+elif [ "$others" -ge 5 ]; then
+  echo "run-cpu-bench: warning: other processes used ${others}% of the CPU time during the run" >&2
+  note=(--note "other processes used ${others}% of the CPU time during the run (figures disturbed)")
 fi
 
 echo
-"$python" bench/report.py --dnnc "${dnnc_json[@]}" --torch "${torch_json[@]}" \
-  --dnnc-bin "$build/bin/dnnc" ${doc:+--doc "$doc"} "${note[@]}"
+"$python" bench/report.py "${report[@]}" --dnnc-bin "$build/bin/dnnc" ${doc:+--doc "$doc"} \
+  "${note[@]}"

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what dnnc needs to build and test on Debian 12 (bookworm), then downloads MNIST
 # (scripts/fetch-mnist.sh; the training tests need it); fast no-op when all is present.
-#   --bench  also installs what bench/run-cpu-bench.sh compares against: Debian's PyTorch
-#            (python3-torch, for /usr/bin/python3) and OpenBLAS, the BLAS its libtorch
-#            recommends (without one, torch's matmuls run on the reference BLAS), in its
-#            OpenMP build: it shares torch's OpenMP threads, where the pthreads build's own
-#            pool competes with them (erratic multi-threaded timings). Not part of the
-#            default set-up.
+# Debian's PyTorch (python3-torch, for /usr/bin/python3) is installed too: the
+# optimizer-steps test checks compiled training steps against torch.optim.
+#   --bench  also installs what bench/run-cpu-bench.sh needs for fair timings of PyTorch:
+#            OpenBLAS, the BLAS its libtorch recommends (without one, torch's matmuls run
+#            on the reference BLAS), in its OpenMP build: it shares torch's OpenMP
+#            threads, where the pthreads build's own pool competes with them (erratic
+#            multi-threaded timings).
 set -euo pipefail
 
 BENCH=0
@@ -15,7 +16,7 @@ for arg in "$@"; do
     --bench) BENCH=1 ;;
     -h|--help)
       echo "usage: scripts/setup.sh [--bench]   (then downloads MNIST with scripts/fetch-mnist.sh)"
-      echo "  --bench  also install python3-torch and libopenblas0-openmp (for bench/run-cpu-bench.sh)"
+      echo "  --bench  also install libopenblas0-openmp (for bench/run-cpu-bench.sh)"
       exit 0 ;;
     *) echo "dnnc setup: unknown argument '$arg' (usage: scripts/setup.sh [--bench])" >&2; exit 2 ;;
   esac
@@ -26,11 +27,11 @@ PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
   libclang-rt-22-dev
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
-  python3 python3-numpy
+  python3 python3-numpy python3-torch
   curl ca-certificates
 )
 if [ "$BENCH" -eq 1 ]; then
-  PACKAGES+=(python3-torch libopenblas0-openmp)
+  PACKAGES+=(libopenblas0-openmp)
 fi
 
 missing=()

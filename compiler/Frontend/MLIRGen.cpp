@@ -213,7 +213,7 @@ private:
     case Builtin::BceWithLogits: return dnn::BceWithLogitsOp::create(builder, l, ops[0], ops[1]);
     case Builtin::CrossEntropy: return dnn::CrossEntropyOp::create(builder, l, ops[0], ops[1]);
     case Builtin::Accuracy: return dnn::AccuracyOp::create(builder, l, ops[0], ops[1]);
-    case Builtin::OneHot: return dnn::OneHotOp::create(builder, l, ops[0], i64(a.numClasses));
+    case Builtin::OneHot: return dnn::OneHotOp::create(builder, l, ops[0], i64(a.numClasses), TypeAttr());
     }
     llvm_unreachable("unknown builtin");
   }

@@ -199,6 +199,7 @@ Expected<Tensor> compute(Operation *op, llvm::ArrayRef<const Tensor *> in) {
       })
       .Case([&](SignOp) { return sign(*in[0]); })
       .Case([&](EqualOp) { return equal(*in[0], *in[1]); })
+      .Case([&](MaximumOp) { return binary(BinaryKind::Max, *in[0], *in[1]); })
       .Case([&](BroadcastLikeOp o) {
         return broadcastLike(*in[0], in[1]->shape, o.getAxes(), o.getDivideByCount());
       })

@@ -149,6 +149,7 @@ Expected<Tensor> dnnc::reference::binary(BinaryKind kind, const Tensor &lhs,
         else
           v = x / y; // truncates toward zero, like arith.divsi
         break;
+      case BinaryKind::Max: v = std::max(x, y); break;
       }
       r = wrapToI32(v);
     } else {
@@ -157,6 +158,7 @@ Expected<Tensor> dnnc::reference::binary(BinaryKind kind, const Tensor &lhs,
       case BinaryKind::Sub: r = a - b; break;
       case BinaryKind::Mul: r = a * b; break;
       case BinaryKind::Div: r = a / b; break;
+      case BinaryKind::Max: r = std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); break;
       }
     }
     out.data[flat++] = r;

@@ -436,11 +436,14 @@ dnn.model @m {
   %r = dnn.relu_grad %x, %w slope 1.000000e-01 : tensor<2x3xf32>
   %s = dnn.sign %x : tensor<2x3xf32>
   %e = dnn.equal %x, %w : tensor<2x3xf32>, tensor<2x3xf32>
+  %half = dnn.constant dense<5.0e-01> : tensor<f32>
+  %mx = dnn.maximum %x, %half : tensor<2x3xf32>, tensor<f32>
   %sum = dnn.sum %x axes [1] : tensor<2x3xf32>
   %b = dnn.broadcast_like %sum like %x axes [1] divide_by_count : tensor<2xf32>, tensor<2x3xf32> -> tensor<2x3xf32>
   %sl = dnn.slice %x axis 1 start 1 : tensor<2x3xf32> -> tensor<2x2xf32>
   dnn.output "s" %s : tensor<2x3xf32>
   dnn.output "e" %e : tensor<2x3xf32>
+  dnn.output "mx" %mx : tensor<2x3xf32>
   dnn.output "b" %b : tensor<2x3xf32>
   dnn.output "sl" %sl : tensor<2x2xf32>
   dnn.gradient "w" %r : tensor<2x3xf32>
@@ -451,6 +454,7 @@ dnn.model @m {
   EXPECT_EQ(out["grad.w"].data, (Values{0.1f, 0, 3, 3, 0.5f, 0.6f}));
   EXPECT_EQ(out["s"].data, (Values{-1, 0, 1, 1, -1, 0}));
   EXPECT_EQ(out["e"].data, (Values{0, 1, 0, 1, 0, 0}));
+  EXPECT_EQ(out["mx"].data, (Values{0.5f, 0.5f, 2, 3, 0.5f, 0.5f}));
   EXPECT_TRUE(near(out["b"].data, Values{1 / 3.0f, 1 / 3.0f, 1 / 3.0f, -1 / 3.0f,
                                          -1 / 3.0f, -1 / 3.0f}, 1e-7));
   EXPECT_EQ(out["sl"].data, (Values{0, 2, -4, 0}));

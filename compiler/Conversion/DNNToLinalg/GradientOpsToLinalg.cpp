@@ -64,6 +64,15 @@ struct EqualOpLowering : ElementwiseLowering<EqualOp> {
   }
 };
 
+struct MaximumOpLowering : ElementwiseLowering<MaximumOp> {
+  using ElementwiseLowering::ElementwiseLowering;
+  Value element(MaximumOp, OpBuilder &b, Location loc, ValueRange xs) const override {
+    if (isa<IntegerType>(xs[0].getType()))
+      return arith::MaxSIOp::create(b, loc, xs[0], xs[1]);
+    return arith::MaximumFOp::create(b, loc, xs[0], xs[1]); // propagates NaN
+  }
+};
+
 struct BroadcastLikeOpLowering : OpConversionPattern<BroadcastLikeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(BroadcastLikeOp op, OpAdaptor adaptor,
@@ -518,7 +527,7 @@ struct ApplyOptimizerOpLowering : OpConversionPattern<ApplyOptimizerOp> {
 } // namespace
 
 void dnnc::lowering::populateGradientOpLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReluGradOpLowering, SignOpLowering, EqualOpLowering, BroadcastLikeOpLowering,
+  patterns.add<ReluGradOpLowering, SignOpLowering, EqualOpLowering, MaximumOpLowering, BroadcastLikeOpLowering,
                SliceOpLowering, Conv2dInputGradOpLowering, Conv2dFilterGradOpLowering,
                MaxPool2dGradOpLowering, AvgPool2dGradOpLowering, ApplyOptimizerOpLowering>(
       patterns.getContext());

@@ -20,7 +20,7 @@
 
 namespace dnnc::reference {
 
-enum class BinaryKind { Add, Sub, Mul, Div };
+enum class BinaryKind { Add, Sub, Mul, Div, Max };
 enum class ReduceKind { Sum, Mean, Max, Min };
 enum class PoolKind { Max, Avg };
 enum class ElementwiseLossKind { Mse, Bce, BceWithLogits };

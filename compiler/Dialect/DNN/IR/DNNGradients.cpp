@@ -365,12 +365,15 @@ LogicalResult MseOp::buildGradients(OpBuilder &b, Value g, SmallVectorImpl<Value
 
 LogicalResult BceOp::buildGradients(OpBuilder &b, Value g, SmallVectorImpl<Value> &grads) {
   // mean(-(t log p + (1 - t) log(1 - p))):
-  //   dp = (p - t) / (p (1 - p)) g / count, dt = (log(1 - p) - log p) g / count.
+  //   dp = (p - t) / max(p (1 - p), 1e-12) g / count, dt = (log(1 - p) - log p) g / count.
+  // The clamp is torch's: at p = 0 or 1 the gradient stays finite.
   GradBuilder gb{b, getLoc()};
   Value p = getInput(), t = getTarget();
   Value spread = spreadMean(gb, g, gb.sub(p, t));
   Value oneMinusP = gb.rsub(1.0, p);
-  Value dp = gb.mul(spread, gb.div(gb.sub(p, t), gb.mul(p, oneMinusP)));
+  Value variance = gb.mul(p, oneMinusP);
+  Value clamped = MaximumOp::create(b, getLoc(), variance, gb.scalar(gb.elementType(p), 1e-12));
+  Value dp = gb.mul(spread, gb.div(gb.sub(p, t), clamped));
   Value dt = gb.mul(spread, gb.sub(LogOp::create(b, getLoc(), oneMinusP),
                                    LogOp::create(b, getLoc(), p)));
   grads.append({dp, dt});
@@ -409,7 +412,10 @@ LogicalResult CrossEntropyOp::buildGradients(OpBuilder &b, Value g,
   Value probs = SoftmaxOp::create(b, loc, x, 1);
   if (!indexTarget)
     probs = gb.mul(probs, gb.sum(target, {1}, /*keepdims=*/true));
-  Value t = indexTarget ? Value(OneHotOp::create(b, loc, target, classes)) : target;
+  // one_hot is f32 unless told otherwise (f64 logits).
+  Type element = xType.getElementType();
+  TypeAttr oneHotType = element.isF32() ? TypeAttr() : TypeAttr::get(element);
+  Value t = indexTarget ? Value(OneHotOp::create(b, loc, target, classes, oneHotType)) : target;
   grads.push_back(gb.mul(spread, gb.sub(probs, t)));
   grads.push_back(indexTarget
                       ? Value()

@@ -302,6 +302,7 @@ DNN_INFER(AccuracyOp, return inferLoss(loc, "accuracy", adaptor, results, true, 
 
 DNN_INFER(SignOp, return inferSameAsInput(loc, "sign", adaptor, results);)
 DNN_INFER(EqualOp, return inferBroadcast(loc, "equal", adaptor, results);)
+DNN_INFER(MaximumOp, return inferBroadcast(loc, "maximum", adaptor, results);)
 
 #undef DNN_INFER
 
@@ -436,7 +437,8 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *context,
   std::string why;
   return ops.push(
       shape_rules::oneHot(shapeOf(*labels), (int64_t)adaptor.getNumClasses(), why), why,
-      Float32Type::get(context), results);
+      adaptor.getElementType() ? *adaptor.getElementType() : Float32Type::get(context),
+      results);
 }
 
 //===----------------------------------------------------------------------===//

@@ -361,10 +361,17 @@ def DNN_AccuracyOp : DNN_LossLikeOp<"accuracy", DNN_IndexTensor> {
 }
 
 def DNN_OneHotOp : DNN_Op<"one_hot", [Pure, InferTypeOpAdaptor]> {
-  let summary = "Class indices to one-hot f32 vectors along a new last axis";
-  let arguments = (ins DNN_IndexTensor:$labels, I64Attr:$num_classes);
+  let summary = "Class indices to one-hot vectors along a new last axis";
+  let description = [{
+    The vectors are f32 (the DSL's `one_hot`) unless `element_type` says
+    otherwise: the cross-entropy gradient builds them in the logits' type.
+  }];
+  let arguments = (ins DNN_IndexTensor:$labels, I64Attr:$num_classes,
+                       OptionalAttr<TypeAttrOf<AnyFloat>>:$element_type);
   let results = (outs DNN_FloatTensor:$result);
-  let assemblyFormat = "$labels `classes` $num_classes attr-dict `:` type($labels)";
+  let assemblyFormat = [{
+    $labels `classes` $num_classes (`to` $element_type^)? attr-dict `:` type($labels)
+  }];
 }
 
 //===----------------------------------------------------------------------===//
@@ -386,6 +393,11 @@ def DNN_SignOp : DNN_UnaryOp<"sign"> {
 
 def DNN_EqualOp : DNN_BroadcastBinaryOp<"equal"> {
   let summary = "1 where lhs == rhs, else 0, in lhs's element type";
+  let hasFolder = 0;
+}
+
+def DNN_MaximumOp : DNN_BroadcastBinaryOp<"maximum"> {
+  let summary = "Elementwise maximum; NaN if either operand is NaN (torch.maximum)";
   let hasFolder = 0;
 }
 
