@@ -1,11 +1,13 @@
 //===- TileAndVectorize.cpp - Tile linalg ops and vectorize the tiles -----===//
 //
 // A first CPU code-generation strategy, one linalg op at a time:
-//  1. tile the parallel loops with scf.forall: one row (or a 4-row block for
-//     matmul) per iteration, the innermost parallel dim in vector-sized
-//     chunks; the forall becomes a runtime thread-pool loop later;
-//  2. tile the reduction of a matmul in steps of 8 (scf.for);
-//  3. vectorize the tile at its tile sizes, masking partial tiles.
+//  1. tile the parallel loops with scf.forall: one row per iteration, the
+//     innermost parallel dim in vector-sized chunks; the forall becomes a
+//     runtime thread-pool loop later;
+//  2. vectorize the tile at its tile sizes, masking partial tiles.
+// Matmuls get register tiles instead (see vectorizeMatmul): split so that no
+// tile is partial, the reduction in steps of 8 with the accumulator held in
+// registers across it, and vector.contract lowered to outer products (FMAs).
 // Convolutions and poolings are first cut to one output row and one filter
 // row, so that upstream's 1-D convolution vectorizer applies.
 //
@@ -13,12 +15,14 @@
 
 #include "dnnc/Conversion/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace dnnc {
 #define GEN_PASS_DEF_TILEANDVECTORIZEPASS
@@ -79,6 +83,19 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     vector::TransferWriteOp::getCanonicalizationPatterns(patterns, &getContext());
     tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
     (void)applyPatternsGreedily(getOperation(), std::move(patterns));
+
+    // Matmul accumulators: the read and write of the output tile move out of
+    // the reduction loop, which then carries the tile as a vector.
+    SmallVector<scf::ForOp> loops;
+    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops)
+      hoistLoopInvariantSubsets(rewriter, loop);
+    // vector.contract as one outer product (broadcast-FMAs) per step of K,
+    // rather than upstream's default of a horizontal reduction per element.
+    RewritePatternSet contracts(&getContext());
+    vector::populateVectorContractLoweringPatterns(contracts,
+                                                   vector::VectorContractLowering::OuterProduct);
+    (void)applyPatternsGreedily(getOperation(), std::move(contracts));
   }
 
   /// Tiles `op` with `sizes` (0 = untiled) and returns the tiled op.
@@ -119,16 +136,7 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     int64_t chunk = 4 * vectorWidth;
 
     if (isa<linalg::MatmulOp>(op) && loops == 3) {
-      // [M, N, K]: 4 x 2W register tiles over threads, K in steps of 8.
-      SmallVector<int64_t> parallel = {4, 2 * vectorWidth, 0};
-      auto tiled = tile(rewriter, op, parallel, scf::SCFTilingOptions::LoopType::ForallOp);
-      if (failed(tiled))
-        return;
-      SmallVector<int64_t> reduction = {0, 0, 8};
-      auto inner = tile(rewriter, *tiled, reduction, scf::SCFTilingOptions::LoopType::ForOp);
-      if (failed(inner))
-        return;
-      vectorizeTile(rewriter, *inner, {4, 2 * vectorWidth, 8});
+      vectorizeMatmul(rewriter, op);
       return;
     }
 
@@ -169,6 +177,109 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     if (failed(tiled) || gathers || !vecSizes)
       return;
     vectorizeTile(rewriter, *tiled, *vecSizes);
+  }
+
+  /// A piece of a matmul and the register tile [M, N, K] it gets.
+  struct MatmulPart {
+    TilingInterface op;
+    SmallVector<int64_t, 3> tiles;
+  };
+
+  /// Splits `part` along `dim` into a piece whose extent is a multiple of its
+  /// tile and a remainder smaller than one tile, which gets a tile of its
+  /// static size, or 1 where dynamic. No tile is then partial and the vector
+  /// code needs no masks (masked n-D transfers lower to scalar code).
+  void splitForTile(IRRewriter &rewriter, MatmulPart part, unsigned dim,
+                    SmallVectorImpl<MatmulPart> &parts) {
+    int64_t tile = part.tiles[dim];
+    int64_t extent = cast<linalg::LinalgOp>(part.op.getOperation()).getStaticLoopRanges()[dim];
+    bool dynamic = ShapedType::isDynamic(extent);
+    if (tile == 1 || (!dynamic && extent % tile == 0)) {
+      parts.push_back(part);
+      return;
+    }
+    if (!dynamic && extent < tile) {
+      part.tiles[dim] = extent;
+      parts.push_back(part);
+      return;
+    }
+    rewriter.setInsertionPoint(part.op);
+    OpFoldResult splitPoint;
+    if (dynamic) {
+      Range range = part.op.getIterationDomain(rewriter)[dim];
+      AffineExpr size = rewriter.getAffineSymbolExpr(0);
+      splitPoint = affine::makeComposedFoldedAffineApply(
+          rewriter, part.op.getLoc(), size.floorDiv(tile) * tile, {range.size});
+    } else {
+      splitPoint = rewriter.getIndexAttr(extent / tile * tile);
+    }
+    auto [whole, rest] = linalg::splitOp(rewriter, part.op, dim, splitPoint);
+    parts.push_back({whole, part.tiles});
+    MatmulPart remainder{rest, part.tiles};
+    remainder.tiles[dim] = dynamic ? 1 : extent % tile;
+    parts.push_back(remainder);
+  }
+
+  /// [M, N, K] matmul: register tiles of R x 2W (R = 8 rows with 32 vector
+  /// registers, 4 with 16) over threads, K in steps of 8 with the tile's
+  /// accumulator carried in registers (hoisted out of the K loop later).
+  void vectorizeMatmul(IRRewriter &rewriter, linalg::LinalgOp op) {
+    int64_t rows = vectorWidth >= 16 ? 8 : 4;
+    SmallVector<MatmulPart> parts = {{cast<TilingInterface>(op.getOperation()),
+                                      {rows, 2 * vectorWidth, 8}}};
+    for (unsigned dim = 0; dim < 3; ++dim) {
+      SmallVector<MatmulPart> next;
+      for (MatmulPart &part : parts)
+        splitForTile(rewriter, part, dim, next);
+      parts = std::move(next);
+    }
+    for (MatmulPart &part : parts) {
+      ArrayRef<int64_t> t = part.tiles;
+      auto tiled = tile(rewriter, part.op, {t[0], t[1], 0},
+                        scf::SCFTilingOptions::LoopType::ForallOp);
+      if (failed(tiled))
+        continue;
+      auto inner = tile(rewriter, *tiled, {0, 0, t[2]}, scf::SCFTilingOptions::LoopType::ForOp);
+      if (failed(inner))
+        continue;
+      // Every tile is whole after the splits, but tiling a dynamic range
+      // still sizes each as min(tile, rest): say the tile, and let the
+      // slices and the matmul take static shapes.
+      auto forall = (*inner)->getParentOfType<scf::ForallOp>();
+      forall.walk([&](affine::AffineMinOp min) {
+        for (AffineExpr result : min.getAffineMap().getResults())
+          if (auto c = dyn_cast<AffineConstantExpr>(result); c && llvm::is_contained(t, c.getValue())) {
+            rewriter.setInsertionPoint(min);
+            rewriter.replaceOpWithNewOp<arith::ConstantIndexOp>(min, c.getValue());
+            return;
+          }
+      });
+      canonicalize(forall);
+      linalg::MatmulOp matmul;
+      forall.walk([&](linalg::MatmulOp m) { matmul = m; });
+      if (!matmul)
+        continue;
+      rewriter.setInsertionPoint(matmul);
+      SmallVector<bool> scalable(3, false);
+      auto result = linalg::vectorize(rewriter, matmul, t, scalable,
+                                      /*vectorizeNDExtract=*/false,
+                                      /*flatten1DDepthwiseConv=*/false,
+                                      /*assumeDynamicDimsMatchVecSizes=*/false,
+                                      /*createNamedContraction=*/true);
+      if (succeeded(result))
+        rewriter.replaceOp(matmul, result->replacements);
+    }
+  }
+
+  /// Canonicalizes the ops inside `root` (folds constant sizes into types).
+  void canonicalize(Operation *root) {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    for (Dialect *dialect : ctx->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(patterns);
+    for (RegisteredOperationName op : ctx->getRegisteredOperations())
+      op.getCanonicalizationPatterns(patterns, ctx);
+    (void)applyPatternsGreedily(root, std::move(patterns));
   }
 
   void decomposeAndVectorize(IRRewriter &rewriter, Operation *op) {

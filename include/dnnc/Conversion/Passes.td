@@ -30,9 +30,11 @@ def TileAndVectorizePass : Pass<"dnn-tile-and-vectorize", "mlir::func::FuncOp"> 
     On tensors, before bufferization. Every linalg op's parallel loops are
     tiled with `scf.forall` (later the runtime's thread pool); the innermost
     parallel dimension is cut into tiles of `4 * vector-width` elements and
-    vectorized at that size, masked where the tile is partial. Matmuls get
-    register tiles of `4 x 2*vector-width` with the reduction in steps of 8
-    (vector.contract), 2-D convolutions and poolings are cut into 1-D rows
+    vectorized at that size, masked where the tile is partial. Matmuls are
+    first split so that no tile is partial, then get register tiles of
+    `R x 2*vector-width` (R = 8 for 16 lanes, else 4) with the reduction in
+    steps of 8, the accumulator carried in registers across it and
+    vector.contract lowered to outer products; 2-D convolutions and poolings are cut into 1-D rows
     and vectorized along the output width. Ops the vectorizer rejects (e.g.
     gathers) stay scalar loops inside the same tiles.
   }];
