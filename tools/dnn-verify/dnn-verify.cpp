@@ -1,14 +1,22 @@
 //===- dnn-verify.cpp - Check compiled models against the reference -------===//
 //
 //   dnn-verify MODEL.dnn MODEL.so [--model NAME] [--batch 1,7,128] [--seed 1]
-//              [--rtol 1e-4] [--atol 1e-5]
+//              [--rtol 1e-4] [--atol 1e-5] [--declared-init]
 //
 // For each model of MODEL.dnn (or just NAME) and each batch size: binds every
 // symbolic dimension to the batch size, initialises the compiled model's
-// parameters from the seed, feeds random inputs to entry point "predict" and
-// to the reference interpreter (with the same parameters), and compares every
-// output. Prints one line per model and batch size; exits 1 on the first
-// model whose outputs differ, naming the output, element, expected and
+// parameters from the seed and draws random values for every input of the
+// model (labels included). Then, with the same parameters and inputs:
+//
+// - runs entry point "predict" and the reference interpreter on the model,
+//   and compares every output;
+// - where the library has entry point "grad" (models with a loss and
+//   params), runs it and compares the loss and the gradient of every param
+//   with the interpreter's values on the model differentiated as dnnc does
+//   it (dnn-simplify, then dnn-differentiate: the dnn.gradient ops).
+//
+// Prints one line per model, batch size and entry point; exits 1 on the
+// first tensor that differs, naming it, the element, the expected and the
 // actual value.
 //
 //===----------------------------------------------------------------------===//
@@ -18,11 +26,14 @@
 
 #include "dnnc/Dialect/DNN/IR/DNNOps.h"
 #include "dnnc/Driver/Driver.h"
+#include "dnnc/Pipelines/Pipelines.h"
 #include "dnnc/Reference/Interpreter.h"
 #include "dnnc/Tools/Registration.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -37,6 +48,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <vector>
 
 namespace cl = llvm::cl;
 using dnnc::reference::NamedTensors;
@@ -96,6 +108,9 @@ static int fail(const llvm::Twine &message) {
 namespace {
 /// The values an argmax chose among, for one element of its result.
 struct Candidates {
+  /// Argmax or Accuracy where the candidates are floats; None where
+  /// integers must match exactly, and for tensors of floats.
+  enum Kind { None, Argmax, Accuracy } kind = None;
   const Tensor *input = nullptr;
   int64_t axis = 0;
 
@@ -137,54 +152,62 @@ static mlir::Operation *producer(mlir::Value value) {
   return op;
 }
 
+/// What may make the integers of `value` (an output) differ: the float
+/// logits behind an argmax or an accuracy.
+static Candidates candidatesOf(mlir::Value value, const ValueTensors &values) {
+  Candidates candidates;
+  mlir::Operation *def = producer(value);
+  if (!def || !llvm::isa<dnnc::dnn::ArgmaxOp, dnnc::dnn::AccuracyOp>(def))
+    return candidates;
+  auto it = values.find(def->getOperand(0));
+  // Integer candidates are exact: there the first maximum must win.
+  if (it == values.end() || it->second.isInteger)
+    return candidates;
+  candidates.input = &it->second;
+  if (auto argmax = llvm::dyn_cast<dnnc::dnn::ArgmaxOp>(def)) {
+    candidates.kind = Candidates::Argmax;
+    int64_t axis = argmax.getAxisAttr().getInt();
+    candidates.axis = axis < 0 ? axis + it->second.rank() : axis;
+  } else {
+    candidates.kind = Candidates::Accuracy;
+    candidates.axis = 1;
+  }
+  return candidates;
+}
+
 //===----------------------------------------------------------------------===//
-// Comparing one output
+// Comparing one tensor
 //===----------------------------------------------------------------------===//
 
 namespace {
+/// The largest errors that passed, over the tensors of one entry point.
 struct Stats {
   double maxAbsErr = 0, maxRelErr = 0;
   int64_t nearTies = 0;
 };
 } // namespace
 
-/// Compares the compiled model's `actual` output with the interpreter's
-/// `expected`; on a mismatch reports it and returns false.
-static bool compareOutput(llvm::StringRef where, llvm::StringRef name, const dnn_tensor &actual,
-                          const Tensor &expected, mlir::Value value,
-                          const ValueTensors &values, Stats &stats) {
-  std::string prefix = (where + ": output '" + name + "'").str();
+/// Compares `actual` from the compiled model with the interpreter's
+/// `expected`; `what` names the tensor in reports ("mlp N=7: output
+/// 'probs'"). On a mismatch reports it and returns false.
+static bool compareTensor(const std::string &what, const dnn_tensor &actual,
+                          const Tensor &expected, const Candidates &candidates,
+                          Stats &stats) {
   bool actualInt = actual.dtype == DNN_DTYPE_I32;
   if (actual.dtype != DNN_DTYPE_F32 && !actualInt)
-    return error(prefix + " has unknown dtype " + llvm::Twine(actual.dtype));
+    return error(what + " has unknown dtype " + llvm::Twine(actual.dtype));
   if (actualInt != expected.isInteger)
-    return error(prefix + " is " + (actualInt ? "i32" : "f32") + " but the reference is " +
+    return error(what + " is " + (actualInt ? "i32" : "f32") + " but the reference is " +
                  (expected.isInteger ? "i32" : "float"));
   std::vector<int64_t> shape(actual.dims, actual.dims + std::max(0, actual.rank));
   if (shape != expected.shape)
-    return error(prefix + " has shape " + dnnc::reference::shapeString(shape) +
+    return error(what + " has shape " + dnnc::reference::shapeString(shape) +
                  " but the reference has " + dnnc::reference::shapeString(expected.shape));
 
   // Integer results of argmax and accuracy depend on comparisons that f32
   // rounding can flip when two logits are nearly equal.
-  Candidates candidates;
-  mlir::Operation *def = producer(value);
-  if (def && llvm::isa<dnnc::dnn::ArgmaxOp, dnnc::dnn::AccuracyOp>(def)) {
-    auto it = values.find(def->getOperand(0));
-    if (it != values.end()) {
-      candidates.input = &it->second;
-      if (auto argmax = llvm::dyn_cast<dnnc::dnn::ArgmaxOp>(def)) {
-        int64_t axis = argmax.getAxisAttr().getInt();
-        candidates.axis = axis < 0 ? axis + it->second.rank() : axis;
-      } else {
-        candidates.axis = 1;
-      }
-    }
-  }
-  // Integer candidates are exact: there the first maximum must win.
-  bool floatCandidates = candidates.input && !candidates.input->isInteger;
-  bool isArgmax = floatCandidates && llvm::isa<dnnc::dnn::ArgmaxOp>(def);
-  bool isAccuracy = floatCandidates && llvm::isa<dnnc::dnn::AccuracyOp>(def);
+  bool isArgmax = candidates.kind == Candidates::Argmax;
+  bool isAccuracy = candidates.kind == Candidates::Accuracy;
 
   int64_t mismatches = 0;
   std::string first;
@@ -225,7 +248,7 @@ static bool compareOutput(llvm::StringRef where, llvm::StringRef name, const dnn
         detail = "not finite in one of them";
     }
     if (mismatches++ == 0)
-      first = prefix + " element " + formatIndex(shape, i) + " (flat " + std::to_string(i) +
+      first = what + " element " + formatIndex(shape, i) + " (flat " + std::to_string(i) +
               "): expected " + formatValue(b) + ", got " + formatValue(a) + " (" + detail +
               ")";
   }
@@ -237,8 +260,19 @@ static bool compareOutput(llvm::StringRef where, llvm::StringRef name, const dnn
                                        : std::string()));
 }
 
+/// "mlp N=7: 2 outputs OK (max abs err ..., max rel err ...)".
+static void reportOK(llvm::StringRef where, const llvm::Twine &what, const Stats &stats) {
+  llvm::outs() << where << ": " << what << " OK (max abs err "
+               << llvm::format("%.1e", stats.maxAbsErr) << ", max rel err "
+               << llvm::format("%.1e", stats.maxRelErr) << ")";
+  if (stats.nearTies)
+    llvm::outs() << ", " << stats.nearTies << " near "
+                 << (stats.nearTies == 1 ? "tie" : "ties") << " accepted";
+  llvm::outs() << "\n";
+}
+
 //===----------------------------------------------------------------------===//
-// One model at one batch size
+// One model at one batch size: parameters and inputs
 //===----------------------------------------------------------------------===//
 
 /// Copies a runtime tensor (a parameter) into the interpreter's form.
@@ -253,33 +287,51 @@ static Tensor fromRuntime(const dnn_tensor &t) {
   return out;
 }
 
-static bool verifyModel(const dnn::ModelLibrary &lib, dnnc::dnn::ModelOp model,
-                        const dnn_model_info &info, int64_t batch, llvm::StringRef where) {
-  const dnn::RuntimeApi &api = lib.api();
-  const dnn_entry_info *entry = dnn::findEntry(info, "predict");
-  if (!entry) {
-    llvm::outs() << where << ": no entry point 'predict'; nothing to check\n";
-    return true;
-  }
+namespace {
+/// One input of the model with its random values, as the runtime and the
+/// interpreter take them.
+struct DrawnInput {
+  dnn_tensor tensor{}; // data points into `floats` or `ints`
+  Tensor reference;
+  std::vector<float> floats;
+  std::vector<int32_t> ints;
+  std::string range; // how it was drawn, for failure reports
+};
 
-  dnn::ScopedSession session(api);
+/// A session of one model at one batch size, and what every entry point is
+/// checked with: the same params and inputs for the library and the
+/// interpreter.
+struct Harness {
+  const dnn::ModelLibrary &lib;
+  const dnn_model_info &info;
+  std::string where; // "mlp N=7"
+  dnn::ScopedSession session;
+  NamedTensors params;
+  std::vector<DrawnInput> inputs; // by index into info.inputs
+
+  Harness(const dnn::ModelLibrary &lib, const dnn_model_info &info, std::string where)
+      : lib(lib), info(info), where(std::move(where)), session(lib.api()) {}
+  const dnn::RuntimeApi &api() const { return lib.api(); }
+};
+} // namespace
+
+/// Creates the session and gives it and the interpreter the same params.
+static bool initParams(Harness &h) {
+  const dnn::RuntimeApi &api = h.api();
   dnn_status status;
-  if ((status = api.session_create(&info, &session.session)) != DNN_OK ||
-      (status = api.session_init_params(session.session, seed)) != DNN_OK)
-    return error(where + ": " + lib.lastError(status));
-
-  // The interpreter gets exactly the parameters the runtime initialised.
-  NamedTensors bindings;
-  for (int32_t p = 0; p < info.num_params; ++p) {
-    const char *name = info.params[p].tensor.name;
+  if ((status = api.session_create(&h.info, &h.session.session)) != DNN_OK ||
+      (status = api.session_init_params(h.session.session, seed)) != DNN_OK)
+    return error(h.where + ": " + h.lib.lastError(status));
+  for (int32_t p = 0; p < h.info.num_params; ++p) {
+    const char *name = h.info.params[p].tensor.name;
     dnn_tensor tensor{};
-    if ((status = api.session_param(session.session, name, &tensor)) != DNN_OK)
-      return error(where + ": " + lib.lastError(status));
+    if ((status = api.session_param(h.session.session, name, &tensor)) != DNN_OK)
+      return error(h.where + ": " + h.lib.lastError(status));
     if (!declaredInit && tensor.dtype == DNN_DTYPE_F32) {
       std::mt19937_64 paramRng(seed * 7919 + p);
       // Scaled like a real initializer so activations stay O(1) through
       // deep models and f32 rounding stays within the tolerances.
-      int64_t fanIn = info.params[p].fan_in;
+      int64_t fanIn = h.info.params[p].fan_in;
       float bound = fanIn > 0 ? 1.0f / std::sqrt(float(fanIn)) : 0.5f;
       std::uniform_real_distribution<float> uniform(-bound, bound);
       int64_t count = 1;
@@ -289,69 +341,103 @@ static bool verifyModel(const dnn::ModelLibrary &lib, dnnc::dnn::ModelOp model,
       for (int64_t i = 0; i < count; ++i)
         data[i] = uniform(paramRng);
     }
-    bindings[name] = fromRuntime(tensor);
+    h.params[name] = fromRuntime(tensor);
   }
+  return true;
+}
 
+/// Draws every input of the model, in declaration order, from a generator
+/// started at the seed: every entry point sees the same values, and a
+/// failure at one batch size reproduces alone.
+static bool drawInputs(Harness &h, dnnc::dnn::ModelOp model, int64_t batch) {
   std::map<std::string, dnnc::dnn::InputOp> inputOps;
   for (auto in : model.getBody().getOps<dnnc::dnn::InputOp>())
     inputOps[in.getName().str()] = in;
 
-  // Random inputs; each run draws from a generator started at the seed, so a
-  // failure at one batch size reproduces alone.
   std::mt19937_64 rng(seed);
-  std::string ranges; // for the report of a mismatch
-  std::vector<dnn_tensor> inputs;
-  std::vector<std::vector<float>> floatData;
-  std::vector<std::vector<int32_t>> intData;
-  floatData.reserve(entry->num_inputs);
-  intData.reserve(entry->num_inputs);
-  for (int32_t i = 0; i < entry->num_inputs; ++i) {
-    const dnn_tensor_info &in = info.inputs[entry->inputs[i]];
+  h.inputs.resize(h.info.num_inputs);
+  for (int32_t i = 0; i < h.info.num_inputs; ++i) {
+    const dnn_tensor_info &in = h.info.inputs[i];
     auto it = inputOps.find(in.name);
     if (it == inputOps.end())
-      return error(where + ": the library's input '" + in.name + "' is not in the .dnn model");
+      return error(h.where + ": the library's input '" + in.name +
+                   "' is not in the .dnn model");
     if (in.rank > DNN_MAX_RANK)
-      return error(where + ": input '" + in.name + "' has rank above DNN_MAX_RANK");
+      return error(h.where + ": input '" + in.name + "' has rank above DNN_MAX_RANK");
     dnnc::verify::InputRange range = dnnc::verify::chooseInputRange(it->second, batch);
-    ranges += (ranges.empty() ? "" : "; ") + dnnc::verify::describeRange(in.name, range);
-    dnn_tensor t{};
+    DrawnInput &drawn = h.inputs[i];
+    drawn.range = dnnc::verify::describeRange(in.name, range);
+    dnn_tensor &t = drawn.tensor;
+    Tensor &ref = drawn.reference;
     t.name = in.name;
     t.dtype = in.dtype;
     t.rank = in.rank;
-    Tensor ref;
     ref.isInteger = in.dtype == DNN_DTYPE_I32;
     for (int32_t d = 0; d < in.rank; ++d) {
       t.dims[d] = in.dims[d].symbol ? batch : in.dims[d].size;
       ref.shape.push_back(t.dims[d]);
     }
     int64_t n = dnnc::reference::numElementsOf(ref.shape);
-    floatData.emplace_back();
-    intData.emplace_back();
     for (int64_t e = 0; e < n; ++e) {
       double v = dnnc::verify::drawValue(range, rng);
       ref.data.push_back(v);
       if (ref.isInteger)
-        intData.back().push_back((int32_t)v);
+        drawn.ints.push_back((int32_t)v);
       else
-        floatData.back().push_back((float)v);
+        drawn.floats.push_back((float)v);
     }
-    t.data = ref.isInteger ? (void *)intData.back().data() : (void *)floatData.back().data();
-    inputs.push_back(t);
-    bindings[in.name] = std::move(ref);
+    t.data = ref.isInteger ? (void *)drawn.ints.data() : (void *)drawn.floats.data();
   }
+  return true;
+}
 
-  // Outputs stay in session-owned buffers until the session is destroyed.
-  std::vector<dnn_tensor> outputs(entry->num_outputs);
-  for (int32_t i = 0; i < entry->num_outputs; ++i)
-    outputs[i].name = info.outputs[entry->outputs[i]].name;
-  if ((status = api.session_run(session.session, entry->name, (int32_t)inputs.size(),
-                                inputs.data(), (int32_t)outputs.size(), outputs.data())) !=
-      DNN_OK)
-    return error(where + ": running 'predict': " + lib.lastError(status));
+/// The inputs `entry` takes, for the library, and the interpreter's bindings:
+/// the params and those inputs, so that it computes only what the entry can.
+static std::vector<dnn_tensor> bindEntry(const Harness &h, const dnn_entry_info &entry,
+                                         NamedTensors &bindings) {
+  std::vector<dnn_tensor> tensors;
+  bindings = h.params;
+  for (int32_t i = 0; i < entry.num_inputs; ++i) {
+    const DrawnInput &in = h.inputs[entry.inputs[i]];
+    tensors.push_back(in.tensor);
+    bindings[in.tensor.name] = in.reference;
+  }
+  return tensors;
+}
+
+/// After a mismatch: how to reproduce it. Returns false.
+static bool noteInputs(const Harness &h, const dnn_entry_info &entry) {
+  std::string ranges;
+  for (int32_t i = 0; i < entry.num_inputs; ++i)
+    ranges += (ranges.empty() ? "" : "; ") + h.inputs[entry.inputs[i]].range;
+  llvm::WithColor::note(llvm::errs(), "dnn-verify")
+      << "seed " << seed << "; inputs: " << (ranges.empty() ? "none" : ranges) << "\n";
+  return false;
+}
+
+//===----------------------------------------------------------------------===//
+// One model at one batch size: the entry points
+//===----------------------------------------------------------------------===//
+
+/// Entry point "predict" against the interpreter on `model`.
+static bool checkPredict(Harness &h, dnnc::dnn::ModelOp model,
+                         const dnn_entry_info &entry) {
+  const dnn::RuntimeApi &api = h.api();
+  NamedTensors bindings;
+  std::vector<dnn_tensor> inputs = bindEntry(h, entry, bindings);
+
+  // Outputs stay in session-owned buffers until the next run.
+  std::vector<dnn_tensor> outputs(entry.num_outputs);
+  for (int32_t i = 0; i < entry.num_outputs; ++i)
+    outputs[i].name = h.info.outputs[entry.outputs[i]].name;
+  if (dnn_status status =
+          api.session_run(h.session.session, entry.name, (int32_t)inputs.size(),
+                          inputs.data(), (int32_t)outputs.size(), outputs.data()))
+    return error(h.where + ": running 'predict': " + h.lib.lastError(status));
 
   auto values = dnnc::reference::evaluateValues(model, bindings);
   if (!values)
-    return error(where + ": reference interpreter: " + llvm::toString(values.takeError()));
+    return error(h.where + ": reference interpreter: " + llvm::toString(values.takeError()));
 
   std::map<std::string, mlir::Value> outputValues;
   for (auto out : model.getBody().getOps<dnnc::dnn::OutputOp>())
@@ -361,28 +447,98 @@ static bool verifyModel(const dnn::ModelLibrary &lib, dnnc::dnn::ModelOp model,
   for (const dnn_tensor &out : outputs) {
     auto it = outputValues.find(out.name);
     if (it == outputValues.end())
-      return error(where + ": the library's output '" + out.name +
+      return error(h.where + ": the library's output '" + out.name +
                    "' is not in the .dnn model");
     auto expected = values->find(it->second);
     if (expected == values->end())
-      return error(where + ": the reference cannot compute output '" + out.name +
+      return error(h.where + ": the reference cannot compute output '" + out.name +
                    "' from the inputs of 'predict'");
-    if (!compareOutput(where, out.name, out, expected->second, it->second, *values, stats)) {
-      llvm::WithColor::note(llvm::errs(), "dnn-verify")
-          << "seed " << seed << "; inputs: " << (ranges.empty() ? "none" : ranges) << "\n";
-      return false;
-    }
+    std::string what = h.where + ": output '" + out.name + "'";
+    if (!compareTensor(what, out, expected->second, candidatesOf(it->second, *values), stats))
+      return noteInputs(h, entry);
   }
-
-  llvm::outs() << where << ": " << outputs.size()
-               << (outputs.size() == 1 ? " output" : " outputs") << " OK (max abs err "
-               << llvm::format("%.1e", stats.maxAbsErr) << ", max rel err "
-               << llvm::format("%.1e", stats.maxRelErr) << ")";
-  if (stats.nearTies)
-    llvm::outs() << ", " << stats.nearTies << " near "
-                 << (stats.nearTies == 1 ? "tie" : "ties") << " accepted";
-  llvm::outs() << "\n";
+  reportOK(h.where,
+           llvm::Twine(outputs.size()) + (outputs.size() == 1 ? " output" : " outputs"), stats);
   return true;
+}
+
+/// Entry point "grad" against the interpreter on `differentiated`, the
+/// model with its dnn.gradient ops: the loss, then every param's gradient.
+static bool checkGrad(Harness &h, dnnc::dnn::ModelOp differentiated,
+                      const dnn_entry_info &entry) {
+  const dnn::RuntimeApi &api = h.api();
+  if (h.info.loss < 0 || h.info.loss >= h.info.num_outputs)
+    return error(h.where + ": the library has entry point 'grad' but no loss");
+  const char *lossName = h.info.outputs[h.info.loss].name;
+  NamedTensors bindings;
+  std::vector<dnn_tensor> inputs = bindEntry(h, entry, bindings);
+
+  double loss = 0;
+  if (dnn_status status = api.session_grad(h.session.session, (int32_t)inputs.size(),
+                                           inputs.data(), &loss))
+    return error(h.where + ": running 'grad': " + h.lib.lastError(status));
+
+  auto values = dnnc::reference::evaluate(differentiated, bindings);
+  if (!values)
+    return error(h.where + ": reference interpreter on the gradient graph: " +
+                 llvm::toString(values.takeError()));
+
+  Stats stats;
+  // The entry computes the loss in f32; the runtime widens it to double.
+  float lossValue = (float)loss;
+  dnn_tensor lossTensor{};
+  lossTensor.name = lossName;
+  lossTensor.dtype = DNN_DTYPE_F32;
+  lossTensor.rank = 0;
+  lossTensor.data = &lossValue;
+  auto expectedLoss = values->find(lossName);
+  if (expectedLoss == values->end())
+    return error(h.where + ": the reference cannot compute the loss '" + lossName +
+                 "' from the inputs of 'grad'");
+  if (!compareTensor(h.where + ": loss '" + lossName + "'", lossTensor, expectedLoss->second,
+                     Candidates(), stats))
+    return noteInputs(h, entry);
+
+  for (int32_t p = 0; p < h.info.num_params; ++p) {
+    const char *name = h.info.params[p].tensor.name;
+    dnn_tensor gradient{};
+    if (dnn_status status = api.session_gradient(h.session.session, name, &gradient))
+      return error(h.where + ": gradient of '" + name + "': " + h.lib.lastError(status));
+    auto expected = values->find(dnnc::reference::gradientKey(name));
+    if (expected == values->end())
+      return error(h.where + ": the reference computes no gradient of '" + name + "'");
+    if (!compareTensor(h.where + ": gradient of '" + name + "'", gradient, expected->second,
+                       Candidates(), stats))
+      return noteInputs(h, entry);
+  }
+  int32_t n = h.info.num_params;
+  reportOK(h.where,
+           "loss and " + llvm::Twine(n) + (n == 1 ? " gradient" : " gradients"), stats);
+  return true;
+}
+
+/// Checks every entry point there is a check for; `differentiated` is null
+/// for a model without a loss.
+static bool verifyModel(const dnn::ModelLibrary &lib, dnnc::dnn::ModelOp model,
+                        dnnc::dnn::ModelOp differentiated, const dnn_model_info &info,
+                        int64_t batch, llvm::StringRef where) {
+  const dnn_entry_info *predict = dnn::findEntry(info, "predict");
+  const dnn_entry_info *grad = dnn::findEntry(info, "grad");
+  if (!predict)
+    llvm::outs() << where << ": no entry point 'predict'" << (grad ? "" : "; nothing to check")
+                 << "\n";
+  if (!predict && !grad)
+    return true;
+  if (grad && !differentiated)
+    return error(where + ": the library has entry point 'grad' but the .dnn model has no loss");
+
+  Harness h(lib, info, where.str());
+  if (!initParams(h) || !drawInputs(h, model, batch))
+    return false;
+  if (predict && !checkPredict(h, model, *predict))
+    return false;
+  // grad reads the params that predict left as they were.
+  return !grad || checkGrad(h, differentiated, *grad);
 }
 
 //===----------------------------------------------------------------------===//
@@ -425,6 +581,19 @@ int main(int argc, char **argv) {
     return fail(modelName.empty() ? "'" + positional[0] + "' has no models"
                                   : "'" + positional[0] + "' has no model '" + modelName + "'");
 
+  // The backward graphs as dnnc derives them, for entry point "grad": it
+  // simplifies and differentiates the whole module.
+  mlir::OwningOpRef<mlir::ModuleOp> differentiated;
+  if (llvm::any_of(models, [](dnnc::dnn::ModelOp m) { return bool(m.getLossOp()); })) {
+    differentiated = frontend.module->clone();
+    mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context, llvm::errs());
+    mlir::PassManager pm(&context);
+    dnnc::buildDNNSimplifyPipeline(pm);
+    dnnc::buildDifferentiatePipeline(pm);
+    if (mlir::failed(pm.run(*differentiated)))
+      return fail("differentiating '" + positional[0] + "' failed");
+  }
+
   std::string message;
   std::unique_ptr<dnn::ModelLibrary> lib = dnn::ModelLibrary::open(positional[1], message);
   if (!lib)
@@ -434,6 +603,11 @@ int main(int argc, char **argv) {
     const dnn_model_info *info = lib->findModel(model.getSymName().str(), message);
     if (!info)
       return fail(message);
+    dnnc::dnn::ModelOp backward;
+    if (model.getLossOp())
+      for (auto m : differentiated->getOps<dnnc::dnn::ModelOp>())
+        if (m.getSymName() == model.getSymName())
+          backward = m;
     // Every symbol takes the batch size; a model without symbols runs once.
     llvm::SmallVector<std::string> symbols;
     for (auto in : model.getBody().getOps<dnnc::dnn::InputOp>())
@@ -448,7 +622,7 @@ int main(int argc, char **argv) {
                                                     return s + "=" + std::to_string(batch);
                                                   }),
                                   ", ");
-      if (!verifyModel(*lib, model, *info, batch, where))
+      if (!verifyModel(*lib, model, backward, *info, batch, where))
         return 1;
       if (symbols.empty())
         break;

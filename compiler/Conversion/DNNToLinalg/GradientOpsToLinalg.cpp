@@ -240,9 +240,11 @@ struct Conv2dFilterGradOpLowering : OpConversionPattern<Conv2dFilterGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(Conv2dFilterGradOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    // dw[f, c, kh, kw] = sum_{n, oh, ow} dy[n, f, oh, ow] x[n, c, oh s + kh, ow s + kw]:
-    // a convolution of x^T ([C, N, H, W]) with dy^T ([F, N, OH, OW]) as the
-    // filter, dilated by the stride, giving [C, F, KH, KW].
+    // dw[f, c, kh, kw] = sum_{n, oh, ow} dy[n, f, oh, ow] x[n, c, oh s + kh, ow s + kw],
+    // as one matmul: dy^T [F, N*OH*OW] @ im2col(x) [N*OH*OW, C*KH*KW]. As a
+    // convolution the batch would be its reduction and dy its (large) filter,
+    // which the row-wise convolution code handles poorly; the matmul gets
+    // register tiles.
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     Type elementType = type.getElementType();
@@ -251,20 +253,94 @@ struct Conv2dFilterGradOpLowering : OpConversionPattern<Conv2dFilterGradOp> {
       return failure();
     Value zero = floatConst(rewriter, loc, elementType, 0.0);
     Value padded = padSpatial(rewriter, loc, input, op.getPadding(), zero);
-    Value inputT = swapLeadingDims(rewriter, loc, padded);
-    Value gradT = swapLeadingDims(rewriter, loc, grad);
+    auto gradType = tensorTypeOf(grad);
     int64_t F = type.getDimSize(0), C = type.getDimSize(1);
-    auto resultT = RankedTensorType::get({C, F, type.getDimSize(2), type.getDimSize(3)},
-                                         elementType);
-    Value init = filledTensor(rewriter, loc, resultT,
-                              getAsIndexOpFoldResult(rewriter.getContext(), resultT.getShape()),
-                              zero);
-    Value conv = linalg::Conv2DNchwFchwOp::create(
-                     rewriter, loc, TypeRange{resultT}, ValueRange{inputT, gradT},
-                     ValueRange{init}, i64Vector(rewriter, {1, 1}),
-                     i64Vector(rewriter, op.getStride()))
-                     .getResult(0);
-    rewriter.replaceOp(op, swapLeadingDims(rewriter, loc, conv));
+    int64_t KH = type.getDimSize(2), KW = type.getDimSize(3);
+    int64_t OH = gradType.getDimSize(2), OW = gradType.getDimSize(3);
+    ArrayRef<int64_t> stride = op.getStride();
+    OpFoldResult n = dimOf(rewriter, loc, grad, 0);
+    MLIRContext *ctx = rewriter.getContext();
+
+    // Both operands are gathered straight into 2-D matrices: as reshapes of
+    // higher-rank copies, linalg's fusion would fold them (and the matmul)
+    // back into one convolution-shaped loop nest.
+    OpFoldResult rows = arith::MulIOp::create(rewriter, loc,
+                                              getValueOrCreateConstantIndexOp(rewriter, loc, n),
+                                              indexConst(rewriter, loc, OH * OW))
+                            .getResult();
+    // (n, oh, ow) of row r of the [N*OH*OW, .] matrices.
+    auto rowIndices = [&](OpBuilder &b, Location l, Value r) {
+      Value nIdx = arith::DivUIOp::create(b, l, r, indexConst(b, l, OH * OW));
+      Value inImage = arith::RemUIOp::create(b, l, r, indexConst(b, l, OH * OW));
+      return std::array<Value, 3>{nIdx, arith::DivUIOp::create(b, l, inImage, indexConst(b, l, OW)),
+                                  arith::RemUIOp::create(b, l, inImage, indexConst(b, l, OW))};
+    };
+    // cols[(n, oh, ow), (c, kh, kw)] = x[n, c, oh s + kh, ow s + kw].
+    auto colsType = RankedTensorType::get({ShapedType::kDynamic, C * KH * KW}, elementType);
+    Value colsMatrix = linalg::GenericOp::create(
+                           rewriter, loc, TypeRange{colsType}, ValueRange{},
+                           ValueRange{emptyTensor(rewriter, loc, colsType,
+                                                  {rows, rewriter.getIndexAttr(C * KH * KW)})},
+                           {rewriter.getMultiDimIdentityMap(2)}, parallelIterators(2),
+                           [&](OpBuilder &b, Location l, ValueRange) {
+                             auto [nIdx, oh, ow] = rowIndices(b, l, linalg::IndexOp::create(b, l, 0));
+                             Value q = linalg::IndexOp::create(b, l, 1);
+                             Value c = arith::DivUIOp::create(b, l, q, indexConst(b, l, KH * KW));
+                             Value inWindow = arith::RemUIOp::create(b, l, q, indexConst(b, l, KH * KW));
+                             Value kh = arith::DivUIOp::create(b, l, inWindow, indexConst(b, l, KW));
+                             Value kw = arith::RemUIOp::create(b, l, inWindow, indexConst(b, l, KW));
+                             auto at = [&](Value o, int64_t st, Value k) -> Value {
+                               return arith::AddIOp::create(
+                                   b, l, arith::MulIOp::create(b, l, o, indexConst(b, l, st)), k);
+                             };
+                             Value idx[4] = {nIdx, c, at(oh, stride[0], kh), at(ow, stride[1], kw)};
+                             linalg::YieldOp::create(b, l,
+                                                     tensor::ExtractOp::create(b, l, padded, idx).getResult());
+                           })
+                           .getResult(0);
+    // dy^T as [F, N*OH*OW].
+    auto gradMatrixType = RankedTensorType::get({F, ShapedType::kDynamic}, elementType);
+    Value gradMatrix = linalg::GenericOp::create(
+                           rewriter, loc, TypeRange{gradMatrixType}, ValueRange{},
+                           ValueRange{emptyTensor(rewriter, loc, gradMatrixType,
+                                                  {rewriter.getIndexAttr(F), rows})},
+                           {rewriter.getMultiDimIdentityMap(2)}, parallelIterators(2),
+                           [&](OpBuilder &b, Location l, ValueRange) {
+                             Value f = linalg::IndexOp::create(b, l, 0);
+                             auto [nIdx, oh, ow] = rowIndices(b, l, linalg::IndexOp::create(b, l, 1));
+                             Value idx[4] = {nIdx, f, oh, ow};
+                             linalg::YieldOp::create(b, l,
+                                                     tensor::ExtractOp::create(b, l, grad, idx).getResult());
+                           })
+                           .getResult(0);
+
+    auto resultMatrixType = RankedTensorType::get({F, C * KH * KW}, elementType);
+    Value init = filledTensor(rewriter, loc, resultMatrixType,
+                              getAsIndexOpFoldResult(ctx, resultMatrixType.getShape()), zero);
+    Value product = linalg::MatmulOp::create(rewriter, loc, TypeRange{resultMatrixType},
+                                             ValueRange{gradMatrix, colsMatrix},
+                                             ValueRange{init})
+                        .getResult(0);
+    // Back to [F, C, KH, KW], again as a gather rather than a reshape.
+    Value result = linalg::GenericOp::create(
+                       rewriter, loc, TypeRange{type}, ValueRange{},
+                       ValueRange{tensor::EmptyOp::create(rewriter, loc, type.getShape(), elementType)},
+                       {rewriter.getMultiDimIdentityMap(4)}, parallelIterators(4),
+                       [&](OpBuilder &b, Location l, ValueRange) {
+                         Value i[4];
+                         for (int k = 0; k < 4; ++k)
+                           i[k] = linalg::IndexOp::create(b, l, k);
+                         Value column = i[1];
+                         for (auto [k, size] : {std::pair{2, KH}, std::pair{3, KW}})
+                           column = arith::AddIOp::create(
+                               b, l, arith::MulIOp::create(b, l, column, indexConst(b, l, size)),
+                               i[k]);
+                         Value idx[2] = {i[0], column};
+                         linalg::YieldOp::create(
+                             b, l, tensor::ExtractOp::create(b, l, product, idx).getResult());
+                       })
+                       .getResult(0);
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
