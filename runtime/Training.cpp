@@ -81,7 +81,7 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
         memrefs.push_back(paramMemRef(model, i, session.state[i * slots + k].data()));
   for (const dnn_tensor *t : given)
     memrefs.push_back(makeMemRef(t->data, t->dims, t->rank));
-  float lr = static_cast<float>(session.learningRate);
+  double lr = session.learningRate;
   int32_t step = 0;
   if (train) {
     if (session.step >= INT32_MAX)

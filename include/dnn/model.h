@@ -131,7 +131,7 @@ typedef struct dnn_param_info {
  *   predict, eval: params, inputs, outputs (eval: the loss among them)
  *   grad:          params, inputs, loss, then one gradient per param
  *                  (same shape as the param, declaration order)
- *   train_step:    params, optimizer state, inputs, lr (f32 scalar),
+ *   train_step:    params, optimizer state, inputs, lr (f64 scalar),
  *                  step (i32 scalar: the 1-based number of this step),
  *                  then loss, new params, new optimizer state
  *

@@ -231,9 +231,8 @@ def numpy_step(hyper, kind, t, p, g, state):
     beta1, beta2 = hyper["betas"]
     m = state["exp_avg"] * f32(beta1) + f32(1 - beta1) * g
     v = state["exp_avg_sq"] * f32(beta2) + f32(1 - beta2) * (g * g)
-    # Python floats, so doubles. train_step receives lr as an f32 scalar, so dnnc
-    # divides float(f32(lr)) instead: for lr 0.001 the step size can then round
-    # to the neighbouring float32 (1 ulp, seen at steps 1 and 3 of adam()).
+    # Python floats, so doubles; train_step receives lr as an f64 scalar and
+    # does the same.
     step_size = hyper["lr"] / (1 - beta1 ** t)
     correction2_sqrt = (1 - beta2 ** t) ** 0.5
     denom = np.sqrt(v) / f32(correction2_sqrt) + f32(hyper["eps"])

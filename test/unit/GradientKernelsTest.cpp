@@ -549,12 +549,12 @@ dnn.model @m {
 TEST_F(GradientInterpreterTest, ApplyOptimizerOpReadsItsHyperparameters) {
   mlir::ModuleOp module = parse(R"(
 func.func @step(%p: tensor<2xf32>, %g: tensor<2xf32>, %m: tensor<2xf32>, %v: tensor<2xf32>,
-                %lr: tensor<f32>, %t: tensor<i32>) -> (tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) {
-  %0:3 = dnn.apply_optimizer adam %p, %g state(%m, %v) lr %lr step %t with {lr = 1.0e-03 : f64, beta1 = 0.5 : f64, beta2 = 0.75 : f64, eps = 1.0e-01 : f64, weight_decay = 1.0 : f64} : (tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<f32>, tensor<i32>) -> (tensor<2xf32>, tensor<2xf32>, tensor<2xf32>)
+                %lr: tensor<f64>, %t: tensor<i32>) -> (tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) {
+  %0:3 = dnn.apply_optimizer adam %p, %g state(%m, %v) lr %lr step %t with {lr = 1.0e-03 : f64, beta1 = 0.5 : f64, beta2 = 0.75 : f64, eps = 1.0e-01 : f64, weight_decay = 1.0 : f64} : (tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<f64>, tensor<i32>) -> (tensor<2xf32>, tensor<2xf32>, tensor<2xf32>)
   return %0#0, %0#1, %0#2 : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
 }
-func.func @sgd(%p: tensor<2xf32>, %g: tensor<2xf32>, %lr: tensor<f32>, %t: tensor<i32>) -> tensor<2xf32> {
-  %0 = dnn.apply_optimizer sgd %p, %g lr %lr step %t with {lr = 1.0 : f64, weight_decay = 0.0 : f64} : (tensor<2xf32>, tensor<2xf32>, tensor<f32>, tensor<i32>) -> tensor<2xf32>
+func.func @sgd(%p: tensor<2xf32>, %g: tensor<2xf32>, %lr: tensor<f64>, %t: tensor<i32>) -> tensor<2xf32> {
+  %0 = dnn.apply_optimizer sgd %p, %g lr %lr step %t with {lr = 1.0 : f64, weight_decay = 0.0 : f64} : (tensor<2xf32>, tensor<2xf32>, tensor<f64>, tensor<i32>) -> tensor<2xf32>
   return %0 : tensor<2xf32>
 })");
   ASSERT_TRUE(module);

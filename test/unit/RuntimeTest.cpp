@@ -787,7 +787,7 @@ void gradEntry(void **args) {
 void trainStepEntry(void **args) {
   auto *p = static_cast<MemRef<1> *>(args[0]);
   auto *v = static_cast<MemRef<1> *>(args[1]);
-  float lr = *static_cast<float *>(static_cast<MemRef0 *>(args[3])->aligned);
+  double lr = *static_cast<double *>(static_cast<MemRef0 *>(args[3])->aligned);
   int32_t step = *static_cast<int32_t *>(static_cast<MemRef0 *>(args[4])->aligned);
   void *gradArgs[] = {args[0], args[2], args[5], args[6]}; // loss; dp lands in p' first
   gradEntry(gradArgs);

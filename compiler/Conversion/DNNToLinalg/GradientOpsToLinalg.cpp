@@ -535,8 +535,11 @@ struct ApplyOptimizerOpLowering : OpConversionPattern<ApplyOptimizerOp> {
 
     // Scalars, once per step: lr, and for adam the bias corrections in f64
     // as torch.optim computes them in Python.
+    // sgd and momentum take -lr rounded to the param type, as torch's
+    // add_(alpha=-lr) does.
     Value lr = tensor::ExtractOp::create(rewriter, loc, adaptor.getLr(), ValueRange{});
-    Value negLr = arith::NegFOp::create(rewriter, loc, lr);
+    Value negLr = arith::TruncFOp::create(rewriter, loc, f,
+                                          arith::NegFOp::create(rewriter, loc, lr));
     Value stepSize, correction2Sqrt;
     if (kind == OptimizerKind::adam) {
       Value step = tensor::ExtractOp::create(rewriter, loc, adaptor.getStep(), ValueRange{});
@@ -545,8 +548,7 @@ struct ApplyOptimizerOpLowering : OpConversionPattern<ApplyOptimizerOp> {
         Value power = math::PowFOp::create(rewriter, loc, floatConst(rewriter, loc, f64, beta), t);
         return arith::SubFOp::create(rewriter, loc, floatConst(rewriter, loc, f64, 1.0), power);
       };
-      Value lr64 = arith::ExtFOp::create(rewriter, loc, f64, lr);
-      Value size = arith::DivFOp::create(rewriter, loc, lr64, correction(hyper("beta1")));
+      Value size = arith::DivFOp::create(rewriter, loc, lr, correction(hyper("beta1")));
       stepSize = arith::TruncFOp::create(rewriter, loc, f,
                                          arith::NegFOp::create(rewriter, loc, size));
       correction2Sqrt = arith::TruncFOp::create(

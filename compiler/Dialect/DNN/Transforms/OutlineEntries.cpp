@@ -65,7 +65,9 @@ void outlineEntry(ModelOp model, const EntrySpec &spec, OpBuilder &builder) {
     argTypes.append(slots, p.getType());
   for (InputOp i : inputs)
     argTypes.push_back(i.getType());
-  auto lrType = RankedTensorType::get({}, builder.getF32Type());
+  // lr in f64: torch.optim divides the Python float lr by Adam's bias
+  // correction before rounding to the param type.
+  auto lrType = RankedTensorType::get({}, builder.getF64Type());
   auto stepType = RankedTensorType::get({}, builder.getI32Type());
   if (spec.train)
     argTypes.append({lrType, stepType});

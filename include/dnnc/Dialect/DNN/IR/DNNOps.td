@@ -488,13 +488,13 @@ def DNN_ApplyOptimizerOp : DNN_Op<"apply_optimizer", [Pure]> {
       v = beta2 * v + (1 - beta2) * g'^2;
       p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
-    `lr` is a run-time f32 scalar, `step` the i32 number t of this step
+    `lr` is a run-time f64 scalar, `step` the i32 number t of this step
     (from 1).
   }];
   let arguments = (ins DNN_OptimizerKindAttr:$optimizer, DictionaryAttr:$hyperparameters,
                        DNN_FloatTensor:$param, DNN_FloatTensor:$grad,
                        Variadic<DNN_FloatTensor>:$state,
-                       0DTensorOf<[F32]>:$lr, 0DTensorOf<[I32]>:$step);
+                       0DTensorOf<[F64]>:$lr, 0DTensorOf<[I32]>:$step);
   let results = (outs DNN_FloatTensor:$new_param, Variadic<DNN_FloatTensor>:$new_state);
   let assemblyFormat = [{
     $optimizer $param `,` $grad (`state` `(` $state^ `)`)? `lr` $lr `step` $step
