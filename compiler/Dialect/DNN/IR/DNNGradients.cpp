@@ -404,14 +404,15 @@ LogicalResult CrossEntropyOp::buildGradients(OpBuilder &b, Value g,
   if (ShapedType::isDynamic(classes))
     return emitError("cannot differentiate 'dnn.cross_entropy' over a symbolic number of "
                      "classes");
-  // g / N per row, as [N] then over [N, C].
-  Value rows = indexTarget ? target : SumOp::create(b, loc, target, {1}, false).getResult();
-  Value perRow = gb.broadcastLike(g, rows, {0}, /*divide=*/true);
-  Value spread = gb.broadcastLike(perRow, x, {1});
   // Probability targets need not sum to 1 per row: dx = softmax(x) sum(t) - t.
+  Value targetSums = indexTarget ? Value() : gb.sum(target, {1}, /*keepdims=*/true);
+  // g / N per row, as [N] (or [N, 1], the shape of the row sums) then over [N, C].
+  Value perRow = indexTarget ? gb.broadcastLike(g, target, {0}, /*divide=*/true)
+                             : gb.broadcastLike(g, targetSums, {0, 1}, /*divide=*/true);
+  Value spread = gb.broadcastLike(perRow, x, {1});
   Value probs = SoftmaxOp::create(b, loc, x, 1);
   if (!indexTarget)
-    probs = gb.mul(probs, gb.sum(target, {1}, /*keepdims=*/true));
+    probs = gb.mul(probs, targetSums);
   // one_hot is f32 unless told otherwise (f64 logits).
   Type element = xType.getElementType();
   TypeAttr oneHotType = element.isF32() ? TypeAttr() : TypeAttr::get(element);
