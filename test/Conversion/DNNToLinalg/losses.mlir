@@ -1,11 +1,14 @@
 // RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg))' | FileCheck %s
 
 // Pointwise losses compute per-element terms with one generic, sum them
-// into a 0-d tensor and divide by the element count.
+// (each row, then the row sums: two levels keep the f32 error of large
+// batches small) into a 0-d tensor and divide by the element count.
 
 // mse: (p - y)^2, averaged; the count of a dynamic tensor is 3 * dim 0.
 // CHECK-DAG: #[[$ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
-// CHECK-DAG: #[[$ALL:.*]] = affine_map<(d0, d1) -> ()>
+// CHECK-DAG: #[[$ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[$ID1:.*]] = affine_map<(d0) -> (d0)>
+// CHECK-DAG: #[[$ALL:.*]] = affine_map<(d0) -> ()>
 // CHECK-DAG: #[[$SCALAR:.*]] = affine_map<() -> ()>
 // CHECK-LABEL: func.func @mse(
 // CHECK-SAME:    %[[P:.*]]: tensor<?x3xf32>, %[[Y:.*]]: tensor<?x3xf32>) -> tensor<f32>
@@ -16,9 +19,13 @@
 // CHECK-NEXT:      %[[SQ:.*]] = arith.mulf %[[D]], %[[D]] : f32
 // CHECK-NEXT:      linalg.yield %[[SQ]]
 // CHECK:         %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:         %[[ROWACC:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.*}} : tensor<?xf32>)
+// CHECK:         %[[ROWS:.*]] = linalg.generic {indexing_maps = [#[[$ID]], #[[$ROW]]], iterator_types = ["parallel", "reduction"]}
+// CHECK-SAME:      ins(%[[TERMS]] : tensor<?x3xf32>) outs(%[[ROWACC]] : tensor<?xf32>)
+// CHECK:           arith.addf
 // CHECK:         %[[ACC:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.*}} : tensor<f32>)
-// CHECK:         %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[$ID]], #[[$ALL]]], iterator_types = ["reduction", "reduction"]}
-// CHECK-SAME:      ins(%[[TERMS]] : tensor<?x3xf32>) outs(%[[ACC]] : tensor<f32>)
+// CHECK:         %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[$ID1]], #[[$ALL]]], iterator_types = ["reduction"]}
+// CHECK-SAME:      ins(%[[ROWS]] : tensor<?xf32>) outs(%[[ACC]] : tensor<f32>)
 // CHECK:           arith.addf
 // CHECK:         %[[N:.*]] = tensor.dim %[[TERMS]], %{{.*}} : tensor<?x3xf32>
 // CHECK:         %[[C3:.*]] = arith.constant 3 : index
