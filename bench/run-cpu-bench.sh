@@ -125,33 +125,30 @@ cpu_sample() {
 }
 read -r busy0 total0 ours0 < <(cpu_sample)
 
+# One benchmark of one model on both sides:
+#   bench_pair MODEL DRIVER TORCH_SCRIPT BATCHES MIN_SECONDS JSON_SUFFIX
+bench_pair() {
+  local m=$1 driver=$2 script=$3 sizes=$4 seconds=$5 suffix=$6
+  echo "== $(basename "$driver") $m"
+  "$driver" --model_lib="$out/$m.so" --params="$out/$m.safetensors" \
+    --batch_sizes="$sizes" --threads="$threads" \
+    --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+    --benchmark_min_time="$seconds" --benchmark_format=json >"$out/$m.dnnc$suffix.json"
+  echo "== $script $m"
+  LD_LIBRARY_PATH="$torch_ld_path" "$python" "bench/$script" --model "$m" \
+    --lib "$out/$m.so" --params "$out/$m.safetensors" --dnn-run "$build/bin/dnn-run" \
+    --batch-sizes "$sizes" --threads "$threads" --run-time "$seconds" \
+    --json "$out/$m.torch$suffix.json"
+}
+
 report=()
 for m in "${models[@]}"; do
   if [ $run_predict = 1 ]; then
-    echo "== dnnc-bench-predict $m"
-    "$bench_predict" --model_lib="$out/$m.so" --params="$out/$m.safetensors" \
-      --batch_sizes="$batches" --threads="$threads" \
-      --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
-      --benchmark_min_time=0.3 --benchmark_format=json >"$out/$m.dnnc.json"
-
-    echo "== torch_predict.py $m"
-    LD_LIBRARY_PATH="$torch_ld_path" "$python" bench/torch_predict.py --model "$m" \
-      --lib "$out/$m.so" --params "$out/$m.safetensors" --dnn-run "$build/bin/dnn-run" \
-      --batch-sizes "$batches" --threads "$threads" --json "$out/$m.torch.json"
+    bench_pair "$m" "$bench_predict" torch_predict.py "$batches" 0.3 ""
   fi
   if [ $run_train = 1 ]; then
     # A step takes milliseconds to a tenth of a second: longer runs than for predict.
-    echo "== dnnc-bench-train $m"
-    "$bench_train" --model_lib="$out/$m.so" --params="$out/$m.safetensors" \
-      --batch_sizes="$train_batches" --threads="$threads" \
-      --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
-      --benchmark_min_time=0.5 --benchmark_format=json >"$out/$m.dnnc-train.json"
-
-    echo "== torch_train.py $m"
-    LD_LIBRARY_PATH="$torch_ld_path" "$python" bench/torch_train.py --model "$m" \
-      --lib "$out/$m.so" --params "$out/$m.safetensors" --dnn-run "$build/bin/dnn-run" \
-      --batch-sizes "$train_batches" --threads "$threads" --run-time 0.5 \
-      --json "$out/$m.torch-train.json"
+    bench_pair "$m" "$bench_train" torch_train.py "$train_batches" 0.5 -train
   fi
 done
 for m in "${models[@]}"; do

@@ -13,6 +13,7 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import time
 
 import numpy as np
@@ -22,38 +23,8 @@ import torch.nn.functional as F
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# ---------------------------------------------------------------------------
-# safetensors, with numpy only: u64 LE header length, JSON header, raw data.
-
-_DTYPES = {"F32": "<f4", "F64": "<f8", "I32": "<i4", "I64": "<i8", "F16": "<f2"}
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        blob = f.read()
-    if len(blob) < 8:
-        raise ValueError(f"{path}: too short for a safetensors file")
-    (header_len,) = np.frombuffer(blob[:8], dtype="<u8")
-    header_len = int(header_len)
-    if 8 + header_len > len(blob):
-        raise ValueError(f"{path}: header length {header_len} past the end of the file")
-    header = json.loads(blob[8 : 8 + header_len].decode("utf-8"))
-    data = memoryview(blob)[8 + header_len :]
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        dtype = _DTYPES.get(entry["dtype"])
-        if dtype is None:
-            raise ValueError(f"{path}: tensor '{name}' has unsupported dtype {entry['dtype']}")
-        begin, end = entry["data_offsets"]
-        shape = tuple(entry["shape"])
-        array = np.frombuffer(data[begin:end], dtype=dtype)
-        if array.size != int(np.prod(shape, dtype=np.int64)):
-            raise ValueError(f"{path}: tensor '{name}' has {array.size} values for shape {shape}")
-        tensors[name] = array.reshape(shape).copy()
-    return tensors
-
+sys.path.insert(0, os.path.join(ROOT, "tools", "python"))
+from dnnc_safetensors import read_safetensors  # noqa: E402  (re-exported to the scripts)
 
 # ---------------------------------------------------------------------------
 # The models of examples/*.dnn.
@@ -227,6 +198,15 @@ def time_calls(fn, warmup, run_time, repetitions):
             fn()
         runs.append((time.perf_counter() - t0) / iters)
     return statistics.median(runs), iters, runs
+
+
+def time_batches(model, batch, threads, fn, args):
+    """Times fn() (one batch) with time_calls and the options of `args`; the
+    record of one configuration in the JSON of write_json."""
+    median, iters, runs = time_calls(fn, args.warmup, args.run_time, args.repetitions)
+    return {"model": model, "batch": batch, "threads": threads,
+            "seconds_per_batch": median, "samples_per_second": batch / median,
+            "iterations_per_run": iters, "runs": runs}
 
 
 def run_tool(cmd):

@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 sys.dont_write_bytecode = True  # no __pycache__ in bench/ for torch_common
 from torch_common import (MODELS, add_common_args, init_threads, load_params,
-                          read_safetensors, run_tool, set_threads, thread_counts, time_calls,
+                          read_safetensors, run_tool, set_threads, thread_counts, time_batches,
                           write_json)
 
 
@@ -84,11 +84,7 @@ def time_config(module, batch, threads, args):
     set_threads(threads)
     x = torch.rand((batch,) + module.input_shape, generator=torch.Generator().manual_seed(batch))
     with torch.no_grad():
-        median, iters, runs = time_calls(lambda: predict(module, x), args.warmup,
-                                         args.run_time, args.repetitions)
-    return {"model": args.model, "batch": batch, "threads": threads,
-            "seconds_per_batch": median, "samples_per_second": batch / median,
-            "iterations_per_run": iters, "runs": runs}
+        return time_batches(args.model, batch, threads, lambda: predict(module, x), args)
 
 
 def main():
@@ -105,7 +101,7 @@ def main():
     torch.manual_seed(0)
     module = MODELS[args.model]()
     module.eval()
-    load_params(module, read_safetensors(args.params))
+    load_params(module, read_safetensors(args.params)[0])
     blas_path, openblas = init_threads()
     if not openblas:
         print(f"torch_predict.py: warning: torch's BLAS ({blas_path}) is not OpenBLAS; "

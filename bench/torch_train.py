@@ -45,7 +45,7 @@ import torch.nn.functional as F
 sys.dont_write_bytecode = True  # no __pycache__ in bench/ for torch_common
 from torch_common import (MODELS, OPTIMIZER_PREFIX, add_common_args, dnnc_layout, init_threads,
                           load_params, read_safetensors, run_tool, set_threads, thread_counts,
-                          time_calls, write_json)
+                          time_batches, write_json)
 
 # ---------------------------------------------------------------------------
 # The optimizer of `train with`, as `dnn-run info` prints it:
@@ -122,7 +122,7 @@ def check_against_dnnc(module, initial, optimizer, classes, args, rng):
                         "--data", f"x={x_path},labels={labels_path}", "--epochs", "1",
                         "--batch-size", str(batch), "--steps", "1", "--no-shuffle",
                         "--save", after_path, "--quiet"])
-        dnnc = read_safetensors(after_path)
+        dnnc = read_safetensors(after_path)[0]
 
     load_params(module, initial)
     opt = make_optimizer(*optimizer, module.parameters())
@@ -194,11 +194,8 @@ def time_config(module, initial, optimizer, classes, batch, threads, args):
     gen = torch.Generator().manual_seed(batch)
     x = torch.rand((batch,) + module.input_shape, generator=gen)
     labels = torch.randint(0, classes, (batch,), generator=gen)
-    median, iters, runs = time_calls(lambda: train_step(module, opt, x, labels), args.warmup,
-                                     args.run_time, args.repetitions)
-    return {"model": args.model, "batch": batch, "threads": threads,
-            "seconds_per_batch": median, "samples_per_second": batch / median,
-            "iterations_per_run": iters, "runs": runs}
+    return time_batches(args.model, batch, threads,
+                       lambda: train_step(module, opt, x, labels), args)
 
 
 def main():
@@ -217,7 +214,7 @@ def main():
     threads_list = thread_counts(args.threads)
 
     optimizer = read_optimizer(args)
-    initial = read_safetensors(args.params)
+    initial = read_safetensors(args.params)[0]
     # torch's optimizer starts from zero state: so must dnnc's.
     for name, value in initial.items():
         if name.startswith(OPTIMIZER_PREFIX) and np.any(value):

@@ -41,7 +41,6 @@ the NumPy check and says that the torch comparison was skipped.
 
 import argparse
 import csv
-import json
 import os
 import shutil
 import subprocess
@@ -52,6 +51,11 @@ try:
 except ImportError:
     print("SKIP: /usr/bin/python3 has no NumPy")
     sys.exit(77)
+
+sys.dont_write_bytecode = True  # no __pycache__ beside the shared module
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "tools", "python"))
+from dnnc_safetensors import read_safetensors, write_safetensors  # noqa: E402
 
 # Elementwise tolerance of every comparison: |dnnc - ref| <= ATOL + RTOL * |ref|.
 # Float32 on both sides; what differs is the summation order of the matmuls and
@@ -124,46 +128,6 @@ PARAMS = ["w1", "b1", "w2", "b2"]
 
 class Mismatch(Exception):
     pass
-
-
-# ---------------------------------------------------------------------------
-# safetensors with numpy: u64 LE header length, JSON header, raw data.
-# (bench/'s torch scripts have a reader too, but importing them needs torch;
-# this one also returns the metadata, dnn.step and dnn.lr.)
-
-
-def read_safetensors(path):
-    """Returns ({name: array}, metadata) for a checkpoint of F32/I32 tensors."""
-    with open(path, "rb") as f:
-        blob = f.read()
-    (n,) = np.frombuffer(blob[:8], dtype="<u8")
-    header = json.loads(blob[8:8 + int(n)].decode("utf-8"))
-    data = blob[8 + int(n):]
-    dtypes = {"F32": "<f4", "I32": "<i4"}
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        array = np.frombuffer(data[begin:end], dtype=dtypes[entry["dtype"]])
-        tensors[name] = array.reshape(entry["shape"]).copy()
-    return tensors, header.get("__metadata__", {})
-
-
-def write_safetensors(path, tensors):
-    header, chunks, offset = {}, [], 0
-    for name, array in tensors.items():
-        raw = np.ascontiguousarray(array, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(raw)]}
-        chunks.append(raw)
-        offset += len(raw)
-    text = json.dumps(header).encode("utf-8")
-    text += b" " * (-len(text) % 8)  # the data starts 8-byte aligned
-    with open(path, "wb") as f:
-        f.write(np.array([len(text)], dtype="<u8").tobytes())
-        f.write(text)
-        f.writelines(chunks)
 
 
 # ---------------------------------------------------------------------------

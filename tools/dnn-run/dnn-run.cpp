@@ -317,10 +317,19 @@ static int openSession(const ModelLibrary &lib, const dnn_model_info &model, Sco
   return status == DNN_OK ? 0 : fail(lib.lastError(status));
 }
 
-/// --threads, the session (--params or --seed) and the --input files.
-static int prepareRun(const ModelLibrary &lib, const dnn_model_info &model,
-                      const std::map<std::string, std::string> &files, ScopedSession &s,
+/// What predict and grad share before running `entry`: --params or --seed and
+/// --out given, the --input files checked (into `files`, which keeps the
+/// input names alive) and read into `inputs`, --threads and the session.
+static int prepareRun(llvm::StringRef command, const ModelLibrary &lib,
+                      const dnn_model_info &model, const dnn_entry_info &entry,
+                      std::map<std::string, std::string> &files, ScopedSession &s,
                       ScopedTensors &inputs) {
+  if (paramsFile.getNumOccurrences() == seed.getNumOccurrences())
+    return fail(command + " needs either --params <file.safetensors> or --seed <n>");
+  if (outDir.empty())
+    return fail(command + " needs --out <dir>");
+  if (int rc = collectInputs(model, entry, files))
+    return rc;
   if (int rc = applyThreads(lib))
     return rc;
   if (int rc = openSession(lib, model, s))
@@ -351,18 +360,11 @@ static int runPredict(const ModelLibrary &lib, const dnn_model_info &model) {
   if (!entry)
     return fail("model '" + llvm::Twine(model.name) +
                 "' has no entry point 'predict' (entries: " + entryNames(model) + ")");
-  if (paramsFile.getNumOccurrences() == seed.getNumOccurrences())
-    return fail("predict needs either --params <file.safetensors> or --seed <n>");
-  if (outDir.empty())
-    return fail("predict needs --out <dir>");
-  std::map<std::string, std::string> files;
-  if (int rc = collectInputs(model, *entry, files))
-    return rc;
-
   const RuntimeApi &api = lib.api();
+  std::map<std::string, std::string> files;
   ScopedSession s(api);
   ScopedTensors inputs(api);
-  if (int rc = prepareRun(lib, model, files, s, inputs))
+  if (int rc = prepareRun("predict", lib, model, *entry, files, s, inputs))
     return rc;
 
   std::vector<dnn_tensor> outputs(entry->num_outputs);
@@ -386,23 +388,16 @@ static int runPredict(const ModelLibrary &lib, const dnn_model_info &model) {
 //===----------------------------------------------------------------------===//
 
 static int runGrad(const ModelLibrary &lib, const dnn_model_info &model) {
-  if (paramsFile.getNumOccurrences() == seed.getNumOccurrences())
-    return fail("grad needs either --params <file.safetensors> or --seed <n>");
-  if (outDir.empty())
-    return fail("grad needs --out <dir>");
   const dnn_entry_info *entry = findEntry(model, "grad");
   if (!entry || model.loss < 0)
     return fail("model '" + llvm::Twine(model.name) +
                 "' has no entry point 'grad' (entries: " + entryNames(model) +
                 "); grad needs a model with a loss");
-  std::map<std::string, std::string> files;
-  if (int rc = collectInputs(model, *entry, files))
-    return rc;
-
   const RuntimeApi &api = lib.api();
+  std::map<std::string, std::string> files;
   ScopedSession s(api);
   ScopedTensors inputs(api);
-  if (int rc = prepareRun(lib, model, files, s, inputs))
+  if (int rc = prepareRun("grad", lib, model, *entry, files, s, inputs))
     return rc;
 
   double loss = 0;

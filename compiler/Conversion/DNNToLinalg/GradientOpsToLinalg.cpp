@@ -28,6 +28,49 @@ Value selectF(OpBuilder &b, Location loc, arith::CmpFPredicate pred, Value x, Va
   return arith::SelectOp::create(b, loc, cond, ifTrue, ifFalse);
 }
 
+/// A tensor of `type` (dynamic sizes from `sizes`) whose element at index i
+/// is source[at(i)]. Gathers stand where a reshape or a non-permutation
+/// indexing map would be folded by linalg's fusion into neighbouring ops, or
+/// would not survive tiling.
+Value gather(OpBuilder &b, Location loc, Value source, RankedTensorType type,
+             ArrayRef<OpFoldResult> sizes,
+             llvm::function_ref<SmallVector<Value>(OpBuilder &, Location, ArrayRef<Value>)> at) {
+  int64_t rank = type.getRank();
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{}, ValueRange{emptyTensor(b, loc, type, sizes)},
+             {b.getMultiDimIdentityMap(rank)}, parallelIterators(rank),
+             [&](OpBuilder &nb, Location l, ValueRange) {
+               SmallVector<Value> index;
+               for (int64_t d = 0; d < rank; ++d)
+                 index.push_back(linalg::IndexOp::create(nb, l, d));
+               linalg::YieldOp::create(
+                   nb, l, tensor::ExtractOp::create(nb, l, source, at(nb, l, index)).getResult());
+             })
+      .getResult(0);
+}
+
+/// The row-major digits of `flat` over `extents` (the first may be dynamic).
+SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value flat,
+                               ArrayRef<int64_t> extents) {
+  SmallVector<Value> digits(extents.size());
+  for (size_t d = extents.size(); d-- > 1;) {
+    Value extent = indexConst(b, loc, extents[d]);
+    digits[d] = arith::RemUIOp::create(b, loc, flat, extent);
+    flat = arith::DivUIOp::create(b, loc, flat, extent);
+  }
+  digits[0] = flat;
+  return digits;
+}
+
+/// The row-major flat index of `digits` over `extents`.
+Value linearize(OpBuilder &b, Location loc, ArrayRef<Value> digits, ArrayRef<int64_t> extents) {
+  Value flat = digits[0];
+  for (size_t d = 1; d < digits.size(); ++d)
+    flat = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, flat, indexConst(b, loc, extents[d])), digits[d]);
+  return flat;
+}
+
 struct ReluGradOpLowering : ElementwiseLowering<ReluGradOp> {
   using ElementwiseLowering::ElementwiseLowering;
   // grad where input > 0, else slope * grad.
@@ -194,23 +237,12 @@ struct Conv2dInputGradOpLowering : OpConversionPattern<Conv2dInputGradOp> {
     // flipped[c, f, kh, kw] = w[f, c, K - 1 - kh, K - 1 - kw], as a gather:
     // a reversing indexing map would not survive tiling.
     auto flippedType = RankedTensorType::get({C, F, K[0], K[1]}, elementType);
-    Value flippedInit = tensor::EmptyOp::create(rewriter, loc, flippedType.getShape(), elementType);
-    Value flipped = linalg::GenericOp::create(
-                        rewriter, loc, TypeRange{flippedType}, ValueRange{},
-                        ValueRange{flippedInit}, {rewriter.getMultiDimIdentityMap(4)},
-                        parallelIterators(4),
-                        [&](OpBuilder &b, Location l, ValueRange) {
-                          Value i[4];
-                          for (int d = 0; d < 4; ++d)
-                            i[d] = linalg::IndexOp::create(b, l, d);
-                          Value at[4] = {
-                              i[1], i[0],
-                              arith::SubIOp::create(b, l, indexConst(b, l, K[0] - 1), i[2]),
-                              arith::SubIOp::create(b, l, indexConst(b, l, K[1] - 1), i[3])};
-                          linalg::YieldOp::create(
-                              b, l, ValueRange{tensor::ExtractOp::create(b, l, filter, at)});
-                        })
-                        .getResult(0);
+    Value flipped = gather(
+        rewriter, loc, filter, flippedType, getAsIndexOpFoldResult(ctx, flippedType.getShape()),
+        [&](OpBuilder &b, Location l, ArrayRef<Value> i) -> SmallVector<Value> {
+          return {i[1], i[0], arith::SubIOp::create(b, l, indexConst(b, l, K[0] - 1), i[2]),
+                  arith::SubIOp::create(b, l, indexConst(b, l, K[1] - 1), i[3])};
+        });
 
     Value init = filledTensor(rewriter, loc, type,
                               {n, rewriter.getIndexAttr(C), rewriter.getIndexAttr(H[0]),
@@ -223,18 +255,6 @@ struct Conv2dInputGradOpLowering : OpConversionPattern<Conv2dInputGradOp> {
     return success();
   }
 };
-
-/// [a, b, c, d] -> [b, a, c, d].
-Value swapLeadingDims(OpBuilder &b, Location loc, Value v) {
-  auto type = tensorTypeOf(v);
-  SmallVector<int64_t> shape(type.getShape());
-  std::swap(shape[0], shape[1]);
-  SmallVector<OpFoldResult> sizes = {dimOf(b, loc, v, 1), dimOf(b, loc, v, 0),
-                                     dimOf(b, loc, v, 2), dimOf(b, loc, v, 3)};
-  Value init = emptyTensor(b, loc, RankedTensorType::get(shape, type.getElementType()), sizes);
-  return linalg::TransposeOp::create(b, loc, v, init, ArrayRef<int64_t>{1, 0, 2, 3})
-      .getResult()[0];
-}
 
 struct Conv2dFilterGradOpLowering : OpConversionPattern<Conv2dFilterGradOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -261,58 +281,36 @@ struct Conv2dFilterGradOpLowering : OpConversionPattern<Conv2dFilterGradOp> {
     OpFoldResult n = dimOf(rewriter, loc, grad, 0);
     MLIRContext *ctx = rewriter.getContext();
 
-    // Both operands are gathered straight into 2-D matrices: as reshapes of
-    // higher-rank copies, linalg's fusion would fold them (and the matmul)
-    // back into one convolution-shaped loop nest.
+    // Both operands are gathered straight into 2-D matrices (and the result
+    // back to 4-D): as reshapes, linalg's fusion would fold them and the
+    // matmul back into one convolution-shaped loop nest.
     OpFoldResult rows = arith::MulIOp::create(rewriter, loc,
                                               getValueOrCreateConstantIndexOp(rewriter, loc, n),
                                               indexConst(rewriter, loc, OH * OW))
                             .getResult();
-    // (n, oh, ow) of row r of the [N*OH*OW, .] matrices.
-    auto rowIndices = [&](OpBuilder &b, Location l, Value r) {
-      Value nIdx = arith::DivUIOp::create(b, l, r, indexConst(b, l, OH * OW));
-      Value inImage = arith::RemUIOp::create(b, l, r, indexConst(b, l, OH * OW));
-      return std::array<Value, 3>{nIdx, arith::DivUIOp::create(b, l, inImage, indexConst(b, l, OW)),
-                                  arith::RemUIOp::create(b, l, inImage, indexConst(b, l, OW))};
-    };
+    int64_t rowExtents[3] = {ShapedType::kDynamic, OH, OW};      // (n, oh, ow)
+    int64_t columnExtents[3] = {C, KH, KW};                      // (c, kh, kw)
     // cols[(n, oh, ow), (c, kh, kw)] = x[n, c, oh s + kh, ow s + kw].
     auto colsType = RankedTensorType::get({ShapedType::kDynamic, C * KH * KW}, elementType);
-    Value colsMatrix = linalg::GenericOp::create(
-                           rewriter, loc, TypeRange{colsType}, ValueRange{},
-                           ValueRange{emptyTensor(rewriter, loc, colsType,
-                                                  {rows, rewriter.getIndexAttr(C * KH * KW)})},
-                           {rewriter.getMultiDimIdentityMap(2)}, parallelIterators(2),
-                           [&](OpBuilder &b, Location l, ValueRange) {
-                             auto [nIdx, oh, ow] = rowIndices(b, l, linalg::IndexOp::create(b, l, 0));
-                             Value q = linalg::IndexOp::create(b, l, 1);
-                             Value c = arith::DivUIOp::create(b, l, q, indexConst(b, l, KH * KW));
-                             Value inWindow = arith::RemUIOp::create(b, l, q, indexConst(b, l, KH * KW));
-                             Value kh = arith::DivUIOp::create(b, l, inWindow, indexConst(b, l, KW));
-                             Value kw = arith::RemUIOp::create(b, l, inWindow, indexConst(b, l, KW));
-                             auto at = [&](Value o, int64_t st, Value k) -> Value {
-                               return arith::AddIOp::create(
-                                   b, l, arith::MulIOp::create(b, l, o, indexConst(b, l, st)), k);
-                             };
-                             Value idx[4] = {nIdx, c, at(oh, stride[0], kh), at(ow, stride[1], kw)};
-                             linalg::YieldOp::create(b, l,
-                                                     tensor::ExtractOp::create(b, l, padded, idx).getResult());
-                           })
-                           .getResult(0);
-    // dy^T as [F, N*OH*OW].
+    Value colsMatrix = gather(
+        rewriter, loc, padded, colsType, {rows, rewriter.getIndexAttr(C * KH * KW)},
+        [&](OpBuilder &b, Location l, ArrayRef<Value> i) -> SmallVector<Value> {
+          SmallVector<Value> r = delinearize(b, l, i[0], rowExtents);
+          SmallVector<Value> q = delinearize(b, l, i[1], columnExtents);
+          auto at = [&](Value o, int64_t st, Value k) -> Value {
+            return arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, o, indexConst(b, l, st)),
+                                         k);
+          };
+          return {r[0], q[0], at(r[1], stride[0], q[1]), at(r[2], stride[1], q[2])};
+        });
+    // dy^T as [F, (n, oh, ow)].
     auto gradMatrixType = RankedTensorType::get({F, ShapedType::kDynamic}, elementType);
-    Value gradMatrix = linalg::GenericOp::create(
-                           rewriter, loc, TypeRange{gradMatrixType}, ValueRange{},
-                           ValueRange{emptyTensor(rewriter, loc, gradMatrixType,
-                                                  {rewriter.getIndexAttr(F), rows})},
-                           {rewriter.getMultiDimIdentityMap(2)}, parallelIterators(2),
-                           [&](OpBuilder &b, Location l, ValueRange) {
-                             Value f = linalg::IndexOp::create(b, l, 0);
-                             auto [nIdx, oh, ow] = rowIndices(b, l, linalg::IndexOp::create(b, l, 1));
-                             Value idx[4] = {nIdx, f, oh, ow};
-                             linalg::YieldOp::create(b, l,
-                                                     tensor::ExtractOp::create(b, l, grad, idx).getResult());
-                           })
-                           .getResult(0);
+    Value gradMatrix = gather(
+        rewriter, loc, grad, gradMatrixType, {rewriter.getIndexAttr(F), rows},
+        [&](OpBuilder &b, Location l, ArrayRef<Value> i) -> SmallVector<Value> {
+          SmallVector<Value> r = delinearize(b, l, i[1], rowExtents);
+          return {r[0], i[0], r[1], r[2]};
+        });
 
     auto resultMatrixType = RankedTensorType::get({F, C * KH * KW}, elementType);
     Value init = filledTensor(rewriter, loc, resultMatrixType,
@@ -321,25 +319,10 @@ struct Conv2dFilterGradOpLowering : OpConversionPattern<Conv2dFilterGradOp> {
                                              ValueRange{gradMatrix, colsMatrix},
                                              ValueRange{init})
                         .getResult(0);
-    // Back to [F, C, KH, KW], again as a gather rather than a reshape.
-    Value result = linalg::GenericOp::create(
-                       rewriter, loc, TypeRange{type}, ValueRange{},
-                       ValueRange{tensor::EmptyOp::create(rewriter, loc, type.getShape(), elementType)},
-                       {rewriter.getMultiDimIdentityMap(4)}, parallelIterators(4),
-                       [&](OpBuilder &b, Location l, ValueRange) {
-                         Value i[4];
-                         for (int k = 0; k < 4; ++k)
-                           i[k] = linalg::IndexOp::create(b, l, k);
-                         Value column = i[1];
-                         for (auto [k, size] : {std::pair{2, KH}, std::pair{3, KW}})
-                           column = arith::AddIOp::create(
-                               b, l, arith::MulIOp::create(b, l, column, indexConst(b, l, size)),
-                               i[k]);
-                         Value idx[2] = {i[0], column};
-                         linalg::YieldOp::create(
-                             b, l, tensor::ExtractOp::create(b, l, product, idx).getResult());
-                       })
-                       .getResult(0);
+    Value result = gather(rewriter, loc, product, type, getAsIndexOpFoldResult(ctx, type.getShape()),
+                          [&](OpBuilder &b, Location l, ArrayRef<Value> i) -> SmallVector<Value> {
+                            return {i[0], linearize(b, l, i.drop_front(), columnExtents)};
+                          });
     rewriter.replaceOp(op, result);
     return success();
   }

@@ -60,6 +60,20 @@ std::optional<SmallVector<int64_t>> vectorSizes(ArrayRef<int64_t> ranges,
 struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVectorizePass> {
   using Base::Base;
 
+  /// Every op's canonicalization patterns, gathered once per pass rather than
+  /// once per matmul piece.
+  FrozenRewritePatternSet canonicalization;
+
+  LogicalResult initialize(MLIRContext *ctx) override {
+    RewritePatternSet patterns(ctx);
+    for (Dialect *dialect : ctx->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(patterns);
+    for (RegisteredOperationName op : ctx->getRegisteredOperations())
+      op.getCanonicalizationPatterns(patterns, ctx);
+    canonicalization = FrozenRewritePatternSet(std::move(patterns));
+    return success();
+  }
+
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -114,11 +128,17 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     return tiled->tiledOps.front();
   }
 
-  void vectorizeTile(IRRewriter &rewriter, Operation *op, ArrayRef<int64_t> sizes) {
+  /// Vectorizes `op` at `sizes`; `contraction` keeps a matmul one
+  /// vector.contract (for the outer-product lowering) rather than
+  /// multiply + multi_reduction.
+  void vectorizeTile(IRRewriter &rewriter, Operation *op, ArrayRef<int64_t> sizes,
+                     bool contraction = false) {
     rewriter.setInsertionPoint(op);
     SmallVector<bool> scalable(sizes.size(), false);
     auto result = linalg::vectorize(rewriter, op, sizes, scalable,
-                                    /*vectorizeNDExtract=*/false);
+                                    /*vectorizeNDExtract=*/false,
+                                    /*flatten1DDepthwiseConv=*/false,
+                                    /*assumeDynamicDimsMatchVecSizes=*/false, contraction);
     if (succeeded(result)) {
       if (op->getNumResults())
         rewriter.replaceOp(op, result->replacements);
@@ -254,33 +274,14 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
             return;
           }
       });
-      canonicalize(forall);
+      (void)applyPatternsGreedily(forall, canonicalization);
       linalg::MatmulOp matmul;
       forall.walk([&](linalg::MatmulOp m) { matmul = m; });
-      if (!matmul)
-        continue;
-      rewriter.setInsertionPoint(matmul);
-      SmallVector<bool> scalable(3, false);
-      auto result = linalg::vectorize(rewriter, matmul, t, scalable,
-                                      /*vectorizeNDExtract=*/false,
-                                      /*flatten1DDepthwiseConv=*/false,
-                                      /*assumeDynamicDimsMatchVecSizes=*/false,
-                                      /*createNamedContraction=*/true);
-      if (succeeded(result))
-        rewriter.replaceOp(matmul, result->replacements);
+      if (matmul)
+        vectorizeTile(rewriter, matmul, t, /*contraction=*/true);
     }
   }
 
-  /// Canonicalizes the ops inside `root` (folds constant sizes into types).
-  void canonicalize(Operation *root) {
-    MLIRContext *ctx = &getContext();
-    RewritePatternSet patterns(ctx);
-    for (Dialect *dialect : ctx->getLoadedDialects())
-      dialect->getCanonicalizationPatterns(patterns);
-    for (RegisteredOperationName op : ctx->getRegisteredOperations())
-      op.getCanonicalizationPatterns(patterns, ctx);
-    (void)applyPatternsGreedily(root, std::move(patterns));
-  }
 
   void decomposeAndVectorize(IRRewriter &rewriter, Operation *op) {
     // Rewrites the (oh = 1, kh = 1) 2-D tile into a 1-D convolution.
