@@ -185,7 +185,13 @@ struct dnn_session {
   std::vector<dnnrt::Buffer> state;
   std::vector<dnnrt::Buffer> grads;              ///< Of the last dnn_session_grad.
   bool gradsValid = false;
-  std::vector<dnnrt::Buffer> nextParams, nextState; ///< train_step's outputs.
+  /// Every entry's temporaries (dnn-plan-workspace): allocated on the first
+  /// call, grown only when a call needs more (a larger batch).
+  dnnrt::Buffer workspace;
+  /// Argument lists of the last call, kept so that a steady-state call
+  /// allocates nothing.
+  std::vector<dnnrt::MemRef> memrefs;
+  std::vector<void *> args;
   double learningRate = 0;
   int64_t step = 0; ///< Completed optimizer steps.
 };
@@ -207,6 +213,11 @@ MemRef paramMemRef(const dnn_model_info &model, int32_t i, void *data);
 /// Sets up the training state of a new session: zeroed optimizer state, the
 /// model's learning rate.
 void initTraining(dnn_session &session);
+
+/// Calls `entry` with `session.memrefs` (every argument but the workspace,
+/// in model.h order), after sizing the session's workspace for them. Fails
+/// only when the workspace cannot be allocated.
+dnn_status callEntry(dnn_session &session, const dnn_entry_info &entry);
 } // namespace dnnrt
 
 #endif // DNNRT_INTERNAL_H

@@ -359,8 +359,8 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
   }
 
   // Descriptors: params, inputs, outputs (model.h).
-  std::vector<MemRef> memrefs;
-  memrefs.reserve(model.num_params + entry->num_inputs + entry->num_outputs);
+  std::vector<MemRef> &memrefs = session.memrefs;
+  memrefs.clear();
   for (int32_t i = 0; i < model.num_params; ++i)
     memrefs.push_back(paramMemRef(model, i, session.params[i].data()));
   for (int32_t j = 0; j < entry->num_inputs; ++j)
@@ -370,14 +370,12 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
     const dnn_tensor_info &info = model.outputs[entry->outputs[j]];
     memrefs.push_back(makeMemRef(plans[j].data, plans[j].dims, info.rank));
   }
-  std::vector<void *> args(memrefs.size());
-  for (size_t i = 0; i < memrefs.size(); ++i)
-    args[i] = &memrefs[i];
 
-  // From here on nothing fails. The previous run's outputs are gone.
+  // The previous run's outputs are gone.
   for (KeptOutput &kept : session.outputs)
     kept.valid = false;
-  entry->fn(args.data());
+  if (dnn_status s = callEntry(session, *entry))
+    return s;
 
   for (int32_t j = 0; j < entry->num_outputs; ++j) {
     const dnn_tensor_info &info = model.outputs[entry->outputs[j]];
@@ -394,6 +392,37 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
 }
 
 } // namespace
+
+dnn_status dnnrt::callEntry(dnn_session &session, const dnn_entry_info &entry) {
+  std::vector<void *> &args = session.args;
+  args.clear();
+  for (MemRef &m : session.memrefs)
+    args.push_back(&m);
+  if (entry.workspace) {
+    int64_t bytes = entry.workspace(args.data());
+    if (bytes < 0)
+      return fail(DNN_ERROR_INTERNAL, "entry '%s' asked for a workspace of %lld bytes",
+                  entry.name, static_cast<long long>(bytes));
+    if (session.workspace.capacity() < static_cast<uint64_t>(bytes)) {
+      session.workspace = Buffer(); // Free the old one before taking a larger one.
+      try {
+        session.workspace = Buffer(static_cast<size_t>(bytes));
+      } catch (const std::bad_alloc &) {
+        return fail(DNN_ERROR_OUT_OF_MEMORY,
+                    "entry '%s' needs a workspace of %lld bytes for these shapes, "
+                    "which could not be allocated",
+                    entry.name, static_cast<long long>(bytes));
+      }
+    }
+    session.memrefs.push_back(makeMemRef(session.workspace.data(), &bytes, 1));
+    args.push_back(&session.memrefs.back());
+    // push_back may have moved the descriptors: point at them again.
+    for (size_t i = 0; i < session.memrefs.size(); ++i)
+      args[i] = &session.memrefs[i];
+  }
+  entry.fn(args.data());
+  return DNN_OK;
+}
 
 extern "C" dnn_status dnn_session_create(const dnn_model_info *model,
                                          dnn_session **out) {

@@ -1,10 +1,9 @@
 //===- Training.cpp - Gradients and optimizer steps in a session ----------===//
 //
-// The compiled grad and train_step entries are pure functions (model.h):
-// train_step returns new params and optimizer state into separate buffers,
-// which are copied back once the step is done, so that a view from
-// dnn_session_param always shows the current values. The step counter and
-// the learning rate live here and are passed to every step.
+// The compiled train_step updates the session's params and optimizer state
+// in place (model.h), so a view from dnn_session_param always shows the
+// current values; grad writes one gradient per param into the session. The
+// step counter and the learning rate live here and are passed to every step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -57,22 +56,14 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
     return s;
 
   int32_t slots = numStateSlots(model);
-  auto allocate = [&](std::vector<Buffer> &buffers, int32_t perParam) {
-    if (!buffers.empty())
-      return;
+  if (!train && session.grads.empty())
     for (int32_t i = 0; i < model.num_params; ++i)
-      for (int32_t k = 0; k < perParam; ++k)
-        buffers.emplace_back(paramBytes(model, i));
-  };
-  if (train) {
-    allocate(session.nextParams, 1);
-    allocate(session.nextState, slots);
-  } else {
-    allocate(session.grads, 1);
-  }
+      session.grads.emplace_back(paramBytes(model, i));
 
-  // Arguments in the order of model.h.
-  std::vector<MemRef> memrefs;
+  // Arguments in the order of model.h: train_step updates the session's
+  // params and state in place.
+  std::vector<MemRef> &memrefs = session.memrefs;
+  memrefs.clear();
   for (int32_t i = 0; i < model.num_params; ++i)
     memrefs.push_back(paramMemRef(model, i, session.params[i].data()));
   if (train)
@@ -92,35 +83,17 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
   }
   float lossValue = 0;
   memrefs.push_back(makeMemRef(&lossValue, nullptr, 0));
-  if (train) {
-    for (int32_t i = 0; i < model.num_params; ++i)
-      memrefs.push_back(paramMemRef(model, i, session.nextParams[i].data()));
-    for (int32_t i = 0; i < model.num_params; ++i)
-      for (int32_t k = 0; k < slots; ++k)
-        memrefs.push_back(paramMemRef(model, i, session.nextState[i * slots + k].data()));
-  } else {
+  if (!train)
     for (int32_t i = 0; i < model.num_params; ++i)
       memrefs.push_back(paramMemRef(model, i, session.grads[i].data()));
-  }
-  std::vector<void *> args(memrefs.size());
-  for (size_t i = 0; i < memrefs.size(); ++i)
-    args[i] = &memrefs[i];
 
   session.gradsValid = false;
-  entry->fn(args.data());
-
-  if (train) {
-    for (int32_t i = 0; i < model.num_params; ++i)
-      std::memcpy(session.params[i].data(), session.nextParams[i].data(),
-                  paramBytes(model, i));
-    for (int32_t i = 0; i < model.num_params; ++i)
-      for (int32_t k = 0; k < slots; ++k)
-        std::memcpy(session.state[i * slots + k].data(),
-                    session.nextState[i * slots + k].data(), paramBytes(model, i));
+  if (dnn_status s = callEntry(session, *entry))
+    return s;
+  if (train)
     session.step = step;
-  } else {
+  else
     session.gradsValid = true;
-  }
   if (loss)
     *loss = lossValue;
   return DNN_OK;

@@ -85,20 +85,26 @@ void dnnc::buildVectorizePipeline(OpPassManager &pm, const CPUPipelineOptions &o
 void dnnc::buildBufferizePipeline(OpPassManager &pm) {
   // one-shot-bufferize{bufferize-function-boundaries
   //   function-boundary-type-conversion=identity-layout-map}, canonicalize,
+  // dnn-drop-in-place-results,
   // buffer-results-to-out-params{hoist-static-allocs modify-public-functions},
-  // buffer-deallocation-pipeline, canonicalize, cse
+  // dnn-plan-workspace, buffer-deallocation-pipeline, canonicalize, cse
   //
   // Entry points take identity-layout buffers and write results into
-  // out-parameters the runtime provides, as the entry ABI says.
+  // out-parameters the runtime provides, as the entry ABI says; train_step
+  // updates its param and state arguments in place (their results, equal to
+  // the arguments, are dropped), and every entry's temporaries live in the
+  // workspace argument the runtime passes last.
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createDropInPlaceResultsPass());
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createPlanWorkspacePass());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

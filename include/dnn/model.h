@@ -21,7 +21,7 @@ extern "C" {
 
 /* Bumped whenever a layout in this file or the entry calling convention
  * changes; the runtime refuses a library built for another version. */
-#define DNN_ABI_VERSION 2u
+#define DNN_ABI_VERSION 3u
 
 typedef enum dnn_dtype {
   DNN_DTYPE_F32 = 1,
@@ -133,7 +133,14 @@ typedef struct dnn_param_info {
  *                  (same shape as the param, declaration order)
  *   train_step:    params, optimizer state, inputs, lr (f64 scalar),
  *                  step (i32 scalar: the 1-based number of this step),
- *                  then loss, new params, new optimizer state
+ *                  then loss; the params and optimizer state are updated
+ *                  in place
+ *
+ * and then, last for every kind, the workspace: a rank-1 i8 buffer of at
+ * least `workspace(args)` bytes, 64-byte aligned, that holds every
+ * temporary of the entry (planned at compile time; it need not be zeroed
+ * and may be reused by the next call). `workspace` takes the same args less
+ * the workspace and reads only their shapes.
  *
  * where params are every parameter of the model in declaration order and the
  * optimizer state is, for each param in order, one tensor of the param's
@@ -141,11 +148,13 @@ typedef struct dnn_param_info {
  * caller-provided, densely packed row-major buffers that do not alias the
  * arguments. Entry points do not fail: the caller checks shapes first. */
 typedef void (*dnn_entry_fn)(void **args);
+typedef int64_t (*dnn_workspace_fn)(void **args);
 
 typedef struct dnn_entry_info {
   const char *name; /* "predict", "eval", "grad", "train_step" */
   int32_t kind;     /* dnn_entry_kind */
   dnn_entry_fn fn;
+  dnn_workspace_fn workspace; /* NULL: the entry takes no workspace */
   int32_t num_inputs;
   const int32_t *inputs; /* indices into dnn_model_info.inputs */
   int32_t num_outputs;

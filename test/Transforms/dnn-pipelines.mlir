@@ -13,12 +13,15 @@
 // LINALG-NOT:     dnn.
 // LINALG:         return
 
-// The result becomes an out-parameter.
+// The result becomes an out-parameter; the workspace comes last, and a
+// companion function gives its size.
 // BUF-LABEL: func.func @linear_predict(
-// BUF-SAME:    %{{.*}}: memref<1x1xf32>, %{{.*}}: memref<1xf32>, %{{.*}}: memref<?x1xf32>, %{{.*}}: memref<?x1xf32>)
+// BUF-SAME:    %{{.*}}: memref<1x1xf32>, %{{.*}}: memref<1xf32>, %{{.*}}: memref<?x1xf32>, %{{.*}}: memref<?x1xf32>, %{{.*}}: memref<?xi8>)
 // BUF-NOT:     tensor<
 // BUF:         return
 // BUF-NEXT:  }
+// BUF-LABEL: func.func @linear_predict_workspace(
+// BUF-SAME:    %{{.*}}: memref<1x1xf32>, %{{.*}}: memref<1xf32>, %{{.*}}: memref<?x1xf32>, %{{.*}}: memref<?x1xf32>) -> i64
 
 // LLVM-NOT:  func.func
 // LLVM-DAG:  llvm.func @linear_predict(

@@ -404,7 +404,7 @@ struct FakeModel {
       indices.push_back((int32_t)i);
     }
     entry = {
-        "train_step", DNN_ENTRY_TRAIN_STEP, nullptr, (int32_t)indices.size(), indices.data(), 0,
+        "train_step", DNN_ENTRY_TRAIN_STEP, nullptr, nullptr, (int32_t)indices.size(), indices.data(), 0,
         nullptr};
     model = {};
     model.name = "m";

@@ -140,8 +140,8 @@ const dnn_param_info kParams[] = {
 const int32_t kPredictIn[] = {0}, kPredictOut[] = {0};
 const int32_t kScoreIn[] = {0, 1}, kScoreOut[] = {0, 1};
 const dnn_entry_info kEntries[] = {
-    {"predict", DNN_ENTRY_PREDICT, predictEntry, 1, kPredictIn, 1, kPredictOut},
-    {"score", DNN_ENTRY_EVAL, scoreEntry, 2, kScoreIn, 2, kScoreOut},
+    {"predict", DNN_ENTRY_PREDICT, predictEntry, nullptr, 1, kPredictIn, 1, kPredictOut},
+    {"score", DNN_ENTRY_EVAL, scoreEntry, nullptr, 2, kScoreIn, 2, kScoreOut},
 };
 const dnn_model_info kModel = {"tiny", 2,       kInputs, 2,       kOutputs,
                                2,      kParams, 2,       kEntries, -1, nullptr};
@@ -379,8 +379,8 @@ TEST(Runtime, CheckLibrary) {
   dnn_library_info newer = kLibrary;
   newer.abi_version = DNN_ABI_VERSION + 1;
   EXPECT_ERROR(dnn_check_library(&newer), DNN_ERROR_ABI_MISMATCH,
-               "built for dnn ABI version 3, but this runtime implements ABI "
-               "version 2");
+               "built for dnn ABI version 4, but this runtime implements ABI "
+               "version 3");
 
   EXPECT_EQ(dnn_find_model(&kLibrary, "tiny"), &kModel);
   EXPECT_EQ(lastError(), "");
@@ -768,9 +768,11 @@ TEST(Runtime, HugeParamsRunOutOfMemory) {
 
 // A trainable stand-in with one param p[2], one input x[N] and one state slot:
 //   grad(p, x -> loss, dp):                loss = sum(x), dp = 2 p
-//   train_step(p, v, x, lr, step -> loss, p', v'):
-//                                          p' = p - lr * step, v' = v + 1
+//   train_step(p, v, x, lr, step -> loss; p and v in place; workspace):
+//                                          p -= lr * step, v += 1
 // so that the arguments' order, lr and step are visible in the results.
+// train_step asks for a workspace of 4 N bytes (the float copy of x it
+// sums), or an impossible one when x[0] is -1.
 void gradEntry(void **args) {
   auto *p = static_cast<MemRef<1> *>(args[0]);
   auto *x = static_cast<MemRef<1> *>(args[1]);
@@ -784,18 +786,33 @@ void gradEntry(void **args) {
     static_cast<float *>(dp->aligned)[i] = 2 * static_cast<float *>(p->aligned)[i];
 }
 
+int64_t trainStepWorkspace(void **args) {
+  auto *x = static_cast<MemRef<1> *>(args[2]);
+  if (x->sizes[0] > 0 && static_cast<float *>(x->aligned)[0] == -1)
+    return int64_t(1) << 62;
+  return 4 * x->sizes[0];
+}
+
 void trainStepEntry(void **args) {
   auto *p = static_cast<MemRef<1> *>(args[0]);
   auto *v = static_cast<MemRef<1> *>(args[1]);
+  auto *x = static_cast<MemRef<1> *>(args[2]);
   double lr = *static_cast<double *>(static_cast<MemRef0 *>(args[3])->aligned);
   int32_t step = *static_cast<int32_t *>(static_cast<MemRef0 *>(args[4])->aligned);
-  void *gradArgs[] = {args[0], args[2], args[5], args[6]}; // loss; dp lands in p' first
-  gradEntry(gradArgs);
-  auto *newP = static_cast<MemRef<1> *>(args[6]);
-  auto *newV = static_cast<MemRef<1> *>(args[7]);
+  auto *loss = static_cast<MemRef0 *>(args[5]);
+  auto *workspace = static_cast<MemRef<1> *>(args[6]);
+  // The loss is summed from a copy of x in the workspace, which must be
+  // large enough and aligned.
+  ASSERT_GE(workspace->sizes[0], 4 * x->sizes[0]);
+  ASSERT_EQ(reinterpret_cast<uintptr_t>(workspace->aligned) % 64, 0u);
+  float *copy = static_cast<float *>(workspace->aligned);
+  float sum = 0;
+  for (int64_t i = 0; i < x->sizes[0]; ++i)
+    sum += copy[i] = static_cast<float *>(x->aligned)[i];
+  *static_cast<float *>(loss->aligned) = sum;
   for (int i = 0; i < 2; ++i) {
-    static_cast<float *>(newP->aligned)[i] = static_cast<float *>(p->aligned)[i] - lr * step;
-    static_cast<float *>(newV->aligned)[i] = static_cast<float *>(v->aligned)[i] + 1;
+    static_cast<float *>(p->aligned)[i] -= lr * step;
+    static_cast<float *>(v->aligned)[i] += 1;
   }
 }
 
@@ -805,8 +822,8 @@ const dnn_param_info kTrainParams[] = {
     {{"p", DNN_DTYPE_F32, 1, kDims2}, DNN_INIT_ZEROS, 0, nullptr, 0, 0}};
 const int32_t kTrainIn[] = {0}, kTrainOut[] = {0};
 const dnn_entry_info kTrainEntries[] = {
-    {"grad", DNN_ENTRY_GRAD, gradEntry, 1, kTrainIn, 1, kTrainOut},
-    {"train_step", DNN_ENTRY_TRAIN_STEP, trainStepEntry, 1, kTrainIn, 1, kTrainOut},
+    {"grad", DNN_ENTRY_GRAD, gradEntry, nullptr, 1, kTrainIn, 1, kTrainOut},
+    {"train_step", DNN_ENTRY_TRAIN_STEP, trainStepEntry, trainStepWorkspace, 1, kTrainIn, 1, kTrainOut},
 };
 const dnn_init_arg kMomentumArgs[] = {{"beta", 0.9}, {"lr", 0.25}, {"weight_decay", 0}};
 const char *const kMomentumSlots[] = {"momentum_buffer"};
@@ -904,6 +921,24 @@ TEST(Runtime, TrainingErrors) {
   EXPECT_ERROR(dnn_session_train_step(s, 1, &wrong, nullptr), DNN_ERROR_SHAPE_MISMATCH,
                "input 'x'");
   EXPECT_EQ(dnn_session_step(s), 0); // nothing ran
+}
+
+TEST(Runtime, WorkspaceGrowsWithTheBatchAndItsFailureIsAnError) {
+  SessionPtr s(&kTrainModel);
+  setParam(s, "p", {1, 2});
+  std::vector<float> big(1000, 1.0f);
+  for (int64_t n : {3, 1000, 2}) { // grows for 1000, is reused for 2
+    dnn_tensor in = tensor("x", DNN_DTYPE_F32, {n}, big.data());
+    double loss = 0;
+    ASSERT_EQ(dnn_session_train_step(s, 1, &in, &loss), DNN_OK) << dnn_last_error();
+    EXPECT_EQ(loss, n);
+  }
+  big[0] = -1; // the stand-in then asks for 2^62 bytes
+  dnn_tensor in = tensor("x", DNN_DTYPE_F32, {4}, big.data());
+  EXPECT_ERROR(dnn_session_train_step(s, 1, &in, nullptr), DNN_ERROR_OUT_OF_MEMORY,
+               "entry 'train_step' needs a workspace of 4611686018427387904 bytes");
+  EXPECT_EQ(dnn_session_step(s), 3); // the failed step changed nothing
+  EXPECT_EQ(paramValues(s, "p"), (std::vector<float>{1 - 0.25f * 6, 2 - 0.25f * 6}));
 }
 
 //===----------------------------------------------------------------------===//

@@ -538,12 +538,13 @@ struct ApplyOptimizerOpLowering : OpConversionPattern<ApplyOptimizerOp> {
           rewriter, loc, f, math::SqrtOp::create(rewriter, loc, correction(hyper("beta2"))));
     }
 
-    SmallVector<Value> inputs = {adaptor.getParam(), adaptor.getGrad()};
-    llvm::append_range(inputs, adaptor.getState());
-    SmallVector<Value> inits;
+    // The param and state are the generic's outs, read and overwritten
+    // element by element: the update bufferizes in place into the step's
+    // param and state arguments (tiles read the slice they write).
+    SmallVector<Value> inputs = {adaptor.getGrad()};
+    SmallVector<Value> inits = {adaptor.getParam()};
+    llvm::append_range(inits, adaptor.getState());
     SmallVector<Type> types(op->getNumResults(), type);
-    for (size_t i = 0; i < types.size(); ++i)
-      inits.push_back(tensor::EmptyOp::create(rewriter, loc, type.getShape(), f));
     int64_t rank = type.getRank();
     SmallVector<AffineMap> maps(inputs.size() + inits.size(),
                                 rewriter.getMultiDimIdentityMap(rank));
@@ -553,7 +554,8 @@ struct ApplyOptimizerOpLowering : OpConversionPattern<ApplyOptimizerOp> {
           auto c = [&](double v) { return floatConst(b, l, f, v); };
           auto mul = [&](Value x, Value y) { return arith::MulFOp::create(b, l, x, y).getResult(); };
           auto add = [&](Value x, Value y) { return arith::AddFOp::create(b, l, x, y).getResult(); };
-          Value p = args[0], g = args[1];
+          Value g = args[0], p = args[1];
+          ValueRange state = args.drop_front(2);
           if (weightDecay != 0.0)
             g = add(g, mul(p, c(weightDecay)));
           SmallVector<Value> results;
@@ -562,14 +564,14 @@ struct ApplyOptimizerOpLowering : OpConversionPattern<ApplyOptimizerOp> {
             results.push_back(add(p, mul(g, negLr)));
             break;
           case OptimizerKind::momentum: {
-            Value v = add(mul(args[2], c(hyper("beta"))), g);
+            Value v = add(mul(state[0], c(hyper("beta"))), g);
             results.append({add(p, mul(v, negLr)), v});
             break;
           }
           case OptimizerKind::adam: {
             double beta1 = hyper("beta1"), beta2 = hyper("beta2");
-            Value m = add(mul(args[2], c(beta1)), mul(g, c(1.0 - beta1)));
-            Value v = add(mul(args[3], c(beta2)), mul(mul(g, g), c(1.0 - beta2)));
+            Value m = add(mul(state[0], c(beta1)), mul(g, c(1.0 - beta1)));
+            Value v = add(mul(state[1], c(beta2)), mul(mul(g, g), c(1.0 - beta2)));
             Value denom = add(arith::DivFOp::create(b, l, math::SqrtOp::create(b, l, v),
                                                     correction2Sqrt),
                               c(hyper("eps")));

@@ -29,7 +29,7 @@ public:
     tensorType = StructType::get(ctx, {ptr, i32, i32, ptr});
     initArgType = StructType::get(ctx, {ptr, Type::getDoubleTy(ctx)});
     paramType = StructType::get(ctx, {tensorType, i32, i32, ptr, i64, i64});
-    entryType = StructType::get(ctx, {ptr, i32, ptr, i32, ptr, i32, ptr});
+    entryType = StructType::get(ctx, {ptr, i32, ptr, ptr, i32, ptr, i32, ptr});
     optimizerType = StructType::get(ctx, {i32, i32, ptr, i32, ptr});
     modelType =
         StructType::get(ctx, {ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr});
@@ -158,6 +158,27 @@ private:
     return wrapper;
   }
 
+  /// int64_t dnn_workspace_<fn>(void **args): the workspace bytes the entry
+  /// needs for these argument shapes (dnn-plan-workspace); the args are the
+  /// entry's, less the workspace itself.
+  Expected<Function *> workspaceWrapper(const dnnc::EntrySignature &entry) {
+    Function *target = module.getFunction(("_mlir_ciface_" + entry.symbolName + "_workspace"));
+    if (!target)
+      return createStringError("no workspace function for entry point '%s'",
+                               entry.symbolName.c_str());
+    auto *type = FunctionType::get(i64, {ptr}, false);
+    Function *wrapper = Function::Create(type, GlobalValue::InternalLinkage,
+                                         "dnn_workspace_" + entry.symbolName, module);
+    IRBuilder<> b(BasicBlock::Create(ctx, "entry", wrapper));
+    SmallVector<Value *> args;
+    for (unsigned i = 0; i < target->arg_size(); ++i) {
+      Value *slot = b.CreateConstGEP1_64(ptr, wrapper->getArg(0), i);
+      args.push_back(b.CreateLoad(ptr, slot));
+    }
+    b.CreateRet(b.CreateCall(target, args));
+    return wrapper;
+  }
+
   Expected<Constant *> buildModel(const dnnc::ModelSignature &model) {
     std::vector<Constant *> inputs, outputs, params, entries;
     for (const auto &t : model.inputs)
@@ -170,8 +191,11 @@ private:
       auto wrapper = entryWrapper(e);
       if (!wrapper)
         return wrapper.takeError();
+      auto workspace = workspaceWrapper(e);
+      if (!workspace)
+        return workspace.takeError();
       entries.push_back(ConstantStruct::get(
-          entryType, {string(e.name), ConstantInt::get(i32, (int)e.kind), *wrapper,
+          entryType, {string(e.name), ConstantInt::get(i32, (int)e.kind), *wrapper, *workspace,
                       ConstantInt::get(i32, e.inputs.size()),
                       indexArray(e.inputs), ConstantInt::get(i32, e.outputs.size()),
                       indexArray(e.outputs)}));

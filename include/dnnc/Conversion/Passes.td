@@ -75,4 +75,34 @@ def ParallelLoopsToRuntimePass
                            "mlir::scf::SCFDialect"];
 }
 
+def DropInPlaceResultsPass : Pass<"dnn-drop-in-place-results", "mlir::ModuleOp"> {
+  let summary = "Drop entry results that are the entry's own argument buffers";
+  let description = [{
+    After one-shot bufferization, a train_step returns the param and state
+    buffers it updated in place (materialized in its arguments): the
+    caller already holds them, so those results are removed from the entry
+    and its return. Unlike upstream's drop-equivalent-buffer-results this
+    applies to the public entry points, whose callers are the runtime.
+  }];
+}
+
+def PlanWorkspacePass : Pass<"dnn-plan-workspace", "mlir::ModuleOp"> {
+  let summary = "Place an entry's temporaries in one workspace planned at compile time";
+  let description = [{
+    After bufferization, before deallocation. Every `memref.alloc` in the
+    top-level block of an entry point (`dnn.entry`) gets a byte offset into
+    one workspace buffer, an extra last argument `memref<?xi8>` of the entry:
+    two temporaries share bytes only when their live ranges (from the
+    allocation to the last use of the buffer or of a view of it) do not
+    overlap. Sizes stay expressions of the entry's dynamic dimensions: each
+    buffer is placed above every earlier buffer it is live with, so the
+    offsets are computed at the function's start from the argument shapes,
+    64-byte aligned. A companion function `<entry>_workspace` with the
+    entry's other arguments returns the workspace size in bytes, so the
+    runtime can allocate (and report a failure) before the entry runs. An
+    entry then allocates nothing in its steady state.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
 #endif // DNNC_CONVERSION_PASSES_TD

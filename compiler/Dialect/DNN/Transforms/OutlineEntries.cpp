@@ -121,8 +121,15 @@ void outlineEntry(ModelOp model, const EntrySpec &spec, OpBuilder &builder) {
       auto update = ApplyOptimizerOp::create(
           builder, p.getLoc(), types, train.getOptimizerAttr(), train.getHyperparameters(),
           entry->getArgument(i), results[1 + i], state, lr, step);
-      newParams.push_back(update.getNewParam());
-      llvm::append_range(newState, update.getNewState());
+      // In place: the step overwrites the caller's param and state buffers.
+      auto inPlace = [&](Value value, Value destination) {
+        return bufferization::MaterializeInDestinationOp::create(builder, p.getLoc(), value,
+                                                                 destination)
+            .getResult();
+      };
+      newParams.push_back(inPlace(update.getNewParam(), entry->getArgument(i)));
+      for (auto [value, destination] : llvm::zip(update.getNewState(), state))
+        newState.push_back(inPlace(value, destination));
     }
     results.resize(1);
     llvm::append_range(results, newParams);

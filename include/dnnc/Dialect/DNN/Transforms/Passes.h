@@ -3,6 +3,7 @@
 #define DNNC_DIALECT_DNN_TRANSFORMS_PASSES_H
 
 #include "dnnc/Dialect/DNN/IR/DNNOps.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 

@@ -58,15 +58,20 @@ def DNNOutlineEntriesPass : Pass<"dnn-outline-entries", "mlir::ModuleOp"> {
     - `@m_eval(params, inputs) -> (outputs, loss)` when it has a loss;
     - `@m_grad(params, inputs) -> (loss, d loss / d param...)` when the
       dnn-autodiff pass has run (one `dnn.gradient` per param);
-    - `@m_train_step(params, state, inputs, lr, step) -> (loss, new params,
-      new state)` when it also has a `dnn.train`: the optimizer update is a
-      `dnn.apply_optimizer` per param.
+    - `@m_train_step(params, state, inputs, lr, step) -> (loss, params,
+      state)` when it also has a `dnn.train`: the optimizer update is a
+      `dnn.apply_optimizer` per param, whose new param and state are
+      materialized in the argument tensors they replace
+      (`bufferization.materialize_in_destination`), so that after
+      bufferization the step updates the caller's buffers in place and those
+      results are dropped (`dnn-drop-in-place-results`).
 
     Functions carry `dnn.model`, `dnn.entry`, `dnn.inputs` and `dnn.outputs`
     attributes and `llvm.emit_c_interface`; the model op is then erased.
     These argument orders are the entry-point ABI (docs/runtime-abi.md).
   }];
-  let dependentDialects = ["mlir::func::FuncDialect"];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::bufferization::BufferizationDialect"];
 }
 
 #endif // DNNC_DIALECT_DNN_TRANSFORMS_PASSES_TD
