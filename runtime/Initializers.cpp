@@ -177,7 +177,7 @@ void dnnrt::runInit(const InitPlan &plan, int32_t paramIndex, uint64_t seed,
                     float *data, int64_t count) {
   FillJob job{&plan, static_cast<uint32_t>(paramIndex), seed, data, count};
   int64_t chunks = (count + kChunk - 1) / kChunk;
-  dnnrt_parallel_for(fillChunks, &job, chunks);
+  dnnrt_parallel_for(fillChunks, &job, chunks, "runtime: parameter initialisation");
 }
 
 extern "C" dnn_status dnn_session_init_params(dnn_session *session,

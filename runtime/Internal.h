@@ -11,6 +11,7 @@
 
 #include "dnn/runtime.h"
 
+#include <chrono>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdlib>
@@ -172,6 +173,15 @@ struct KeptOutput {
   int32_t rank = 0;
   int64_t dims[DNN_MAX_RANK] = {};
 };
+
+//===----------------------------------------------------------------------===//
+// Profiling (Profile.cpp)
+//===----------------------------------------------------------------------===//
+
+/// True while the profiler records (dnn_profile_enable, DNN_PROFILE=1).
+bool profiling() noexcept;
+/// Adds one call of `region` taking `elapsed`.
+void recordRegion(const char *region, std::chrono::steady_clock::duration elapsed) noexcept;
 
 } // namespace dnnrt
 

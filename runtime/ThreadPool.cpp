@@ -4,10 +4,20 @@
 // its own). Workers start on the first parallel loop, so a library that is
 // only loaded costs no threads. A loop is one "job": [0, count) cut into
 // about four chunks per thread, which workers and the calling thread claim
-// from an atomic counter. Jobs are serialised by a mutex, which makes the
-// pool safe to use from several application threads at once; a loop started
-// from inside a running job (nested parallelism) runs inline on the calling
-// thread instead, so it can never wait for workers that are waiting for it.
+// from an atomic counter.
+//
+// A training step runs tens of loops a few microseconds apart, so dispatch
+// must not go through the kernel: a job is published by bumping an atomic
+// generation that idle workers spin on (with a pause instruction) for a
+// while before they sleep on a condition variable; the caller wakes
+// sleepers only when there are any. Every worker acknowledges every job
+// (its own cache line), and the caller returns only after all have, so no
+// worker can still be reading a job's fields when the next one is written.
+//
+// Jobs are serialised by a mutex, which makes the pool safe to use from
+// several application threads at once; a loop started from inside a running
+// job (nested parallelism) runs inline on the calling thread instead, so it
+// can never wait for workers that are waiting for it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,11 +25,16 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include <pthread.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 using namespace dnnrt;
 
@@ -29,6 +44,19 @@ using Body = void (*)(void *ctx, int64_t begin, int64_t end);
 
 /// True on pool workers, and on a calling thread while it runs a job.
 thread_local bool insideJob = false;
+
+/// How long an idle worker spins for the next job before it sleeps: longer
+/// than the gaps between the loops of a step, short enough not to burn a
+/// core between steps of an application that does other work.
+constexpr auto kSpinTime = std::chrono::microseconds(200);
+
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
 
 int32_t defaultNumThreads() {
   unsigned n = std::thread::hardware_concurrency();
@@ -73,32 +101,25 @@ public:
     }
 
     int64_t chunks = std::min<int64_t>(count, int64_t(threads) * 4);
-    int64_t chunkSize = (count + chunks - 1) / chunks;
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      jobBody = body;
-      jobCtx = ctx;
-      jobCount = count;
-      jobChunkSize = chunkSize;
-      jobChunks = (count + chunkSize - 1) / chunkSize;
-      nextChunk.store(0);
-      doneChunks = 0;
-      jobActive = true;
-      ++generation;
+    jobBody = body;
+    jobCtx = ctx;
+    jobCount = count;
+    jobChunkSize = (count + chunks - 1) / chunks;
+    jobChunks = (count + jobChunkSize - 1) / jobChunkSize;
+    nextChunk.store(0, std::memory_order_relaxed);
+    uint64_t g = generation.load(std::memory_order_relaxed) + 1;
+    generation.store(g); // seq_cst: ordered before the load of `sleepers`
+    if (sleepers.load() > 0) {
+      std::lock_guard<std::mutex> lock(sleepMutex);
+      wake.notify_all();
     }
-    wake.notify_all();
 
     insideJob = true;
-    int64_t mine = runChunks();
+    runChunks();
     insideJob = false;
-
-    std::unique_lock<std::mutex> lock(mutex);
-    doneChunks += mine;
-    // Wait for every chunk, and for every worker to leave the job: a worker
-    // still inside it must not see the counters of the next job.
-    done.wait(lock,
-              [&] { return doneChunks == jobChunks && busyWorkers == 0; });
-    jobActive = false;
+    for (auto &worker : workers)
+      while (worker->done.load(std::memory_order_acquire) != g)
+        cpuRelax();
   }
 
   /// In the child of a fork only the forking thread exists: forget the
@@ -107,51 +128,59 @@ public:
   /// run loops on a fresh set of workers instead of waiting forever.
   void resetAfterFork() {
     new (&jobMutex) std::mutex();
-    new (&mutex) std::mutex();
+    new (&sleepMutex) std::mutex();
     new (&wake) std::condition_variable();
-    new (&done) std::condition_variable();
-    new std::vector<std::thread>(std::move(workers)); // Deliberately leaked.
-    workers = std::vector<std::thread>();
-    jobActive = false;
-    busyWorkers = 0;
-    doneChunks = 0;
-    stop = false;
+    new std::vector<std::unique_ptr<Worker>>(std::move(workers)); // Deliberately leaked.
+    workers = std::vector<std::unique_ptr<Worker>>();
+    sleepers.store(0);
+    stop.store(false);
   }
 
 private:
-  /// Runs chunks of the current job until none is left; returns how many.
-  int64_t runChunks() {
-    int64_t ran = 0;
+  struct alignas(64) Worker {
+    std::thread thread;
+    std::atomic<uint64_t> done{0}; ///< The last generation it finished.
+  };
+
+  /// Runs chunks of the current job until none is left.
+  void runChunks() {
     for (;;) {
       int64_t c = nextChunk.fetch_add(1, std::memory_order_relaxed);
       if (c >= jobChunks)
-        return ran;
+        return;
       int64_t begin = c * jobChunkSize;
       int64_t end = std::min(begin + jobChunkSize, jobCount);
       jobBody(jobCtx, begin, end);
-      ++ran;
     }
   }
 
-  /// `seen` is the generation when the worker was started, so a worker that
-  /// gets the lock only after the next job was published still joins it.
-  void workerLoop(uint64_t seen) {
+  /// Waits for a generation other than `seen` (or stop): spins, then sleeps.
+  uint64_t awaitJob(uint64_t seen) {
+    auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+    for (unsigned spins = 0;; ++spins) {
+      uint64_t g = generation.load(std::memory_order_acquire);
+      if (g != seen || stop.load(std::memory_order_relaxed))
+        return g;
+      cpuRelax();
+      if ((spins & 255) == 255 && std::chrono::steady_clock::now() > deadline) {
+        std::unique_lock<std::mutex> lock(sleepMutex);
+        sleepers.fetch_add(1); // seq_cst: ordered before the load of `generation`
+        wake.wait(lock, [&] { return stop.load() || generation.load() != seen; });
+        sleepers.fetch_sub(1);
+        deadline = std::chrono::steady_clock::now() + kSpinTime;
+      }
+    }
+  }
+
+  /// `seen` is the generation when the worker was started.
+  void workerLoop(Worker &self, uint64_t seen) {
     insideJob = true;
-    std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
-      wake.wait(lock,
-                [&] { return stop || (jobActive && generation != seen); });
-      if (stop)
+      seen = awaitJob(seen);
+      if (stop.load())
         return;
-      seen = generation;
-      ++busyWorkers;
-      lock.unlock();
-      int64_t ran = runChunks();
-      lock.lock();
-      doneChunks += ran;
-      --busyWorkers;
-      if (busyWorkers == 0 && doneChunks == jobChunks)
-        done.notify_one();
+      runChunks();
+      self.done.store(seen, std::memory_order_release);
     }
   }
 
@@ -160,48 +189,45 @@ private:
     if (static_cast<size_t>(n) == workers.size())
       return;
     stopWorkers();
-    uint64_t current;
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      current = generation;
-    }
+    uint64_t current = generation.load();
     workers.reserve(n);
-    for (int32_t i = 0; i < n; ++i)
-      workers.emplace_back([this, current] { workerLoop(current); });
+    for (int32_t i = 0; i < n; ++i) {
+      workers.push_back(std::make_unique<Worker>());
+      Worker &w = *workers.back();
+      w.done.store(current);
+      w.thread = std::thread([this, &w, current] { workerLoop(w, current); });
+    }
   }
 
   /// Joins every worker; called with jobMutex held.
   void stopWorkers() {
     {
-      std::lock_guard<std::mutex> lock(mutex);
-      stop = true;
+      std::lock_guard<std::mutex> lock(sleepMutex);
+      stop.store(true);
+      wake.notify_all();
     }
-    wake.notify_all();
-    for (std::thread &t : workers)
-      t.join();
+    for (auto &w : workers)
+      if (w->thread.joinable())
+        w->thread.join();
     workers.clear();
-    std::lock_guard<std::mutex> lock(mutex);
-    stop = false;
+    stop.store(false);
   }
 
   std::atomic<int32_t> numThreads{defaultNumThreads()};
   std::mutex jobMutex; ///< Held for a whole job, and to start/stop workers.
-  std::vector<std::thread> workers;
+  std::vector<std::unique_ptr<Worker>> workers;
 
-  // Job state. The job's parameters are written under `mutex` before a job
-  // is published and read by workers after they take `mutex`, so they need
-  // no atomics; only the chunk counter is contended.
-  std::mutex mutex;
-  std::condition_variable wake, done;
+  // Job state, written by the caller before it publishes the generation and
+  // read by workers after they see it; only the chunk counter is contended.
   Body jobBody = nullptr;
   void *jobCtx = nullptr;
   int64_t jobCount = 0, jobChunkSize = 1, jobChunks = 0;
-  std::atomic<int64_t> nextChunk{0};
-  int64_t doneChunks = 0;
-  int32_t busyWorkers = 0;
-  uint64_t generation = 0;
-  bool jobActive = false;
-  bool stop = false;
+  alignas(64) std::atomic<int64_t> nextChunk{0};
+  alignas(64) std::atomic<uint64_t> generation{0};
+  std::atomic<int32_t> sleepers{0};
+  std::atomic<bool> stop{false};
+  std::mutex sleepMutex;
+  std::condition_variable wake;
 };
 
 ThreadPool &pool() {
@@ -228,7 +254,15 @@ extern "C" dnn_status dnn_set_num_threads(int32_t num_threads) {
 extern "C" int32_t dnn_get_num_threads(void) { return pool().getNumThreads(); }
 
 extern "C" void dnnrt_parallel_for(void (*body)(void *, int64_t, int64_t),
-                                   void *ctx, int64_t count) {
-  if (body)
+                                   void *ctx, int64_t count, const char *region) {
+  if (!body)
+    return;
+  // Nested loops run inside a profiled one; only the outermost is timed.
+  if (!profiling() || insideJob) {
     pool().parallelFor(body, ctx, count);
+    return;
+  }
+  auto start = std::chrono::steady_clock::now();
+  pool().parallelFor(body, ctx, count);
+  recordRegion(region, std::chrono::steady_clock::now() - start);
 }

@@ -29,6 +29,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Tensor/IR/TensorInferTypeOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/SubsetInsertionOpInterfaceImpl.h"
@@ -46,7 +47,7 @@ void dnnc::registerAllDialects(mlir::DialectRegistry &registry) {
                   tensor::TensorDialect, arith::ArithDialect, math::MathDialect,
                   scf::SCFDialect, memref::MemRefDialect, bufferization::BufferizationDialect,
                   vector::VectorDialect, affine::AffineDialect, cf::ControlFlowDialect,
-                  index::IndexDialect, LLVM::LLVMDialect>();
+                  index::IndexDialect, ub::UBDialect, LLVM::LLVMDialect>();
   // Bufferization, tiling, shape reification and subsets (for hoisting) of
   // upstream ops live in external models that each dialect's users register.
   arith::registerBufferizableOpInterfaceExternalModels(registry);

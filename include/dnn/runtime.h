@@ -135,11 +135,34 @@ DNN_API dnn_status dnn_npy_read(const char *path, dnn_tensor *tensor); /* data: 
 DNN_API dnn_status dnn_npy_write(const char *path, const dnn_tensor *tensor);
 DNN_API void dnn_tensor_free(dnn_tensor *tensor); /* frees data from dnn_npy_read */
 
+/* Bytes of the workspace (every temporary, planned at compile time) that
+ * entry `entry` needs when each symbolic dimension is `batch`; a session
+ * allocates it on the first call and grows it only for larger batches. */
+DNN_API dnn_status dnn_entry_workspace_bytes(const dnn_model_info *model, const char *entry,
+                                             int64_t batch, int64_t *bytes);
+
+/* Profiling of the generated code: each parallel region (a loop nest of
+ * generated code, named by its entry, number and .dnn source, e.g.
+ * "train_step#12 dce/dw2 (mlp.dnn:13:24)") is timed on the calling thread
+ * while profiling is on. Off by default; DNN_PROFILE=1 in the environment
+ * turns it on when the library loads and prints the table to stderr at
+ * exit. The records are those of this library's runtime (each model library
+ * embeds its own). */
+typedef struct dnn_profile_record {
+  const char *region; /* static storage: valid while the library is loaded */
+  int64_t calls;
+  double seconds; /* wall-clock time on the calling thread, all calls */
+} dnn_profile_record;
+DNN_API void dnn_profile_enable(int32_t enabled);
+DNN_API void dnn_profile_reset(void);
+DNN_API int32_t dnn_profile_count(void);
+DNN_API dnn_status dnn_profile_get(int32_t index, dnn_profile_record *out);
+
 /* Called by generated code, not by apps: runs body(ctx, begin, end) over
  * disjoint chunks covering [0, count) on the thread pool and returns when
- * all are done. */
+ * all are done; `region` names the loop for the profiler (may be NULL). */
 void dnnrt_parallel_for(void (*body)(void *ctx, int64_t begin, int64_t end),
-                        void *ctx, int64_t count);
+                        void *ctx, int64_t count, const char *region);
 
 #ifdef __cplusplus
 }

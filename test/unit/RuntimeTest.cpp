@@ -1151,7 +1151,7 @@ void outerChunk(void *ctx, int64_t begin, int64_t end) {
           auto &s = *static_cast<Slice *>(p);
           markChunk(s.c, s.base + b, s.base + e);
         },
-        &slice, 100);
+        &slice, 100, nullptr);
   }
 }
 } // namespace
@@ -1166,20 +1166,20 @@ TEST(Runtime, ThreadPoolCoversEveryIndexOnce) {
     EXPECT_EQ(dnn_get_num_threads(), threads);
     for (int64_t count : {1, 2, 3, 7, 31, 32, 33, 100, 1000, 12345}) {
       Coverage c(count);
-      dnnrt_parallel_for(markChunk, &c, count);
+      dnnrt_parallel_for(markChunk, &c, count, nullptr);
       EXPECT_TRUE(coveredOnce(c)) << threads << " threads, count " << count;
     }
     // Nothing to do: the body is not called.
     Coverage none(0);
-    dnnrt_parallel_for(markChunk, &none, 0);
-    dnnrt_parallel_for(markChunk, &none, -5);
+    dnnrt_parallel_for(markChunk, &none, 0, nullptr);
+    dnnrt_parallel_for(markChunk, &none, -5, nullptr);
     EXPECT_EQ(none.badChunks, 0);
   }
   // Many small jobs in a row reuse the workers.
   ASSERT_EQ(dnn_set_num_threads(4), DNN_OK);
   for (int rep = 0; rep < 2000; ++rep) {
     Coverage c(9);
-    dnnrt_parallel_for(markChunk, &c, 9);
+    dnnrt_parallel_for(markChunk, &c, 9, nullptr);
     ASSERT_TRUE(coveredOnce(c)) << rep;
   }
 }
@@ -1198,7 +1198,7 @@ size_t threadsUsed() {
         std::lock_guard<std::mutex> lock(s.mutex);
         s.ids.insert(std::this_thread::get_id());
       },
-      &seen, 16);
+      &seen, 16, nullptr);
   return seen.ids.size();
 }
 } // namespace
@@ -1215,14 +1215,14 @@ TEST(Runtime, ThreadPoolWorksInAForkedChild) {
   // multiprocessing worker); the child must start its own, not hang.
   ASSERT_EQ(dnn_set_num_threads(3), DNN_OK);
   Coverage warm(100);
-  dnnrt_parallel_for(markChunk, &warm, 100);
+  dnnrt_parallel_for(markChunk, &warm, 100, nullptr);
   ASSERT_TRUE(coveredOnce(warm));
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
     alarm(20); // A hang fails the test instead of blocking it.
     Coverage c(1000);
-    dnnrt_parallel_for(markChunk, &c, 1000);
+    dnnrt_parallel_for(markChunk, &c, 1000, nullptr);
     _exit(!coveredOnce(c) ? 1 : threadsUsed() < 2 ? 2 : 0);
   }
   int status = 0;
@@ -1234,7 +1234,7 @@ TEST(Runtime, ThreadPoolWorksInAForkedChild) {
 TEST(Runtime, ThreadPoolNestedAndConcurrentLoops) {
   ASSERT_EQ(dnn_set_num_threads(4), DNN_OK);
   Nested nested;
-  dnnrt_parallel_for(outerChunk, &nested, 64);
+  dnnrt_parallel_for(outerChunk, &nested, 64, nullptr);
   EXPECT_TRUE(coveredOnce(nested.inner));
 
   // Several application threads at once.
@@ -1244,7 +1244,7 @@ TEST(Runtime, ThreadPoolNestedAndConcurrentLoops) {
     apps.emplace_back([&, t] {
       for (int rep = 0; rep < 200; ++rep) {
         Coverage c(100 + t * 37 + rep);
-        dnnrt_parallel_for(markChunk, &c, int64_t(c.hits.size()));
+        dnnrt_parallel_for(markChunk, &c, int64_t(c.hits.size()), nullptr);
         if (!coveredOnce(c))
           ++failures;
       }

@@ -29,6 +29,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Dataset.h"
+#include "Profile.h"
 #include "ModelLibrary.h"
 #include "Plot.h"
 
@@ -62,20 +63,22 @@ static cl::SubCommand predictCmd("predict", "Run entry point 'predict' on .npy i
 static cl::SubCommand trainCmd("train", "Train a model with its optimizer on a dataset");
 static cl::SubCommand evalCmd("eval", "Compute the loss (and accuracy) of a model on a dataset");
 static cl::SubCommand gradCmd("grad", "Write the loss and the gradient of every parameter");
+static cl::SubCommand profileCmd("profile",
+                                 "Time an entry point per parallel region on random inputs");
 
 // Options shared by subcommands name each of them.
 static cl::opt<std::string> libraryPath(cl::Positional, cl::Required, cl::desc("<model.so>"),
                                         cl::sub(infoCmd), cl::sub(initCmd), cl::sub(predictCmd),
                                         cl::sub(trainCmd), cl::sub(evalCmd), cl::sub(gradCmd),
-                                        cl::cat(runCategory));
+                                        cl::sub(profileCmd), cl::cat(runCategory));
 static cl::opt<std::string> modelName("model", cl::desc("Model to use (default: the only one)"),
                                       cl::value_desc("name"), cl::sub(infoCmd), cl::sub(initCmd),
                                       cl::sub(predictCmd), cl::sub(trainCmd), cl::sub(evalCmd),
-                                      cl::sub(gradCmd), cl::cat(runCategory));
+                                      cl::sub(gradCmd), cl::sub(profileCmd), cl::cat(runCategory));
 static cl::opt<uint64_t> seed("seed", cl::desc("Initialise parameters from this seed"),
                               cl::value_desc("n"), cl::sub(initCmd), cl::sub(predictCmd),
                               cl::sub(trainCmd), cl::sub(evalCmd), cl::sub(gradCmd),
-                              cl::cat(runCategory));
+                              cl::sub(profileCmd), cl::cat(runCategory));
 static cl::opt<std::string> outputFile("o", cl::desc("Parameters file to write"),
                                        cl::value_desc("file.safetensors"), cl::sub(initCmd),
                                        cl::cat(runCategory));
@@ -83,7 +86,7 @@ static cl::opt<std::string> paramsFile("params",
                                        cl::desc("Parameters (train: or a checkpoint) to load"),
                                        cl::value_desc("file.safetensors"), cl::sub(predictCmd),
                                        cl::sub(trainCmd), cl::sub(evalCmd), cl::sub(gradCmd),
-                                       cl::cat(runCategory));
+                                       cl::sub(profileCmd), cl::cat(runCategory));
 static cl::list<std::string> inputArgs("input", cl::desc("An input of the entry point"),
                                        cl::value_desc("name=file.npy"), cl::sub(predictCmd),
                                        cl::sub(gradCmd), cl::cat(runCategory));
@@ -92,7 +95,25 @@ static cl::opt<std::string> outDir("out", cl::desc("Directory for the .npy files
                                    cl::cat(runCategory));
 static cl::opt<int> numThreads("threads", cl::desc("Threads (default: all hardware threads)"),
                                cl::value_desc("n"), cl::sub(predictCmd), cl::sub(trainCmd),
-                               cl::sub(evalCmd), cl::sub(gradCmd), cl::cat(runCategory));
+                               cl::sub(evalCmd), cl::sub(gradCmd), cl::sub(profileCmd),
+                               cl::cat(runCategory));
+static cl::opt<std::string> profileEntryName("entry",
+                                             cl::desc("Entry point to profile (default: "
+                                                      "train_step, else predict)"),
+                                             cl::value_desc("name"), cl::sub(profileCmd),
+                                             cl::cat(runCategory));
+static cl::opt<int64_t> profileWarmup("warmup", cl::desc("Calls before measuring (default 5)"),
+                                      cl::init(5), cl::value_desc("n"), cl::sub(profileCmd),
+                                      cl::cat(runCategory));
+static cl::opt<int64_t> profileClasses("classes",
+                                       cl::desc("i32 inputs are uniform in [0, n) (default: "
+                                                "the width of the first [N, K] output)"),
+                                       cl::value_desc("n"), cl::sub(profileCmd),
+                                       cl::cat(runCategory));
+static cl::opt<bool> showMemory("memory",
+                                cl::desc("Bytes of params, optimizer state and each entry's "
+                                         "workspace at --batch-size"),
+                                cl::sub(infoCmd), cl::cat(runCategory));
 
 // Training and evaluation.
 static cl::opt<std::string>
@@ -111,7 +132,7 @@ static cl::opt<int64_t> batchSize("batch-size",
                                   cl::desc("Samples per batch (eval: default 256); the last "
                                            "batch of an epoch may be smaller"),
                                   cl::value_desc("n"), cl::sub(trainCmd), cl::sub(evalCmd),
-                                  cl::cat(runCategory));
+                                  cl::sub(profileCmd), cl::sub(infoCmd), cl::cat(runCategory));
 static cl::opt<uint64_t> shuffleSeed("shuffle-seed",
                                      cl::desc("Seed of the per-epoch sample order (default: "
                                               "--seed, or 0)"),
@@ -119,8 +140,11 @@ static cl::opt<uint64_t> shuffleSeed("shuffle-seed",
                                      cl::cat(runCategory));
 static cl::opt<bool> noShuffle("no-shuffle", cl::desc("Visit the samples in file order"),
                                cl::sub(trainCmd), cl::cat(runCategory));
-static cl::opt<int64_t> maxSteps("steps", cl::desc("Stop after this many steps in this run"),
-                                 cl::value_desc("n"), cl::sub(trainCmd), cl::cat(runCategory));
+static cl::opt<int64_t> maxSteps("steps",
+                                 cl::desc("Stop after this many steps in this run (profile: "
+                                          "calls measured, default 50)"),
+                                 cl::value_desc("n"), cl::sub(trainCmd), cl::sub(profileCmd),
+                                 cl::cat(runCategory));
 static cl::opt<double> learningRate("lr",
                                     cl::desc("Learning rate (default: the model's, or the "
                                              "checkpoint's)"),
@@ -174,6 +198,42 @@ template <typename... Args> static std::string format(const char *fmt, Args... a
 
 static std::string formatLoss(double loss) { return format("%.4g", loss); }
 static std::string formatAccuracy(double accuracy) { return format("%.4f", accuracy); }
+
+/// info --memory: what a session holds at --batch-size (default 1): params,
+/// optimizer state, gradients, and each entry's workspace (every temporary
+/// of the entry, planned at compile time; the session keeps the largest).
+static int printMemory(const ModelLibrary &lib, const dnn_model_info &model) {
+  int64_t batch = batchSize.getNumOccurrences() ? batchSize : 1;
+  if (batch < 1)
+    return fail("--batch-size must be at least 1");
+  int64_t paramBytes = 0;
+  for (int32_t i = 0; i < model.num_params; ++i) {
+    int64_t size = 4;
+    for (int32_t d = 0; d < model.params[i].tensor.rank; ++d)
+      size *= model.params[i].tensor.dims[d].size;
+    paramBytes += size;
+  }
+  int64_t slots = model.optimizer ? model.optimizer->num_slots : 0;
+  llvm::raw_ostream &os = llvm::outs();
+  auto line = [&](llvm::StringRef what, int64_t bytes) {
+    os << llvm::format("  memory %-28s %12lld bytes (%.2f MiB)\n", what.str().c_str(),
+                       (long long)bytes, double(bytes) / (1 << 20));
+  };
+  os << "  memory at batch " << batch << ":\n";
+  line("params", paramBytes);
+  if (model.optimizer)
+    line("optimizer state", slots * paramBytes);
+  if (model.loss >= 0)
+    line("gradients (grad only)", paramBytes);
+  for (int32_t e = 0; e < model.num_entries; ++e) {
+    int64_t bytes = 0;
+    const char *name = model.entries[e].name;
+    if (dnn_status status = lib.api().entry_workspace_bytes(&model, name, batch, &bytes))
+      return fail(lib.lastError(status));
+    line(("workspace of " + llvm::Twine(name)).str(), bytes);
+  }
+  return 0;
+}
 
 static int runInfo(const ModelLibrary &lib) {
   const dnn_library_info *info = lib.info();
@@ -238,6 +298,9 @@ static int runInfo(const ModelLibrary &lib) {
          << names(model->inputs, entry.num_inputs, entry.inputs) << ") -> ("
          << names(model->outputs, entry.num_outputs, entry.outputs) << ")\n";
     }
+    if (showMemory)
+      if (int rc = printMemory(lib, *model))
+        return rc;
   }
   return 0;
 }
@@ -981,15 +1044,47 @@ static int runTrain(const ModelLibrary &lib, const dnn_model_info &model) {
   return 0;
 }
 
+//===----------------------------------------------------------------------===//
+// profile
+//===----------------------------------------------------------------------===//
+
+static int runProfile(const ModelLibrary &lib, const dnn_model_info &model) {
+  if (paramsFile.getNumOccurrences() && seed.getNumOccurrences())
+    return fail("profile takes --params or --seed, not both");
+  ProfileOptions options;
+  options.entry = profileEntryName;
+  if (options.entry.empty()) {
+    options.entry = "predict";
+    for (int32_t e = 0; e < model.num_entries; ++e)
+      if (model.entries[e].kind == DNN_ENTRY_TRAIN_STEP)
+        options.entry = model.entries[e].name;
+  }
+  if (batchSize.getNumOccurrences())
+    options.batch = batchSize;
+  if (maxSteps.getNumOccurrences())
+    options.calls = maxSteps;
+  options.warmup = profileWarmup;
+  options.classes = profileClasses;
+  if (int rc = applyThreads(lib))
+    return rc;
+  ScopedSession s(lib.api());
+  if (int rc = openSession(lib, model, s))
+    return rc;
+  std::string error;
+  if (!profileEntry(lib, model, s.session, options, error))
+    return fail(error);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   // libLLVM registers hundreds of codegen options; --help should not list them.
   cl::HideUnrelatedOptions(runCategory);
   cl::ParseCommandLineOptions(argc, argv,
                               "dnn-run: inspect, run and train compiled dnnc model libraries\n");
-  if (!infoCmd && !initCmd && !predictCmd && !trainCmd && !evalCmd && !gradCmd)
-    return fail("no subcommand; use 'info', 'init', 'predict', 'train', 'eval' or 'grad' (see "
-                "--help)");
+  if (!infoCmd && !initCmd && !predictCmd && !trainCmd && !evalCmd && !gradCmd && !profileCmd)
+    return fail("no subcommand; use 'info', 'init', 'predict', 'train', 'eval', 'grad' or "
+                "'profile' (see --help)");
 
   std::string error;
   std::unique_ptr<ModelLibrary> lib = ModelLibrary::open(libraryPath, error);
@@ -1009,5 +1104,7 @@ int main(int argc, char **argv) {
     return runEval(*lib, *model);
   if (gradCmd)
     return runGrad(*lib, *model);
+  if (profileCmd)
+    return runProfile(*lib, *model);
   return runPredict(*lib, *model);
 }

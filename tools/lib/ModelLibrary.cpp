@@ -97,6 +97,11 @@ std::unique_ptr<ModelLibrary> ModelLibrary::open(const std::string &path, std::s
   DNN_RESOLVE(npy_read);
   DNN_RESOLVE(npy_write);
   DNN_RESOLVE(tensor_free);
+  DNN_RESOLVE(entry_workspace_bytes);
+  DNN_RESOLVE(profile_enable);
+  DNN_RESOLVE(profile_reset);
+  DNN_RESOLVE(profile_count);
+  DNN_RESOLVE(profile_get);
 #undef DNN_RESOLVE
   if (missing)
     return nullptr;

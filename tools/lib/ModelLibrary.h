@@ -53,6 +53,11 @@ struct RuntimeApi {
   decltype(&::dnn_npy_read) npy_read = nullptr;
   decltype(&::dnn_npy_write) npy_write = nullptr;
   decltype(&::dnn_tensor_free) tensor_free = nullptr;
+  decltype(&::dnn_entry_workspace_bytes) entry_workspace_bytes = nullptr;
+  decltype(&::dnn_profile_enable) profile_enable = nullptr;
+  decltype(&::dnn_profile_reset) profile_reset = nullptr;
+  decltype(&::dnn_profile_count) profile_count = nullptr;
+  decltype(&::dnn_profile_get) profile_get = nullptr;
 };
 
 class ModelLibrary {

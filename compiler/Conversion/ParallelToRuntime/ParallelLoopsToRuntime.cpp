@@ -4,7 +4,11 @@
 // so parallel loops go to the dnnc runtime's own thread pool:
 //
 //   dnnrt_parallel_for(void (*body)(void *ctx, int64_t begin, int64_t end),
-//                      void *ctx, int64_t count)
+//                      void *ctx, int64_t count, const char *region)
+//
+// `region` names the loop for the runtime's profiler (`dnn-run profile`,
+// DNN_PROFILE=1): the entry, the loop's number and the source of the ops it
+// came from, in .dnn terms ("train_step#12 dce/dw2 (mlp.dnn:13:24)").
 //
 // The first dimension of each outermost scf.parallel is split into chunks;
 // the body is outlined into a private function that reloads the values it
@@ -20,6 +24,8 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Path.h"
 
 namespace dnnc {
 #define GEN_PASS_DEF_PARALLELLOOPSTORUNTIMEPASS
@@ -33,6 +39,44 @@ namespace {
 constexpr llvm::StringLiteral kParallelFor = "dnnrt_parallel_for";
 
 bool isOutermost(scf::ParallelOp op) { return !op->getParentOfType<scf::ParallelOp>(); }
+
+/// A location as the profiler shows it: names of values (the gradient
+/// "dce/dw2") with the file:line:col of the .dnn source.
+void describe(Location loc, SmallVectorImpl<std::string> &parts) {
+  auto add = [&](std::string part) {
+    if (!llvm::is_contained(parts, part))
+      parts.push_back(std::move(part));
+  };
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    SmallVector<std::string> inner;
+    describe(name.getChildLoc(), inner);
+    std::string text = name.getName().str();
+    if (!inner.empty())
+      text += " (" + llvm::join(inner, ", ") + ")";
+    add(text);
+  } else if (auto file = dyn_cast<FileLineColLoc>(loc)) {
+    add((llvm::sys::path::filename(file.getFilename().getValue()) + ":" +
+         Twine(file.getLine()) + ":" + Twine(file.getColumn()))
+            .str());
+  } else if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    for (Location l : fused.getLocations())
+      describe(l, parts);
+  } else if (auto call = dyn_cast<CallSiteLoc>(loc)) {
+    describe(call.getCallee(), parts);
+  }
+}
+
+std::string regionName(func::FuncOp func, unsigned number, Location loc) {
+  std::string entry = func.getSymName().str();
+  if (auto attr = func->getAttrOfType<StringAttr>("dnn.entry"))
+    entry = attr.getValue().str();
+  SmallVector<std::string> parts;
+  describe(loc, parts);
+  std::string name = entry + "#" + std::to_string(number);
+  if (!parts.empty())
+    name += " " + llvm::join(parts, ", ");
+  return name;
+}
 
 struct ParallelLoopsToRuntimePass
     : dnnc::impl::ParallelLoopsToRuntimePassBase<ParallelLoopsToRuntimePass> {
@@ -58,13 +102,44 @@ struct ParallelLoopsToRuntimePass
     }
   }
 
+  /// Iterations of the shared dims together, when their bounds are constants.
   static std::optional<int64_t> staticTripCount(scf::ParallelOp loop) {
-    auto lb = getConstantIntValue(loop.getLowerBound()[0]);
-    auto ub = getConstantIntValue(loop.getUpperBound()[0]);
-    auto step = getConstantIntValue(loop.getStep()[0]);
-    if (!lb || !ub || !step || *step <= 0)
-      return std::nullopt;
-    return llvm::divideCeil(std::max<int64_t>(*ub - *lb, 0), *step);
+    int64_t total = 1;
+    for (unsigned d : sharedDims(loop)) {
+      auto lb = getConstantIntValue(loop.getLowerBound()[d]);
+      auto ub = getConstantIntValue(loop.getUpperBound()[d]);
+      auto step = getConstantIntValue(loop.getStep()[d]);
+      if (!lb || !ub || !step || *step <= 0)
+        return std::nullopt;
+      total *= llvm::divideCeil(std::max<int64_t>(*ub - *lb, 0), *step);
+    }
+    return total;
+  }
+
+  /// The dims whose iterations are shared among threads, fastest-varying
+  /// first: all of them, dim 0 first, for tiled loops; for scalar nests
+  /// (every step 1) all but the last, last-but-one first.
+  static SmallVector<unsigned> sharedDims(scf::ParallelOp loop) {
+    unsigned rank = loop.getNumLoops();
+    bool scalar = rank >= 2 && llvm::all_of(loop.getStep(), [](Value step) {
+                    return getConstantIntValue(step) == 1;
+                  });
+    SmallVector<unsigned> order;
+    if (scalar) {
+      for (unsigned d = rank - 1; d-- > 0;)
+        order.push_back(d);
+    } else {
+      for (unsigned d = 0; d < rank; ++d)
+        order.push_back(d);
+    }
+    return order;
+  }
+
+  /// max(ceil((ub - lb) / step), 0).
+  static Value tripCount(OpBuilder &b, Location loc, Value lb, Value ub, Value step) {
+    Value span = arith::SubIOp::create(b, loc, ub, lb);
+    Value count = arith::CeilDivSIOp::create(b, loc, span, step);
+    return arith::MaxSIOp::create(b, loc, count, arith::ConstantIndexOp::create(b, loc, 0));
   }
 
   LLVM::LLVMFuncOp getOrDeclareParallelFor(ModuleOp module) {
@@ -74,7 +149,7 @@ struct ParallelLoopsToRuntimePass
     MLIRContext *ctx = module.getContext();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     auto type = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
-                                            {ptr, ptr, IntegerType::get(ctx, 64)});
+                                            {ptr, ptr, IntegerType::get(ctx, 64), ptr});
     return LLVM::LLVMFuncOp::create(b, module.getLoc(), kParallelFor, type);
   }
 
@@ -102,7 +177,8 @@ struct ParallelLoopsToRuntimePass
     auto structType = LLVM::LLVMStructType::getLiteral(ctx, fieldTypes);
 
     // The outlined body: (ctx, begin, end) -> ().
-    std::string name = (func.getSymName() + "_parallel" + Twine(counter++)).str();
+    unsigned number = counter++;
+    std::string name = (func.getSymName() + "_parallel" + Twine(number)).str();
     OpBuilder b(ctx);
     b.setInsertionPoint(func);
     auto body = func::FuncOp::create(b, loc, name, FunctionType::get(ctx, {ptr, i64, i64}, {}));
@@ -126,21 +202,50 @@ struct ParallelLoopsToRuntimePass
         loop.getUpperBound(), [&](Value v) { return mapping.lookup(v); });
     SmallVector<Value> steps =
         llvm::map_to_vector(loop.getStep(), [&](Value v) { return mapping.lookup(v); });
-    // Chunk [begin, end) of the iterations of dim 0.
-    Value lb0 = lbs[0], step0 = steps[0];
-    Value chunkLb = arith::AddIOp::create(b, loc, lb0, arith::MulIOp::create(b, loc, begin, step0));
-    Value chunkUb = arith::AddIOp::create(b, loc, lb0, arith::MulIOp::create(b, loc, end, step0));
-    chunkUb = arith::MinSIOp::create(b, loc, chunkUb, ubs[0]);
-    lbs[0] = chunkLb;
-    ubs[0] = chunkUb;
-    scf::ParallelOp::create(b, loc, lbs, ubs, steps,
-                            [&](OpBuilder &nb, Location, ValueRange ivs) {
-                              for (auto [oldIv, newIv] :
-                                   llvm::zip(loop.getInductionVars(), ivs))
-                                mapping.map(oldIv, newIv);
-                              for (Operation &op : loop.getBody()->without_terminator())
-                                nb.clone(op, mapping);
-                            });
+    // Chunk [begin, end) of the loop's iterations, linearized over the
+    // shared dims (see sharedDims): every dim, not only the first, is shared
+    // out. Tiled loops vary dim 0 fastest, so a chunk walks down the rows of
+    // a column strip and a matmul's B strip stays in cache across the row
+    // tiles while threads split the columns. Scalar loop nests (copies) keep
+    // their last dim as an inner loop over contiguous memory, in row-major
+    // order.
+    unsigned rank = loop.getNumLoops();
+    SmallVector<unsigned> order = sharedDims(loop);
+    SmallVector<Value> trips(rank);
+    for (unsigned d : order)
+      trips[d] = tripCount(b, loc, lbs[d], ubs[d], steps[d]);
+    Value unitStep = arith::ConstantIndexOp::create(b, loc, 1);
+    auto cloneBody = [&](OpBuilder &nb) {
+      for (Operation &op : loop.getBody()->without_terminator())
+        nb.clone(op, mapping);
+    };
+    scf::ForOp::create(
+        b, loc, begin, end, unitStep, ValueRange{},
+        [&](OpBuilder &nb, Location, Value linear, ValueRange) {
+          Value rest = linear;
+          for (auto [k, d] : llvm::enumerate(order)) {
+            Value index = rest;
+            if (k + 1 < order.size()) {
+              index = arith::RemUIOp::create(nb, loc, rest, trips[d]);
+              rest = arith::DivUIOp::create(nb, loc, rest, trips[d]);
+            }
+            Value iv = arith::AddIOp::create(
+                nb, loc, lbs[d], arith::MulIOp::create(nb, loc, index, steps[d]));
+            mapping.map(loop.getInductionVars()[d], iv);
+          }
+          if (order.size() == rank) {
+            cloneBody(nb);
+          } else {
+            unsigned last = rank - 1;
+            scf::ForOp::create(nb, loc, lbs[last], ubs[last], steps[last], ValueRange{},
+                               [&](OpBuilder &ib, Location, Value iv, ValueRange) {
+                                 mapping.map(loop.getInductionVars()[last], iv);
+                                 cloneBody(ib);
+                                 scf::YieldOp::create(ib, loc);
+                               });
+          }
+          scf::YieldOp::create(nb, loc);
+        });
     func::ReturnOp::create(b, loc);
 
     // The call site: store the captures, call the runtime.
@@ -154,14 +259,20 @@ struct ParallelLoopsToRuntimePass
                                         ArrayRef<LLVM::GEPArg>{0, (int32_t)i});
       LLVM::StoreOp::create(b, loc, converted, field);
     }
-    Value span = arith::SubIOp::create(b, loc, loop.getUpperBound()[0], loop.getLowerBound()[0]);
-    Value count = arith::CeilDivSIOp::create(b, loc, span, loop.getStep()[0]);
-    count = arith::MaxSIOp::create(b, loc, count, arith::ConstantIndexOp::create(b, loc, 0));
+    Value count = arith::ConstantIndexOp::create(b, loc, 1);
+    for (unsigned d : order)
+      count = arith::MulIOp::create(
+          b, loc, count,
+          tripCount(b, loc, loop.getLowerBound()[d], loop.getUpperBound()[d], loop.getStep()[d]));
     Value count64 = arith::IndexCastOp::create(b, loc, i64, count);
     Value fn = func::ConstantOp::create(b, loc, body.getFunctionType(), body.getSymName());
     Value fnPtr = UnrealizedConversionCastOp::create(b, loc, ptr, fn).getResult(0);
+    std::string region = regionName(func, number, loc);
+    region.push_back('\0');
+    Value regionPtr = LLVM::createGlobalString(loc, b, name + "_region", region,
+                                               LLVM::Linkage::Private);
     LLVM::CallOp::create(b, loc, getOrDeclareParallelFor(module),
-                         ValueRange{fnPtr, context, count64});
+                         ValueRange{fnPtr, context, count64, regionPtr});
     loop.erase();
     return success();
   }
