@@ -15,6 +15,9 @@
 #include <cstdarg>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
 #include <exception>
 #include <map>
 #include <memory>
@@ -158,7 +161,47 @@ struct Binding {
   int64_t value;
   const char *boundBy;
 };
-using Bindings = std::map<std::string, Binding>;
+/// Symbol -> value of one call. A handful of symbols at most, so a flat
+/// list kept inline: binding a call's inputs allocates nothing.
+class Bindings {
+public:
+  using value_type = std::pair<const char *, Binding>;
+  using const_iterator = const value_type *;
+  using iterator = value_type *;
+
+  iterator begin() { return items; }
+  iterator end() { return items + count; }
+  const_iterator begin() const { return items; }
+  const_iterator end() const { return items + count; }
+  const_iterator find(const char *symbol) const {
+    for (const value_type &item : *this)
+      if (std::strcmp(item.first, symbol) == 0)
+        return &item;
+    return end();
+  }
+  iterator find(const char *symbol) {
+    return const_cast<iterator>(static_cast<const Bindings *>(this)->find(symbol));
+  }
+  /// Like std::map::emplace; throws std::length_error past kCapacity
+  /// symbols (turned into an error by guarded()).
+  std::pair<iterator, bool> emplace(const char *symbol, Binding binding) {
+    if (iterator it = find(symbol); it != end())
+      return {it, false};
+    if (count == kCapacity)
+      throw std::length_error("more than 32 symbolic dimensions in one call");
+    items[count] = {symbol, binding};
+    return {&items[count++], true};
+  }
+  void insert(const_iterator first, const_iterator last) {
+    for (; first != last; ++first)
+      emplace(first->first, first->second);
+  }
+
+private:
+  static constexpr int kCapacity = 32;
+  value_type items[kCapacity];
+  int count = 0;
+};
 
 /// Matches `inputs` by name to the entry's inputs (given[j] for input j) and
 /// checks each against its signature, binding the symbols.
@@ -202,6 +245,7 @@ struct dnn_session {
   /// allocates nothing.
   std::vector<dnnrt::MemRef> memrefs;
   std::vector<void *> args;
+  std::vector<const dnn_tensor *> given;
   double learningRate = 0;
   int64_t step = 0; ///< Completed optimizer steps.
 };

@@ -301,7 +301,7 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
     return fail(DNN_ERROR_INVALID_ARGUMENT,
                 "entry '%s' is run with dnn_session_%s, not dnn_session_run", entry->name,
                 entry->kind == DNN_ENTRY_GRAD ? "grad" : "train_step");
-  std::vector<const dnn_tensor *> given;
+  std::vector<const dnn_tensor *> &given = session.given;
   Bindings bindings;
   if (dnn_status s = bindInputs(model, *entry, numInputs, inputs, given, bindings))
     return s;

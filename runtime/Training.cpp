@@ -50,7 +50,7 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
                         "optimizer"
                       : "model '%s' has no gradients: it has no loss",
                 model.name);
-  std::vector<const dnn_tensor *> given;
+  std::vector<const dnn_tensor *> &given = session.given;
   Bindings bindings;
   if (dnn_status s = bindInputs(model, *entry, numInputs, inputs, given, bindings))
     return s;
