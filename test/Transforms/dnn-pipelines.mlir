@@ -27,7 +27,7 @@
 // LLVM-DAG:  llvm.func @linear_predict(
 // LLVM-DAG:  llvm.func @_mlir_ciface_linear_predict(
 // LLVM-DAG:  llvm.call @dnnrt_parallel_for(
-// LLVM-DAG:  llvm.func @dnnrt_parallel_for(!llvm.ptr, !llvm.ptr, i64)
+// LLVM-DAG:  llvm.func @dnnrt_parallel_for(!llvm.ptr, !llvm.ptr, i64, !llvm.ptr)
 // LLVM-NOT:  func.func
 // LLVM-NOT:  scf.
 // LLVM-NOT:  memref.

@@ -9,7 +9,10 @@
 //   offset_i = max { offset_j + bytes_j : j < i, live(j) overlaps live(i) }
 //
 // computed at the entry's start from the argument shapes (sizes are
-// expressions of the symbolic batch). `<entry>_workspace` returns the total.
+// expressions of the symbolic batch), unless i can take over the slot of a
+// dead temporary of the same size expression (a forward activation's slot
+// for a gradient of the same shape, say). `<entry>_workspace` returns the
+// total.
 //
 //===----------------------------------------------------------------------===//
 
@@ -101,12 +104,51 @@ std::optional<int64_t> elementBytes(MemRefType type) {
   return bits / 8;
 }
 
-/// The plan: which temporaries of an entry go into the workspace and which
-/// earlier ones each must stay clear of.
+/// The plan: which temporaries of an entry go into the workspace, and where.
+/// A temporary either takes over the slot of an earlier one (`reuses`) or
+/// is placed above every earlier temporary it is live with (`interferes`).
 struct Plan {
   SmallVector<Temporary> temporaries;
   SmallVector<SmallVector<unsigned>> interferes; ///< Earlier temporaries live at once.
+  SmallVector<std::optional<unsigned>> reuses;   ///< The slot it takes over.
 };
+
+/// Same bytes for any argument shapes: same element size, static dims and
+/// dynamic size values.
+bool sameSize(memref::AllocOp a, memref::AllocOp b) {
+  return a.getType().getShape() == b.getType().getShape() &&
+         elementBytes(a.getType()) == elementBytes(b.getType()) &&
+         llvm::equal(a.getDynamicSizes(), b.getDynamicSizes());
+}
+
+/// Chooses, for each temporary, a dead temporary's slot of the same size
+/// when every temporary it is live with is known to lie clear of that slot;
+/// offsets are symbolic, so "known" means placed above or below it by
+/// construction (`disjoint`).
+void reuseSlots(Plan &plan) {
+  unsigned n = plan.temporaries.size();
+  std::vector<std::vector<bool>> disjoint(n, std::vector<bool>(n, false));
+  plan.reuses.assign(n, std::nullopt);
+  for (unsigned i = 0; i < n; ++i) {
+    ArrayRef<unsigned> live = plan.interferes[i];
+    for (unsigned j = 0; j < i; ++j) {
+      if (llvm::is_contained(live, j) ||
+          !sameSize(plan.temporaries[i].alloc, plan.temporaries[j].alloc))
+        continue;
+      if (!llvm::all_of(live, [&](unsigned k) { return disjoint[j][k]; }))
+        continue;
+      plan.reuses[i] = j;
+      break;
+    }
+    if (std::optional<unsigned> j = plan.reuses[i]) {
+      for (unsigned k = 0; k < i; ++k)
+        disjoint[i][k] = disjoint[k][i] = disjoint[*j][k];
+    } else {
+      for (unsigned k : live)
+        disjoint[i][k] = disjoint[k][i] = true;
+    }
+  }
+}
 
 Plan makePlan(func::FuncOp func) {
   Block &block = func.getBody().front();
@@ -131,6 +173,7 @@ Plan makePlan(func::FuncOp func) {
       if (plan.temporaries[j].end >= t.begin)
         earlier.push_back(j);
   }
+  reuseSlots(plan);
   return plan;
 }
 
@@ -157,8 +200,11 @@ std::pair<SmallVector<Value>, Value> emitOffsets(OpBuilder &b, Location loc, con
     rounded = arith::DivUIOp::create(b, loc, rounded, constant(kAlignment));
     rounded = arith::MulIOp::create(b, loc, rounded, constant(kAlignment));
     Value offset = zero;
-    for (unsigned j : plan.interferes[i])
-      offset = arith::MaxUIOp::create(b, loc, offset, ends[j]);
+    if (std::optional<unsigned> j = plan.reuses[i])
+      offset = offsets[*j];
+    else
+      for (unsigned j : plan.interferes[i])
+        offset = arith::MaxUIOp::create(b, loc, offset, ends[j]);
     Value end = arith::AddIOp::create(b, loc, offset, rounded);
     offsets.push_back(offset);
     ends.push_back(end);

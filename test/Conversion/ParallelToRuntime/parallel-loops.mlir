@@ -3,10 +3,12 @@
 
 // The outermost scf.parallel is outlined into a private function
 // (ctx, begin, end) that reloads its captures from the context struct and runs
-// the chunk [begin, end) of the first dimension; the nested scf.parallel stays
+// the iterations [begin, end) of the loop; the nested scf.parallel stays
 // inside it. The call site stores the captures (bounds first, then the values
-// the body uses, memrefs as descriptors) and calls dnnrt_parallel_for.
+// the body uses, memrefs as descriptors) and calls dnnrt_parallel_for with
+// the region's name: entry, loop number and source location.
 
+// CHECK:       llvm.mlir.global private constant @scale_parallel0_region("scale#0 parallel-loops.mlir:{{[0-9]+}}:3\00")
 // CHECK-LABEL: func.func private @scale_parallel0(
 // CHECK-SAME:    %[[CTX:.*]]: !llvm.ptr, %[[BEGIN:.*]]: i64, %[[END:.*]]: i64) {
 // CHECK:         %[[P0:.*]] = llvm.getelementptr %[[CTX]][0, 0]
@@ -24,12 +26,9 @@
 // CHECK:         %[[OUT:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)> to memref<?x8xf32>
 // CHECK:         %[[B:.*]] = arith.index_cast %[[BEGIN]] : i64 to index
 // CHECK:         %[[E:.*]] = arith.index_cast %[[END]] : i64 to index
-// CHECK:         %[[BS:.*]] = arith.muli %[[B]], %[[STEP]] : index
-// CHECK:         %[[CLB:.*]] = arith.addi %[[LB]], %[[BS]] : index
-// CHECK:         %[[ES:.*]] = arith.muli %[[E]], %[[STEP]] : index
-// CHECK:         %[[CUB0:.*]] = arith.addi %[[LB]], %[[ES]] : index
-// CHECK:         %[[CUB:.*]] = arith.minsi %[[CUB0]], %[[UB]] : index
-// CHECK:         scf.parallel (%[[I:.*]]) = (%[[CLB]]) to (%[[CUB]]) step (%[[STEP]]) {
+// CHECK:         scf.for %[[L:.*]] = %[[B]] to %[[E]] step %{{.*}} {
+// CHECK:           %[[LS:.*]] = arith.muli %[[L]], %[[STEP]] : index
+// CHECK:           %[[I:.*]] = arith.addi %[[LB]], %[[LS]] : index
 // CHECK:           scf.parallel (%[[J:.*]]) = (%[[LB]]) to (%{{.*}}) step (%[[STEP]]) {
 // CHECK:             memref.load %[[IN]][%[[I]], %[[J]]] : memref<?x8xf32>
 // CHECK:             memref.store %{{.*}}, %[[OUT]][%[[I]], %[[J]]] : memref<?x8xf32>
@@ -54,13 +53,15 @@
 // CHECK:         %[[SPAN:.*]] = arith.subi %[[N]], %{{.*}} : index
 // CHECK:         %[[CNT:.*]] = arith.ceildivsi %[[SPAN]], %{{.*}} : index
 // CHECK:         %[[CNT0:.*]] = arith.maxsi %[[CNT]], %{{.*}} : index
-// CHECK:         %[[CNT64:.*]] = arith.index_cast %[[CNT0]] : index to i64
+// CHECK:         %[[CNT1:.*]] = arith.muli %{{.*}}, %[[CNT0]] : index
+// CHECK:         %[[CNT64:.*]] = arith.index_cast %[[CNT1]] : index to i64
 // CHECK:         %[[FN:.*]] = constant @scale_parallel0 : (!llvm.ptr, i64, i64) -> ()
 // CHECK:         %[[FNP:.*]] = builtin.unrealized_conversion_cast %[[FN]] : (!llvm.ptr, i64, i64) -> () to !llvm.ptr
-// CHECK:         llvm.call @dnnrt_parallel_for(%[[FNP]], %[[CTXS]], %[[CNT64]]) : (!llvm.ptr, !llvm.ptr, i64) -> ()
+// CHECK:         %[[NAME:.*]] = llvm.mlir.addressof @scale_parallel0_region : !llvm.ptr
+// CHECK:         llvm.call @dnnrt_parallel_for(%[[FNP]], %[[CTXS]], %[[CNT64]], %{{.*}}) : (!llvm.ptr, !llvm.ptr, i64, !llvm.ptr) -> ()
 // CHECK-NOT:     scf.parallel
 // CHECK:         return
-// CHECK:       llvm.func @dnnrt_parallel_for(!llvm.ptr, !llvm.ptr, i64)
+// CHECK:       llvm.func @dnnrt_parallel_for(!llvm.ptr, !llvm.ptr, i64, !llvm.ptr)
 
 // With min-iterations=100 the trip count is still unknown: outlined.
 // MIN100-LABEL: func.func private @scale_parallel0(
@@ -231,16 +232,16 @@ func.func @captures_tensor(%t: tensor<64xf32>, %out: memref<64xf32>) {
 
 // -----
 
-// A multi-dimensional loop: dim 0 is chunked, the other dims run whole in
-// each chunk; bounds shared by both dims are captured once.
+// A multi-dimensional scalar nest: its rows are shared out, each row runs
+// whole; bounds shared by both dims are captured once.
 // CHECK-LABEL: func.func private @two_dims_parallel0(
 // CHECK-SAME:    %[[CTX:.*]]: !llvm.ptr, %[[BEGIN:.*]]: i64, %[[END:.*]]: i64)
 // CHECK:         %[[ZERO:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
 // CHECK:         %[[N:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
 // CHECK:         %[[EIGHT:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
 // CHECK:         %[[ONE:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
-// CHECK:         %[[UB:.*]] = arith.minsi %{{.*}}, %[[N]] : index
-// CHECK:         scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %[[ZERO]]) to (%[[UB]], %[[EIGHT]]) step (%[[ONE]], %[[ONE]])
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:           scf.for %{{.*}} = %[[ZERO]] to %[[EIGHT]] step %[[ONE]] {
 // CHECK-LABEL: func.func @two_dims(
 // CHECK:         llvm.alloca %{{.*}} x !llvm.struct<(i64, i64, i64, i64, f32, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>)>
 // CHECK:         llvm.call @dnnrt_parallel_for
@@ -262,7 +263,7 @@ func.func @two_dims(%out: memref<?x8xf32>, %v: f32) {
 // the function entry, and the captures (the outer induction variable among
 // them) are stored before each call.
 // CHECK-LABEL: func.func private @in_for_parallel0(
-// CHECK:         scf.parallel
+// CHECK:         scf.for
 // CHECK-LABEL: func.func @in_for(
 // CHECK:         %[[CTX:.*]] = llvm.alloca
 // CHECK:         scf.for %[[K:.*]] = {{.*}} {
@@ -281,6 +282,56 @@ func.func @in_for(%out: memref<16x8xf32>, %v: f32) {
       memref.store %v, %out[%i, %k] : memref<16x8xf32>
       scf.reduce
     }
+  }
+  return
+}
+
+// -----
+
+// A tiled 2-D loop shares both dims: one linear index over 4 x 16 tiles,
+// dim 0 varying fastest (rows of a column strip), then the column.
+// CHECK-LABEL: func.func private @tiles_parallel0(
+// CHECK:         scf.for %[[L:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:           %[[R:.*]] = arith.remui %[[L]], %{{.*}} : index
+// CHECK:           %[[C:.*]] = arith.divui %[[L]], %{{.*}} : index
+// CHECK:           %[[RS:.*]] = arith.muli %[[R]], %{{.*}} : index
+// CHECK:           %[[I:.*]] = arith.addi %{{.*}}, %[[RS]] : index
+// CHECK:           %[[CS:.*]] = arith.muli %[[C]], %{{.*}} : index
+// CHECK:           %[[J:.*]] = arith.addi %{{.*}}, %[[CS]] : index
+// CHECK:           memref.store %{{.*}}, %{{.*}}[%[[I]], %[[J]]]
+// CHECK-LABEL: func.func @tiles(
+// CHECK:         llvm.call @dnnrt_parallel_for
+func.func @tiles(%out: memref<32x512xf32>, %v: f32) {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %c512 = arith.constant 512 : index
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c32, %c512) step (%c8, %c32) {
+    memref.store %v, %out[%i, %j] : memref<32x512xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A scalar 2-D nest (a copy) shares its rows; each row stays one inner loop
+// over contiguous memory.
+// CHECK-LABEL: func.func private @copy_parallel0(
+// CHECK:         scf.for %[[L:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NOT:       arith.remui
+// CHECK:           %[[I:.*]] = arith.addi
+// CHECK:           scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:             memref.load %{{.*}}[%[[I]], %[[J]]]
+func.func @copy(%in: memref<32x512xf32>, %out: memref<32x512xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c512 = arith.constant 512 : index
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c32, %c512) step (%c1, %c1) {
+    %x = memref.load %in[%i, %j] : memref<32x512xf32>
+    memref.store %x, %out[%i, %j] : memref<32x512xf32>
+    scf.reduce
   }
   return
 }
