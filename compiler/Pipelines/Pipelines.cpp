@@ -87,7 +87,8 @@ void dnnc::buildBufferizePipeline(OpPassManager &pm) {
   //   function-boundary-type-conversion=identity-layout-map}, canonicalize,
   // dnn-drop-in-place-results,
   // buffer-results-to-out-params{hoist-static-allocs modify-public-functions},
-  // dnn-plan-workspace, buffer-deallocation-pipeline, canonicalize, cse
+  // dnn-plan-workspace, buffer-deallocation-pipeline, dnn-free-loop-temporaries,
+  // canonicalize, cse
   //
   // Entry points take identity-layout buffers and write results into
   // out-parameters the runtime provides, as the entry ABI says; train_step
@@ -106,6 +107,7 @@ void dnnc::buildBufferizePipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createPlanWorkspacePass());
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createFreeLoopTemporariesPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -18,6 +18,7 @@
 
 #include "dnnc/Conversion/Passes.h"
 
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -80,6 +81,59 @@ bool isHoistable(Value v, Block &block) {
   if (!def || def->getNumRegions() != 0 || def->getBlock() != &block || !isPure(def))
     return false;
   return llvm::all_of(def->getOperands(), [&](Value o) { return isHoistable(o, block); });
+}
+
+/// Rewrites `memref.dim` of the entry's temporaries (and of reshapes and
+/// views of them) into the sizes they were allocated with, so that a
+/// temporary whose size is read off another one can still be planned.
+void resolveDims(Block &block) {
+  SmallVector<memref::DimOp> dims;
+  for (auto dim : block.getOps<memref::DimOp>())
+    dims.push_back(dim);
+  for (memref::DimOp dim : dims) {
+    std::optional<int64_t> index = dim.getConstantIndex();
+    if (!index)
+      continue;
+    OpBuilder b(dim);
+    std::function<Value(Value, int64_t)> resolve = [&](Value source, int64_t d) -> Value {
+      auto type = dyn_cast<MemRefType>(source.getType());
+      if (!type || d < 0 || d >= type.getRank())
+        return {};
+      if (!type.isDynamicDim(d))
+        return arith::ConstantIndexOp::create(b, dim.getLoc(), type.getDimSize(d));
+      Operation *def = source.getDefiningOp();
+      if (!def)
+        return {};
+      if (auto alloc = dyn_cast<memref::AllocOp>(def))
+        return alloc.getDynamicSizes()[type.getDynamicDimIndex(d)];
+      if (auto view = dyn_cast<memref::ViewOp>(def))
+        return view.getSizes()[type.getDynamicDimIndex(d)];
+      if (auto cast = dyn_cast<memref::CastOp>(def))
+        return resolve(cast.getSource(), d);
+      if (auto collapse = dyn_cast<memref::CollapseShapeOp>(def)) {
+        Value product = arith::ConstantIndexOp::create(b, dim.getLoc(), 1);
+        for (int64_t s : collapse.getReassociationIndices()[d]) {
+          Value size = resolve(collapse.getSrc(), s);
+          if (!size)
+            return {};
+          product = arith::MulIOp::create(b, dim.getLoc(), product, size);
+        }
+        return product;
+      }
+      if (auto expand = dyn_cast<memref::ExpandShapeOp>(def)) {
+        OpFoldResult size = expand.getMixedOutputShape()[d];
+        if (auto v = dyn_cast<Value>(size))
+          return v;
+        return arith::ConstantIndexOp::create(b, dim.getLoc(),
+                                              *getConstantIntValue(size));
+      }
+      return {};
+    };
+    if (Value size = resolve(dim.getSource(), *index)) {
+      dim.replaceAllUsesWith(size);
+      dim.erase();
+    }
+  }
 }
 
 /// Clones the computation of `v` at the builder's point, over `mapping`'s
@@ -152,6 +206,7 @@ void reuseSlots(Plan &plan) {
 
 Plan makePlan(func::FuncOp func) {
   Block &block = func.getBody().front();
+  resolveDims(block);
   DenseMap<Operation *, unsigned> position;
   for (auto [i, op] : llvm::enumerate(block))
     position[&op] = i;

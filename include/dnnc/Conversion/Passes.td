@@ -86,6 +86,18 @@ def DropInPlaceResultsPass : Pass<"dnn-drop-in-place-results", "mlir::ModuleOp">
   }];
 }
 
+def FreeLoopTemporariesPass : Pass<"dnn-free-loop-temporaries", "mlir::ModuleOp"> {
+  let summary = "Free the per-iteration temporaries that deallocation left behind";
+  let description = [{
+    After the deallocation pipeline. A `memref.alloc` inside a loop body
+    (a per-tile temporary of a gather, say) that nothing deallocates, whose
+    uses and views all stay in its block and do not leave it through a
+    terminator, gets a `memref.dealloc` before the block's terminator:
+    without it every iteration leaked its buffer.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def PlanWorkspacePass : Pass<"dnn-plan-workspace", "mlir::ModuleOp"> {
   let summary = "Place an entry's temporaries in one workspace planned at compile time";
   let description = [{
