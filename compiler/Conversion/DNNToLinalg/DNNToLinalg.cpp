@@ -782,7 +782,40 @@ struct ConvertDNNToLinalgPass
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
                            math::MathDialect, func::FuncDialect>();
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    readTransposedOperandsInPlace();
+  }
+
+  /// matmul(transpose(a), b) -> matmul with lhs map (m, n, k) -> (k, m) on
+  /// a: the weight gradients x^T @ dy of every dense layer then read x as
+  /// it is stored instead of materializing its transpose, and the register
+  /// tiles load a's columns, contiguous in that layout, as vectors.
+  void readTransposedOperandsInPlace() {
+    MLIRContext *ctx = &getContext();
+    SmallVector<linalg::MatmulOp> matmuls;
+    getOperation().walk([&](linalg::MatmulOp m) { matmuls.push_back(m); });
+    for (linalg::MatmulOp matmul : matmuls) {
+      auto transpose = matmul.getInputs()[0].getDefiningOp<linalg::TransposeOp>();
+      if (!transpose || transpose.getPermutation() != ArrayRef<int64_t>{1, 0} ||
+          !matmul.hasPureTensorSemantics() ||
+          matmul.getIndexingMapsArray() != linalg::MatmulOp::getDefaultIndexingMaps(ctx))
+        continue;
+      AffineExpr m, n, k;
+      bindDims(ctx, m, n, k);
+      auto maps = ArrayAttr::get(
+          ctx, {AffineMapAttr::get(AffineMap::get(3, 0, {k, m}, ctx)),
+                AffineMapAttr::get(AffineMap::get(3, 0, {k, n}, ctx)),
+                AffineMapAttr::get(AffineMap::get(3, 0, {m, n}, ctx))});
+      OpBuilder b(matmul);
+      auto transposed = linalg::MatmulOp::create(
+          b, matmul.getLoc(), matmul.getResultTypes(),
+          ValueRange{transpose.getInput(), matmul.getInputs()[1]}, matmul.getOutputs(),
+          {b.getNamedAttr("indexing_maps", maps)});
+      matmul.replaceAllUsesWith(transposed.getResults());
+      matmul.erase();
+      if (transpose->use_empty())
+        transpose.erase();
+    }
   }
 };
 
