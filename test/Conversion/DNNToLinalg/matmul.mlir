@@ -101,13 +101,13 @@ func.func @broadcast_4d(%a: tensor<2x1x3x5xf32>, %b: tensor<7x5x2xf32>) -> tenso
 // A transposed lhs (the x^T of a weight gradient x^T @ dy) is read in place
 // through the matmul's lhs map, not materialized by linalg.transpose; a
 // transposed rhs still is.
-// CHECK-DAG:   #[[LHS:.*]] = affine_map<(d0, d1, d2) -> (d2, d0)>
-// CHECK-DAG:   #[[RHS:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
-// CHECK-DAG:   #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG:   #[[$LHS:.*]] = affine_map<(d0, d1, d2) -> (d2, d0)>
+// CHECK-DAG:   #[[$RHS:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-DAG:   #[[$OUT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @transposed_lhs(
 // CHECK-SAME:    %[[X:.*]]: tensor<?x784xf32>, %[[DY:.*]]: tensor<?x512xf32>)
 // CHECK-NOT:     linalg.transpose
-// CHECK:         linalg.matmul indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]] ins(%[[X]], %[[DY]] : tensor<?x784xf32>, tensor<?x512xf32>) outs(%{{.*}} : tensor<784x512xf32>)
+// CHECK:         linalg.matmul indexing_maps = [#[[$LHS]], #[[$RHS]], #[[$OUT]]] ins(%[[X]], %[[DY]] : tensor<?x784xf32>, tensor<?x512xf32>) outs(%{{.*}} : tensor<784x512xf32>)
 func.func @transposed_lhs(%x: tensor<?x784xf32>, %dy: tensor<?x512xf32>) -> tensor<784x512xf32> {
   %xt = dnn.transpose %x perm [1, 0] : tensor<?x784xf32>
   %0 = dnn.matmul %xt, %dy : tensor<784x?xf32>, tensor<?x512xf32>
