@@ -117,19 +117,31 @@ struct ParallelLoopsToRuntimePass
   }
 
   /// The dims whose iterations are shared among threads, fastest-varying
-  /// first: all of them, dim 0 first, for tiled loops; for scalar nests
-  /// (every step 1) all but the last, last-but-one first.
+  /// first. Matmul register tiles (vector FMAs in the body) vary dim 0
+  /// fastest: a thread walks down the rows of a column strip, whose B panel
+  /// stays in cache, and threads split the columns. Other loops keep
+  /// row-major order (last dim fastest), so that a thread streams through
+  /// contiguous memory; scalar nests (every step 1) keep their last dim as
+  /// an inner loop.
   static SmallVector<unsigned> sharedDims(scf::ParallelOp loop) {
     unsigned rank = loop.getNumLoops();
     bool scalar = rank >= 2 && llvm::all_of(loop.getStep(), [](Value step) {
                     return getConstantIntValue(step) == 1;
                   });
+    bool registerTiles = false;
+    loop.getBody()->walk([&](Operation *op) {
+      if (isa<vector::FMAOp, vector::OuterProductOp>(op)) {
+        registerTiles = true;
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
     SmallVector<unsigned> order;
-    if (scalar) {
-      for (unsigned d = rank - 1; d-- > 0;)
+    if (registerTiles && !scalar) {
+      for (unsigned d = 0; d < rank; ++d)
         order.push_back(d);
     } else {
-      for (unsigned d = 0; d < rank; ++d)
+      for (unsigned d = scalar ? rank - 1 : rank; d-- > 0;)
         order.push_back(d);
     }
     return order;

@@ -288,16 +288,16 @@ func.func @in_for(%out: memref<16x8xf32>, %v: f32) {
 
 // -----
 
-// A tiled 2-D loop shares both dims: one linear index over 4 x 16 tiles,
-// dim 0 varying fastest (rows of a column strip), then the column.
+// A tiled 2-D loop shares both dims in row-major order: one linear index
+// over 4 x 16 tiles, the column varying fastest (contiguous memory).
 // CHECK-LABEL: func.func private @tiles_parallel0(
 // CHECK:         scf.for %[[L:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
-// CHECK:           %[[R:.*]] = arith.remui %[[L]], %{{.*}} : index
-// CHECK:           %[[C:.*]] = arith.divui %[[L]], %{{.*}} : index
-// CHECK:           %[[RS:.*]] = arith.muli %[[R]], %{{.*}} : index
-// CHECK:           %[[I:.*]] = arith.addi %{{.*}}, %[[RS]] : index
+// CHECK:           %[[C:.*]] = arith.remui %[[L]], %{{.*}} : index
+// CHECK:           %[[R:.*]] = arith.divui %[[L]], %{{.*}} : index
 // CHECK:           %[[CS:.*]] = arith.muli %[[C]], %{{.*}} : index
 // CHECK:           %[[J:.*]] = arith.addi %{{.*}}, %[[CS]] : index
+// CHECK:           %[[RS:.*]] = arith.muli %[[R]], %{{.*}} : index
+// CHECK:           %[[I:.*]] = arith.addi %{{.*}}, %[[RS]] : index
 // CHECK:           memref.store %{{.*}}, %{{.*}}[%[[I]], %[[J]]]
 // CHECK-LABEL: func.func @tiles(
 // CHECK:         llvm.call @dnnrt_parallel_for
@@ -308,6 +308,33 @@ func.func @tiles(%out: memref<32x512xf32>, %v: f32) {
   %c512 = arith.constant 512 : index
   scf.parallel (%i, %j) = (%c0, %c0) to (%c32, %c512) step (%c8, %c32) {
     memref.store %v, %out[%i, %j] : memref<32x512xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Matmul register tiles (vector FMAs) vary dim 0 fastest: a thread walks
+// down the rows of a column strip, whose B panel stays in cache.
+// CHECK-LABEL: func.func private @register_tiles_parallel0(
+// CHECK:         scf.for %[[L:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:           %[[R:.*]] = arith.remui %[[L]], %{{.*}} : index
+// CHECK:           %[[C:.*]] = arith.divui %[[L]], %{{.*}} : index
+// CHECK:           %[[RS:.*]] = arith.muli %[[R]], %{{.*}} : index
+// CHECK:           %[[I:.*]] = arith.addi %{{.*}}, %[[RS]] : index
+// CHECK:           %[[CS:.*]] = arith.muli %[[C]], %{{.*}} : index
+// CHECK:           %[[J:.*]] = arith.addi %{{.*}}, %[[CS]] : index
+// CHECK:           vector.fma
+// CHECK:           vector.store %{{.*}}, %{{.*}}[%[[I]], %[[J]]]
+func.func @register_tiles(%out: memref<32x512xf32>, %a: vector<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %c512 = arith.constant 512 : index
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c32, %c512) step (%c8, %c32) {
+    %f = vector.fma %a, %a, %a : vector<16xf32>
+    vector.store %f, %out[%i, %j] : memref<32x512xf32>, vector<16xf32>
     scf.reduce
   }
   return
