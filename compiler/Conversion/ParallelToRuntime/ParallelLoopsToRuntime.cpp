@@ -23,6 +23,7 @@
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
@@ -97,9 +98,40 @@ struct ParallelLoopsToRuntimePass
       std::optional<int64_t> trip = staticTripCount(loop);
       if (trip && *trip < minIterations)
         continue;
+      // A few thousand scalar iterations take less than waking a thread:
+      // e.g. the bias gradient of a 10-class layer, a 10-wide loop inside
+      // the batch loop, would otherwise be dispatched once per sample.
+      std::optional<int64_t> elements = staticElementCount(loop);
+      if (elements && *elements < minScalarElements && isScalarBody(loop))
+        continue;
       if (failed(outline(loop, converter, counter)))
         return signalPassFailure();
     }
+  }
+
+  /// Iterations of all dims together, when every bound is a constant.
+  static std::optional<int64_t> staticElementCount(scf::ParallelOp loop) {
+    int64_t total = 1;
+    for (auto [lbValue, ubValue, stepValue] :
+         llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+      auto lb = getConstantIntValue(lbValue);
+      auto ub = getConstantIntValue(ubValue);
+      auto step = getConstantIntValue(stepValue);
+      if (!lb || !ub || !step || *step <= 0)
+        return std::nullopt;
+      total *= llvm::divideCeil(std::max<int64_t>(*ub - *lb, 0), *step);
+    }
+    return total;
+  }
+
+  /// True if an iteration is a handful of scalar ops: no loops, no vectors.
+  static bool isScalarBody(scf::ParallelOp loop) {
+    WalkResult result = loop.getBody()->walk([](Operation *op) {
+      if (isa<LoopLikeOpInterface>(op) || isa<vector::VectorDialect>(op->getDialect()))
+        return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    return !result.wasInterrupted();
   }
 
   /// Iterations of the shared dims together, when their bounds are constants.

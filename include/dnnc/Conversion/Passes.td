@@ -69,7 +69,10 @@ def ParallelLoopsToRuntimePass
   }];
   let options = [
     Option<"minIterations", "min-iterations", "int64_t", /*default=*/"2",
-           "Leave loops with a static trip count below this sequential">
+           "Leave loops with a static trip count below this sequential">,
+    Option<"minScalarElements", "min-scalar-elements", "int64_t", /*default=*/"4096",
+           "Leave loops of scalar bodies (no loops, no vectors) with fewer "
+           "static iterations in all dims than this sequential">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::arith::ArithDialect",
                            "mlir::scf::SCFDialect"];

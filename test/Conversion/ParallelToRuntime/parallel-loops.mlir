@@ -1,5 +1,6 @@
-// RUN: dnn-opt %s --split-input-file --dnn-parallel-loops-to-runtime | FileCheck %s
-// RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(dnn-parallel-loops-to-runtime{min-iterations=100})' | FileCheck %s --check-prefix=MIN100
+// RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(dnn-parallel-loops-to-runtime{min-scalar-elements=1})' | FileCheck %s
+// RUN: dnn-opt %s --split-input-file --dnn-parallel-loops-to-runtime | FileCheck %s --check-prefix=DEFAULT
+// RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(dnn-parallel-loops-to-runtime{min-iterations=100 min-scalar-elements=1})' | FileCheck %s --check-prefix=MIN100
 
 // The outermost scf.parallel is outlined into a private function
 // (ctx, begin, end) that reloads its captures from the context struct and runs
@@ -359,6 +360,33 @@ func.func @copy(%in: memref<32x512xf32>, %out: memref<32x512xf32>) {
     %x = memref.load %in[%i, %j] : memref<32x512xf32>
     memref.store %x, %out[%i, %j] : memref<32x512xf32>
     scf.reduce
+  }
+  return
+}
+
+// -----
+
+// By default a scalar loop of fewer than 4096 iterations in all (the bias
+// gradient of a 10-class layer, inside the batch loop) stays sequential:
+// waking a thread costs more than the work.
+// DEFAULT-LABEL: func.func @small_scalar(
+// DEFAULT:         scf.for
+// DEFAULT:           scf.parallel
+// DEFAULT-NOT:     dnnrt_parallel_for
+// CHECK-LABEL:   func.func private @small_scalar_parallel0(
+func.func @small_scalar(%dy: memref<?x10xf32>, %db: memref<10xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c10 = arith.constant 10 : index
+  %n = memref.dim %dy, %c0 : memref<?x10xf32>
+  scf.for %i = %c0 to %n step %c1 {
+    scf.parallel (%j) = (%c0) to (%c10) step (%c1) {
+      %x = memref.load %dy[%i, %j] : memref<?x10xf32>
+      %a = memref.load %db[%j] : memref<10xf32>
+      %s = arith.addf %a, %x : f32
+      memref.store %s, %db[%j] : memref<10xf32>
+      scf.reduce
+    }
   }
   return
 }
