@@ -188,15 +188,39 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     for (int64_t i = 0; i < loops; ++i)
       if (iterators[i] == utils::IteratorType::parallel)
         sizes[i] = i == innermostParallel ? chunk : 1;
-    // Ops that gather (tensor.extract in the body) stay scalar, as do ops
-    // whose reduction is dynamic; both still get their parallel tiling.
+    // Ops that gather (tensor.extract in the body) stay scalar; both still
+    // get their parallel tiling.
     bool gathers = !op->getRegion(0).empty() &&
                    !op->getRegion(0).getOps<tensor::ExtractOp>().empty();
     auto vecSizes = vectorSizes(ranges, sizes);
     auto tiled = tile(rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForallOp);
-    if (failed(tiled) || gathers || !vecSizes)
+    if (failed(tiled) || gathers)
       return;
-    vectorizeTile(rewriter, *tiled, *vecSizes);
+    if (vecSizes) {
+      vectorizeTile(rewriter, *tiled, *vecSizes);
+      return;
+    }
+    // A dynamic (or long) reduction, e.g. a bias gradient summed over the
+    // batch: one step of each reduction dim at a time, so that every step
+    // adds a vector of the chunk; the accumulator tile moves out of the loop
+    // with the matmuls' (hoistLoopInvariantSubsets). Rows are summed in the
+    // same order as by scalar loops.
+    if (innermostParallel < 0)
+      return;
+    SmallVector<int64_t> steps(loops, 0);
+    for (int64_t i = 0; i < loops; ++i)
+      if (iterators[i] == utils::IteratorType::reduction)
+        steps[i] = 1;
+    SmallVector<int64_t> stepSizes = sizes;
+    for (int64_t i = 0; i < loops; ++i)
+      if (steps[i])
+        stepSizes[i] = 1;
+    auto stepVecSizes = vectorSizes(ranges, stepSizes);
+    if (!stepVecSizes)
+      return;
+    auto inner = tile(rewriter, *tiled, steps, scf::SCFTilingOptions::LoopType::ForOp);
+    if (succeeded(inner))
+      vectorizeTile(rewriter, *inner, *stepVecSizes);
   }
 
   /// A piece of a matmul and the register tile [M, N, K] it gets.
