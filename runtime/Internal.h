@@ -210,6 +210,14 @@ dnn_status bindInputs(const dnn_model_info &model, const dnn_entry_info &entry,
                       std::vector<const dnn_tensor *> &given, Bindings &bindings);
 
 /// A session-owned output of the last run.
+/// Where one output of dnn_session_run goes.
+struct OutPlan {
+  int64_t dims[DNN_MAX_RANK];
+  size_t bytes;
+  void *data;
+  bool inSession; ///< Written to the session's buffer, kept after the run.
+};
+
 struct KeptOutput {
   Buffer buffer;
   bool valid = false; ///< Written by the last run into `buffer`.
@@ -246,6 +254,8 @@ struct dnn_session {
   std::vector<dnnrt::MemRef> memrefs;
   std::vector<void *> args;
   std::vector<const dnn_tensor *> given;
+  std::vector<dnn_tensor *> requested;  ///< dnn_session_run's outputs, by slot.
+  std::vector<dnnrt::OutPlan> plans;
   double learningRate = 0;
   int64_t step = 0; ///< Completed optimizer steps.
 };

@@ -307,7 +307,8 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
     return s;
 
   // Match the requested outputs.
-  std::vector<dnn_tensor *> requested(entry->num_outputs, nullptr);
+  std::vector<dnn_tensor *> &requested = session.requested;
+  requested.assign(entry->num_outputs, nullptr);
   for (int32_t i = 0; i < numOutputs; ++i) {
     dnn_tensor &t = outputs[i];
     if (!t.name)
@@ -331,13 +332,8 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
 
   // Shapes and buffers of the outputs. Outputs that go to the session get
   // their buffers now (this can fail), before anything is overwritten.
-  struct OutPlan {
-    int64_t dims[DNN_MAX_RANK];
-    size_t bytes;
-    void *data;
-    bool inSession; ///< Written to the session's buffer, kept after the run.
-  };
-  std::vector<OutPlan> plans(entry->num_outputs);
+  std::vector<OutPlan> &plans = session.plans;
+  plans.assign(entry->num_outputs, OutPlan{});
   for (int32_t j = 0; j < entry->num_outputs; ++j) {
     const dnn_tensor_info &info = model.outputs[entry->outputs[j]];
     if (dnn_status s =

@@ -9,6 +9,7 @@
 #include "dnnc/Driver/Driver.h"
 #include "dnnc/Target/CPU/HeaderGenerator.h"
 #include "dnnc/Target/CPU/LibraryDescriptor.h"
+#include "dnnc/Target/MemoryReport.h"
 #include "dnnc/Target/ModelSignature.h"
 
 #include "mlir/Pass/PassManager.h"
@@ -90,6 +91,7 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
   pipelineOptions.vectorWidth = getNativeVectorWidth(**machine);
   CompilePhase lastPhase = options.emit == EmitKind::MLIR     ? options.compileTo
                            : options.emit == EmitKind::Linalg ? CompilePhase::Linalg
+                           : options.emit == EmitKind::Memory ? CompilePhase::Bufferized
                                                               : CompilePhase::LLVM;
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)))
@@ -100,6 +102,16 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
     return 1;
 
   std::string error;
+  if (options.emit == EmitKind::Memory) {
+    auto output = openOutputFile(options.outputFile, &error);
+    if (!output)
+      return fail(diagOut, error);
+    if (failed(printMemoryReport(module, *signatures, options.memoryBatches, output->os(),
+                                 error)))
+      return fail(diagOut, error);
+    output->keep();
+    return 0;
+  }
   if (options.emit == EmitKind::MLIR || options.emit == EmitKind::Linalg ||
       options.emit == EmitKind::LLVMMLIR) {
     auto output = openOutputFile(options.outputFile, &error);

@@ -45,12 +45,17 @@ static cl::opt<dnnc::EmitKind> emitKind(
         clEnumValN(dnnc::EmitKind::Assembly, "asm", "native assembly"),
         clEnumValN(dnnc::EmitKind::Object, "obj", "an object file"),
         clEnumValN(dnnc::EmitKind::Library, "so", "a shared library and its C header"),
-        clEnumValN(dnnc::EmitKind::Header, "header", "the C header alone")),
+        clEnumValN(dnnc::EmitKind::Header, "header", "the C header alone"),
+        clEnumValN(dnnc::EmitKind::Memory, "memory",
+                   "bytes of params, optimizer state and each entry's workspace")),
     cl::cat(dnncCategory));
 static cl::opt<std::string> compileTo(
     "compile-to",
     cl::desc("With --emit=mlir, stop after this phase: dnn, grad, linalg, vector, bufferized, llvm"),
     cl::value_desc("phase"), cl::init("dnn"), cl::cat(dnncCategory));
+static cl::list<int64_t> memoryBatches(
+    "memory-batch", cl::desc("With --emit=memory, the batch sizes (default: 1,32,128,256)"),
+    cl::value_desc("n,..."), cl::CommaSeparated, cl::cat(dnncCategory));
 static cl::opt<bool> noSimplify("no-simplify",
                                 cl::desc("Emit the dnn dialect exactly as generated, "
                                          "without canonicalization and CSE"),
@@ -120,6 +125,15 @@ int main(int argc, char **argv) {
   options.compileTo = *phase;
   options.simplify = !noSimplify;
   options.headerFile = headerFile;
+  if (!memoryBatches.empty()) {
+    for (int64_t batch : memoryBatches)
+      if (batch < 1) {
+        llvm::errs() << "dnnc: error: --memory-batch: batch sizes must be at least 1, got "
+                     << batch << "\n";
+        return 2;
+      }
+    options.memoryBatches.assign(memoryBatches.begin(), memoryBatches.end());
+  }
   options.target.cpu = targetCPU;
   options.target.features = targetFeatures;
   options.target.optLevel = optLevel;

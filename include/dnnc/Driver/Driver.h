@@ -34,6 +34,7 @@ enum class EmitKind {
   Object,   // a relocatable object file
   Library,  // a shared library (.so), and its header beside it
   Header,   // the generated C header alone
+  Memory,   // bytes of params, optimizer state and each entry's workspace
 };
 
 /// The emit kind an output file's extension implies (.so, .o, .s, .ll, .h),
@@ -48,6 +49,8 @@ struct DriverOptions {
   bool simplify = true;
   /// For EmitKind::MLIR: the phase to stop after.
   CompilePhase compileTo = CompilePhase::DNN;
+  /// For EmitKind::Memory: the batch sizes to evaluate the workspaces at.
+  std::vector<int64_t> memoryBatches = {1, 32, 128, 256};
   /// For EmitKind::Library: where the header goes (default: beside the .so).
   std::string headerFile;
   TargetOptions target;
