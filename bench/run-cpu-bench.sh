@@ -17,7 +17,9 @@
 #   (bench/torch_train.py, which first checks that one step from the same params and batch
 #   gives dnnc's updated params), for batch size 128.
 #
-# It prints the tables and writes them into docs/performance.md.
+# It prints the tables and writes them into docs/performance.md; then, with the MLP's
+# training step, the GFLOP/s of its large matmuls next to OpenBLAS's at the same shapes
+# (bench/matmul_shapes.py, printed only).
 #
 # Environment: DNNC_BENCH_KINDS (default "predict train"), DNNC_BENCH_SEED (parameter seed,
 # default 1), DNNC_BENCH_MODELS (default "mlp lenet5"), DNNC_BENCH_REPETITIONS (default 5),
@@ -174,3 +176,14 @@ fi
 echo
 "$python" bench/report.py "${report[@]}" --dnnc-bin "$build/bin/dnnc" ${doc:+--doc "$doc"} \
   "${note[@]}"
+
+# The training step's large matmuls against OpenBLAS at the same shapes, with the FMA peak
+# (printed, not written to the document): when the MLP's training step was measured.
+if [ $run_train = 1 ] && [[ " ${models[*]} " == *" mlp "* ]]; then
+  cc=$(command -v clang-22 || echo /usr/lib/llvm-22/bin/clang)
+  "$cc" -O2 -march=native bench/fma_peak.c -lpthread -o "$out/fma_peak"
+  for t in ${threads//,/ }; do
+    echo
+    "$python" bench/matmul_shapes.py "$build" "$out/mlp.so" "$t"
+  done
+fi
