@@ -95,33 +95,20 @@ struct ParallelLoopsToRuntimePass
     LLVMTypeConverter converter(&getContext());
     unsigned counter = 0;
     for (scf::ParallelOp loop : loops) {
-      std::optional<int64_t> trip = staticTripCount(loop);
+      std::optional<int64_t> trip = staticTripCount(loop, sharedDims(loop));
       if (trip && *trip < minIterations)
         continue;
       // A few thousand scalar iterations take less than waking a thread:
       // e.g. the bias gradient of a 10-class layer, a 10-wide loop inside
       // the batch loop, would otherwise be dispatched once per sample.
-      std::optional<int64_t> elements = staticElementCount(loop);
+      SmallVector<unsigned> all =
+          llvm::to_vector(llvm::seq<unsigned>(0, loop.getNumLoops()));
+      std::optional<int64_t> elements = staticTripCount(loop, all);
       if (elements && *elements < minScalarElements && isScalarBody(loop))
         continue;
       if (failed(outline(loop, converter, counter)))
         return signalPassFailure();
     }
-  }
-
-  /// Iterations of all dims together, when every bound is a constant.
-  static std::optional<int64_t> staticElementCount(scf::ParallelOp loop) {
-    int64_t total = 1;
-    for (auto [lbValue, ubValue, stepValue] :
-         llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
-      auto lb = getConstantIntValue(lbValue);
-      auto ub = getConstantIntValue(ubValue);
-      auto step = getConstantIntValue(stepValue);
-      if (!lb || !ub || !step || *step <= 0)
-        return std::nullopt;
-      total *= llvm::divideCeil(std::max<int64_t>(*ub - *lb, 0), *step);
-    }
-    return total;
   }
 
   /// True if an iteration is a handful of scalar ops: no loops, no vectors.
@@ -134,10 +121,11 @@ struct ParallelLoopsToRuntimePass
     return !result.wasInterrupted();
   }
 
-  /// Iterations of the shared dims together, when their bounds are constants.
-  static std::optional<int64_t> staticTripCount(scf::ParallelOp loop) {
+  /// Iterations of `dims` together, when their bounds are constants.
+  static std::optional<int64_t> staticTripCount(scf::ParallelOp loop,
+                                                ArrayRef<unsigned> dims) {
     int64_t total = 1;
-    for (unsigned d : sharedDims(loop)) {
+    for (unsigned d : dims) {
       auto lb = getConstantIntValue(loop.getLowerBound()[d]);
       auto ub = getConstantIntValue(loop.getUpperBound()[d]);
       auto step = getConstantIntValue(loop.getStep()[d]);

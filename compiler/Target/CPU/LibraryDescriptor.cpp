@@ -137,46 +137,38 @@ private:
                                 ConstantInt::get(i64, p.fanIn), ConstantInt::get(i64, p.fanOut)});
   }
 
-  /// void dnn_entry_<fn>(void **args): unpacks the descriptor pointers and
-  /// calls the C interface of the lowered function.
-  Expected<Function *> entryWrapper(const dnnc::EntrySignature &entry) {
-    Function *target = module.getFunction(("_mlir_ciface_" + entry.symbolName));
-    if (!target)
-      return createStringError("no lowered function for entry point '%s'",
-                               entry.symbolName.c_str());
-    auto *type = FunctionType::get(Type::getVoidTy(ctx), {ptr}, false);
-    Function *wrapper = Function::Create(type, GlobalValue::InternalLinkage,
-                                         "dnn_entry_" + entry.symbolName, module);
+  /// `<name>(void **args)`, returning `result` (void or i64): unpacks the
+  /// descriptor pointers and calls the C interface `_mlir_ciface_<target>`.
+  Expected<Function *> wrap(StringRef name, StringRef target, Type *result) {
+    Function *callee = module.getFunction(("_mlir_ciface_" + target).str());
+    if (!callee)
+      return createStringError("no lowered function '%s'", target.str().c_str());
+    auto *type = FunctionType::get(result, {ptr}, false);
+    Function *wrapper = Function::Create(type, GlobalValue::InternalLinkage, name, module);
     IRBuilder<> b(BasicBlock::Create(ctx, "entry", wrapper));
     SmallVector<Value *> args;
-    for (unsigned i = 0; i < target->arg_size(); ++i) {
+    for (unsigned i = 0; i < callee->arg_size(); ++i) {
       Value *slot = b.CreateConstGEP1_64(ptr, wrapper->getArg(0), i);
       args.push_back(b.CreateLoad(ptr, slot));
     }
-    b.CreateCall(target, args);
-    b.CreateRetVoid();
+    Value *call = b.CreateCall(callee, args);
+    if (result->isVoidTy())
+      b.CreateRetVoid();
+    else
+      b.CreateRet(call);
     return wrapper;
+  }
+
+  /// void dnn_entry_<fn>(void **args): runs the entry point.
+  Expected<Function *> entryWrapper(const dnnc::EntrySignature &entry) {
+    return wrap("dnn_entry_" + entry.symbolName, entry.symbolName, Type::getVoidTy(ctx));
   }
 
   /// int64_t dnn_workspace_<fn>(void **args): the workspace bytes the entry
   /// needs for these argument shapes (dnn-plan-workspace); the args are the
   /// entry's, less the workspace itself.
   Expected<Function *> workspaceWrapper(const dnnc::EntrySignature &entry) {
-    Function *target = module.getFunction(("_mlir_ciface_" + entry.symbolName + "_workspace"));
-    if (!target)
-      return createStringError("no workspace function for entry point '%s'",
-                               entry.symbolName.c_str());
-    auto *type = FunctionType::get(i64, {ptr}, false);
-    Function *wrapper = Function::Create(type, GlobalValue::InternalLinkage,
-                                         "dnn_workspace_" + entry.symbolName, module);
-    IRBuilder<> b(BasicBlock::Create(ctx, "entry", wrapper));
-    SmallVector<Value *> args;
-    for (unsigned i = 0; i < target->arg_size(); ++i) {
-      Value *slot = b.CreateConstGEP1_64(ptr, wrapper->getArg(0), i);
-      args.push_back(b.CreateLoad(ptr, slot));
-    }
-    b.CreateRet(b.CreateCall(target, args));
-    return wrapper;
+    return wrap("dnn_workspace_" + entry.symbolName, entry.symbolName + "_workspace", i64);
   }
 
   Expected<Constant *> buildModel(const dnnc::ModelSignature &model) {
