@@ -19,7 +19,6 @@
 #include <stdexcept>
 #include <utility>
 #include <exception>
-#include <map>
 #include <memory>
 #include <new>
 #include <string>
@@ -209,7 +208,6 @@ dnn_status bindInputs(const dnn_model_info &model, const dnn_entry_info &entry,
                       int32_t numInputs, const dnn_tensor *inputs,
                       std::vector<const dnn_tensor *> &given, Bindings &bindings);
 
-/// A session-owned output of the last run.
 /// Where one output of dnn_session_run goes.
 struct OutPlan {
   int64_t dims[DNN_MAX_RANK];
@@ -218,6 +216,7 @@ struct OutPlan {
   bool inSession; ///< Written to the session's buffer, kept after the run.
 };
 
+/// A session-owned output of the last run.
 struct KeptOutput {
   Buffer buffer;
   bool valid = false; ///< Written by the last run into `buffer`.
@@ -277,6 +276,37 @@ MemRef paramMemRef(const dnn_model_info &model, int32_t i, void *data);
 /// Sets up the training state of a new session: zeroed optimizer state, the
 /// model's learning rate.
 void initTraining(dnn_session &session);
+
+/// What an argument of an entry point is (model.h, "Calling convention").
+enum class ArgRole { Param, State, Input, Lr, Step, Output, Gradient };
+
+/// Appends the descriptors of `entry`'s arguments to `memrefs` in model.h's
+/// order, less the workspace: params, [state], inputs, [lr, step], outputs
+/// (for grad and train_step: the loss), [gradients]. `describe(role, i, k)`
+/// gives each: `i` indexes the params, or the entry's inputs or outputs; `k`
+/// is the state slot.
+template <typename Describe>
+void appendEntryArguments(const dnn_model_info &model, const dnn_entry_info &entry,
+                          std::vector<MemRef> &memrefs, Describe describe) {
+  bool train = entry.kind == DNN_ENTRY_TRAIN_STEP;
+  for (int32_t i = 0; i < model.num_params; ++i)
+    memrefs.push_back(describe(ArgRole::Param, i, 0));
+  if (train)
+    for (int32_t i = 0; i < model.num_params; ++i)
+      for (int32_t k = 0; k < numStateSlots(model); ++k)
+        memrefs.push_back(describe(ArgRole::State, i, k));
+  for (int32_t j = 0; j < entry.num_inputs; ++j)
+    memrefs.push_back(describe(ArgRole::Input, j, 0));
+  if (train) {
+    memrefs.push_back(describe(ArgRole::Lr, 0, 0));
+    memrefs.push_back(describe(ArgRole::Step, 0, 0));
+  }
+  for (int32_t j = 0; j < entry.num_outputs; ++j)
+    memrefs.push_back(describe(ArgRole::Output, j, 0));
+  if (entry.kind == DNN_ENTRY_GRAD)
+    for (int32_t i = 0; i < model.num_params; ++i)
+      memrefs.push_back(describe(ArgRole::Gradient, i, 0));
+}
 
 /// Calls `entry` with `session.memrefs` (every argument but the workspace,
 /// in model.h order), after sizing the session's workspace for them. Fails

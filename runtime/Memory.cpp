@@ -35,26 +35,23 @@ extern "C" dnn_status dnn_entry_workspace_bytes(const dnn_model_info *model, con
     *bytes = 0;
     if (!entry->workspace)
       return DNN_OK;
-    // The argument order of model.h, less the workspace.
     std::vector<MemRef> memrefs;
-    for (int32_t i = 0; i < model->num_params; ++i)
-      memrefs.push_back(shapeOnly(model->params[i].tensor, batch));
-    bool train = entry->kind == DNN_ENTRY_TRAIN_STEP;
-    if (train)
-      for (int32_t i = 0; i < model->num_params; ++i)
-        for (int32_t k = 0; k < numStateSlots(*model); ++k)
-          memrefs.push_back(shapeOnly(model->params[i].tensor, batch));
-    for (int32_t j = 0; j < entry->num_inputs; ++j)
-      memrefs.push_back(shapeOnly(model->inputs[entry->inputs[j]], batch));
-    if (train) {
-      memrefs.push_back(makeMemRef(nullptr, nullptr, 0)); // lr
-      memrefs.push_back(makeMemRef(nullptr, nullptr, 0)); // step
-    }
-    for (int32_t j = 0; j < entry->num_outputs; ++j)
-      memrefs.push_back(shapeOnly(model->outputs[entry->outputs[j]], batch));
-    if (entry->kind == DNN_ENTRY_GRAD)
-      for (int32_t i = 0; i < model->num_params; ++i)
-        memrefs.push_back(shapeOnly(model->params[i].tensor, batch));
+    appendEntryArguments(*model, *entry, memrefs, [&](ArgRole role, int32_t i, int32_t) {
+      switch (role) {
+      case ArgRole::Param:
+      case ArgRole::State:
+      case ArgRole::Gradient:
+        return shapeOnly(model->params[i].tensor, batch);
+      case ArgRole::Input:
+        return shapeOnly(model->inputs[entry->inputs[i]], batch);
+      case ArgRole::Output:
+        return shapeOnly(model->outputs[entry->outputs[i]], batch);
+      case ArgRole::Lr:
+      case ArgRole::Step:
+        break;
+      }
+      return makeMemRef(nullptr, nullptr, 0);
+    });
     std::vector<void *> args;
     for (MemRef &m : memrefs)
       args.push_back(&m);

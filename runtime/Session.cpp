@@ -355,17 +355,15 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
   }
 
   // Descriptors: params, inputs, outputs (model.h).
-  std::vector<MemRef> &memrefs = session.memrefs;
-  memrefs.clear();
-  for (int32_t i = 0; i < model.num_params; ++i)
-    memrefs.push_back(paramMemRef(model, i, session.params[i].data()));
-  for (int32_t j = 0; j < entry->num_inputs; ++j)
-    memrefs.push_back(
-        makeMemRef(given[j]->data, given[j]->dims, given[j]->rank));
-  for (int32_t j = 0; j < entry->num_outputs; ++j) {
-    const dnn_tensor_info &info = model.outputs[entry->outputs[j]];
-    memrefs.push_back(makeMemRef(plans[j].data, plans[j].dims, info.rank));
-  }
+  session.memrefs.clear();
+  appendEntryArguments(model, *entry, session.memrefs, [&](ArgRole role, int32_t i, int32_t) {
+    if (role == ArgRole::Param)
+      return paramMemRef(model, i, session.params[i].data());
+    if (role == ArgRole::Input)
+      return makeMemRef(given[i]->data, given[i]->dims, given[i]->rank);
+    // predict and eval have no other roles than their outputs.
+    return makeMemRef(plans[i].data, plans[i].dims, model.outputs[entry->outputs[i]].rank);
+  });
 
   // The previous run's outputs are gone.
   for (KeptOutput &kept : session.outputs)
@@ -410,11 +408,11 @@ dnn_status dnnrt::callEntry(dnn_session &session, const dnn_entry_info &entry) {
                     entry.name, static_cast<long long>(bytes));
       }
     }
+    // The workspace goes last; adding it may move the descriptors.
     session.memrefs.push_back(makeMemRef(session.workspace.data(), &bytes, 1));
-    args.push_back(&session.memrefs.back());
-    // push_back may have moved the descriptors: point at them again.
-    for (size_t i = 0; i < session.memrefs.size(); ++i)
-      args[i] = &session.memrefs[i];
+    args.clear();
+    for (MemRef &m : session.memrefs)
+      args.push_back(&m);
   }
   entry.fn(args.data());
   return DNN_OK;

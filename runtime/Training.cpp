@@ -55,37 +55,41 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
   if (dnn_status s = bindInputs(model, *entry, numInputs, inputs, given, bindings))
     return s;
 
-  int32_t slots = numStateSlots(model);
   if (!train && session.grads.empty())
     for (int32_t i = 0; i < model.num_params; ++i)
       session.grads.emplace_back(paramBytes(model, i));
-
-  // Arguments in the order of model.h: train_step updates the session's
-  // params and state in place.
-  std::vector<MemRef> &memrefs = session.memrefs;
-  memrefs.clear();
-  for (int32_t i = 0; i < model.num_params; ++i)
-    memrefs.push_back(paramMemRef(model, i, session.params[i].data()));
-  if (train)
-    for (int32_t i = 0; i < model.num_params; ++i)
-      for (int32_t k = 0; k < slots; ++k)
-        memrefs.push_back(paramMemRef(model, i, session.state[i * slots + k].data()));
-  for (const dnn_tensor *t : given)
-    memrefs.push_back(makeMemRef(t->data, t->dims, t->rank));
   double lr = session.learningRate;
   int32_t step = 0;
   if (train) {
     if (session.step >= INT32_MAX)
       return fail(DNN_ERROR_INVALID_ARGUMENT, "the step counter has reached %d", INT32_MAX);
     step = static_cast<int32_t>(session.step + 1);
-    memrefs.push_back(makeMemRef(&lr, nullptr, 0));
-    memrefs.push_back(makeMemRef(&step, nullptr, 0));
   }
   float lossValue = 0;
-  memrefs.push_back(makeMemRef(&lossValue, nullptr, 0));
-  if (!train)
-    for (int32_t i = 0; i < model.num_params; ++i)
-      memrefs.push_back(paramMemRef(model, i, session.grads[i].data()));
+
+  // Arguments in the order of model.h: train_step updates the session's
+  // params and state in place; the entry's one output is the loss.
+  int32_t slots = numStateSlots(model);
+  session.memrefs.clear();
+  appendEntryArguments(model, *entry, session.memrefs, [&](ArgRole role, int32_t i, int32_t k) {
+    switch (role) {
+    case ArgRole::Param:
+      return paramMemRef(model, i, session.params[i].data());
+    case ArgRole::State:
+      return paramMemRef(model, i, session.state[i * slots + k].data());
+    case ArgRole::Gradient:
+      return paramMemRef(model, i, session.grads[i].data());
+    case ArgRole::Input:
+      return makeMemRef(given[i]->data, given[i]->dims, given[i]->rank);
+    case ArgRole::Lr:
+      return makeMemRef(&lr, nullptr, 0);
+    case ArgRole::Step:
+      return makeMemRef(&step, nullptr, 0);
+    case ArgRole::Output:
+      break;
+    }
+    return makeMemRef(&lossValue, nullptr, 0);
+  });
 
   session.gradsValid = false;
   if (dnn_status s = callEntry(session, *entry))

@@ -9,11 +9,12 @@
 
 #include "dnnc/Target/MemoryReport.h"
 
-#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "llvm/ADT/DenseMap.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/Format.h"
 
 using namespace mlir;
@@ -21,83 +22,33 @@ using namespace mlir;
 namespace {
 
 /// Evaluates `func` (index arithmetic on argument shapes, returning one
-/// integer) with every dynamic dimension of its arguments set to `batch`.
+/// integer) with every dynamic dimension of its arguments set to `batch`:
+/// a copy whose `memref.dim`s of arguments are constants, folded by MLIR's
+/// own folders down to the constant it returns.
 FailureOr<int64_t> evaluate(func::FuncOp func, int64_t batch, std::string &error) {
-  llvm::DenseMap<Value, int64_t> values;
-  auto get = [&](Value v) -> std::optional<int64_t> {
-    auto it = values.find(v);
-    if (it == values.end())
-      return std::nullopt;
-    return it->second;
-  };
-  for (Operation &op : func.getBody().front()) {
-    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      if (ret.getNumOperands() == 1)
-        if (std::optional<int64_t> v = get(ret.getOperand(0)))
-          return *v;
-      break;
-    }
-    std::optional<int64_t> result;
-    if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
-      if (auto attr = dyn_cast<IntegerAttr>(constant.getValue()))
-        result = attr.getInt();
-    } else if (auto dim = dyn_cast<memref::DimOp>(op)) {
-      auto type = dyn_cast<MemRefType>(dim.getSource().getType());
-      std::optional<int64_t> index = get(dim.getIndex());
-      if (type && index && isa<BlockArgument>(dim.getSource()) && *index >= 0 &&
-          *index < type.getRank())
-        result = type.isDynamicDim(*index) ? batch : type.getDimSize(*index);
-    } else if (isa<affine::AffineApplyOp, affine::AffineMinOp, affine::AffineMaxOp>(op)) {
-      // Affine sizes of split matmul pieces: fold the map at the operands.
-      AffineMap map = isa<affine::AffineApplyOp>(op) ? cast<affine::AffineApplyOp>(op).getAffineMap()
-                      : isa<affine::AffineMinOp>(op) ? cast<affine::AffineMinOp>(op).getMap()
-                                                     : cast<affine::AffineMaxOp>(op).getMap();
-      SmallVector<Attribute> operands;
-      Builder b(op.getContext());
-      for (Value v : op.getOperands())
-        if (std::optional<int64_t> known = get(v))
-          operands.push_back(b.getIndexAttr(*known));
-      SmallVector<Attribute> folded;
-      if (operands.size() == op.getNumOperands() &&
-          succeeded(map.constantFold(operands, folded)) && !folded.empty()) {
-        for (Attribute a : folded) {
-          int64_t v = cast<IntegerAttr>(a).getInt();
-          result = !result                           ? v
-                   : isa<affine::AffineMaxOp>(op) ? std::max(*result, v)
-                                                  : std::min(*result, v);
-        }
-      }
-    } else if (isa<arith::IndexCastOp, arith::IndexCastUIOp>(op)) {
-      result = get(op.getOperand(0));
-    } else if (op.getNumOperands() == 2) {
-      std::optional<int64_t> a = get(op.getOperand(0)), b = get(op.getOperand(1));
-      if (a && b) {
-        if (isa<arith::AddIOp>(op))
-          result = *a + *b;
-        else if (isa<arith::SubIOp>(op))
-          result = *a - *b;
-        else if (isa<arith::MulIOp>(op))
-          result = *a * *b;
-        else if (isa<arith::DivUIOp, arith::DivSIOp>(op) && *b != 0)
-          result = *a / *b;
-        else if (isa<arith::CeilDivSIOp, arith::CeilDivUIOp>(op) && *b != 0)
-          result = (*a + *b - 1) / *b;
-        else if (isa<arith::RemUIOp, arith::RemSIOp>(op) && *b != 0)
-          result = *a % *b;
-        else if (isa<arith::MaxUIOp, arith::MaxSIOp>(op))
-          result = std::max(*a, *b);
-        else if (isa<arith::MinUIOp, arith::MinSIOp>(op))
-          result = std::min(*a, *b);
-      }
-    }
-    if (!result || op.getNumResults() != 1) {
-      error = "cannot evaluate '" + op.getName().getStringRef().str() + "' in @" +
-              func.getSymName().str();
-      return failure();
-    }
-    values[op.getResult(0)] = *result;
+  OpBuilder b(func.getContext());
+  OwningOpRef<ModuleOp> scratch = ModuleOp::create(func.getLoc());
+  b.setInsertionPointToStart(scratch->getBody());
+  auto copy = cast<func::FuncOp>(b.clone(*func));
+  SmallVector<memref::DimOp> dims;
+  copy.walk([&](memref::DimOp dim) { dims.push_back(dim); });
+  for (memref::DimOp dim : dims) {
+    auto type = dyn_cast<MemRefType>(dim.getSource().getType());
+    std::optional<int64_t> index = dim.getConstantIndex();
+    if (!type || !index || !isa<BlockArgument>(dim.getSource()))
+      continue;
+    b.setInsertionPoint(dim);
+    int64_t size = type.isDynamicDim(*index) ? batch : type.getDimSize(*index);
+    dim.replaceAllUsesWith(arith::ConstantIndexOp::create(b, dim.getLoc(), size).getResult());
+    dim.erase();
   }
-  error = "@" + func.getSymName().str() + " returns no size";
+  (void)applyPatternsGreedily(copy, RewritePatternSet(func.getContext()));
+  auto ret = cast<func::ReturnOp>(copy.getBody().front().getTerminator());
+  if (ret.getNumOperands() == 1)
+    if (std::optional<int64_t> bytes = getConstantIntValue(ret.getOperand(0)))
+      return *bytes;
+  error = "the workspace size of @" + func.getSymName().str() +
+          " does not fold to a constant for a batch of " + std::to_string(batch);
   return failure();
 }
 
