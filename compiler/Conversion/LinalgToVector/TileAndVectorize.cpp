@@ -8,6 +8,10 @@
 // Matmuls get register tiles instead (see vectorizeMatmul): split so that no
 // tile is partial, the reduction in steps of 8 with the accumulator held in
 // registers across it, and vector.contract lowered to outer products (FMAs).
+// The fill of a matmul's accumulator and its elementwise consumer (the
+// epilogue: bias, activation, relu_grad) are fused into those tiles, so a
+// dense layer is one kernel that stores each output element once.
+// Transposes get square register tiles transposed by shuffles.
 // Convolutions and poolings are first cut to one output row and one filter
 // row, so that upstream's 1-D convolution vectorizer applies.
 //
@@ -16,6 +20,7 @@
 #include "dnnc/Conversion/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
@@ -81,8 +86,30 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : ops)
+    // Matmuls go first, so that the fills of their accumulators are still
+    // there to be fused. A matmul's elementwise consumer is computed on the
+    // matmul's register tiles (its epilogue), not by a pass of its own.
+    llvm::DenseSet<Operation *> done;
+    for (linalg::LinalgOp op : ops) {
+      auto matmul = done.contains(op) ? nullptr : dyn_cast<linalg::MatmulOp>(op.getOperation());
+      if (!matmul || op.getNumLoops() != 3)
+        continue;
+      linalg::GenericOp epilogue = findEpilogue(matmul);
+      // Both are erased: `ops` must not be read for them again.
+      done.insert(matmul);
+      if (epilogue)
+        done.insert(epilogue);
+      vectorizeMatmul(rewriter, matmul, epilogue);
+    }
+    for (linalg::LinalgOp op : ops) {
+      if (done.contains(op))
+        continue;
+      if (op->use_empty()) {
+        rewriter.eraseOp(op);
+        continue;
+      }
       process(rewriter, op);
+    }
 
     // Masks become operands of the transfers they guard, so that the
     // cleanups below can fold around them.
@@ -104,6 +131,15 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
     for (scf::ForOp loop : loops)
       hoistLoopInvariantSubsets(rewriter, loop);
+    // With the accumulator out of the loop, its first read folds into the
+    // fill's broadcast and the epilogue's read into the final accumulator:
+    // a fused tile never goes through memory.
+    {
+      RewritePatternSet forwarding(&getContext());
+      vector::TransferReadOp::getCanonicalizationPatterns(forwarding, &getContext());
+      vector::TransferWriteOp::getCanonicalizationPatterns(forwarding, &getContext());
+      (void)applyPatternsGreedily(getOperation(), std::move(forwarding));
+    }
     // vector.contract as one outer product (broadcast-FMAs) per step of K,
     // rather than upstream's default of a horizontal reduction per element.
     RewritePatternSet contracts(&getContext());
@@ -155,8 +191,31 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
       return;
     int64_t chunk = 4 * vectorWidth;
 
-    if (isa<linalg::MatmulOp>(op) && loops == 3) {
-      vectorizeMatmul(rewriter, op);
+    if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation()); matmul && loops == 3) {
+      vectorizeMatmul(rewriter, matmul);
+      return;
+    }
+
+    if (isa<linalg::TransposeOp>(op) && loops == 2) {
+      // Square register tiles: rows are read and written whole, and the
+      // transpose between them is a shuffle network in registers rather
+      // than one strided scalar load per element.
+      SmallVector<int64_t> sizes = {vectorWidth, vectorWidth};
+      auto vecSizes = vectorSizes(ranges, sizes);
+      auto tiled = tile(rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForallOp);
+      if (failed(tiled) || !vecSizes)
+        return;
+      Operation *forall = (*tiled)->getParentOp();
+      vectorizeTile(rewriter, *tiled, *vecSizes);
+      // The vectorizer reads the tile through a transposing map; as a plain
+      // read of rows and a vector.transpose it becomes row loads and
+      // shuffles (16x16: the AVX-512 unpack/permute network).
+      RewritePatternSet patterns(&getContext());
+      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+      vector::populateVectorTransposeLoweringPatterns(
+          patterns, vectorWidth == 16 ? vector::VectorTransposeLowering::Shuffle16x16
+                                      : vector::VectorTransposeLowering::Shuffle1D);
+      (void)applyPatternsGreedily(forall, std::move(patterns));
       return;
     }
 
@@ -264,48 +323,156 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     parts.push_back(remainder);
   }
 
+  /// Every tile in `scope` is whole after the splits, but tiling a dynamic
+  /// range still sizes each as min(tile, rest): say the tile, and let the
+  /// slices and the ops take static shapes.
+  void assumeWholeTiles(IRRewriter &rewriter, Operation *scope, ArrayRef<int64_t> tiles) {
+    scope->walk([&](affine::AffineMinOp min) {
+      for (AffineExpr result : min.getAffineMap().getResults())
+        if (auto c = dyn_cast<AffineConstantExpr>(result);
+            c && llvm::is_contained(tiles, c.getValue())) {
+          rewriter.setInsertionPoint(min);
+          rewriter.replaceOpWithNewOp<arith::ConstantIndexOp>(min, c.getValue());
+          return;
+        }
+    });
+    (void)applyPatternsGreedily(scope, canonicalization);
+  }
+
+  /// The elementwise op that is the only user of `matmul`'s result, reading
+  /// it element for element and writing results of the same shape: it can
+  /// run on each register tile of the matmul as soon as the tile is done.
+  static linalg::GenericOp findEpilogue(linalg::MatmulOp matmul) {
+    Value result = matmul->getResult(0);
+    if (!matmul.hasPureTensorSemantics() || !result.hasOneUse())
+      return nullptr;
+    OpOperand &use = *result.getUses().begin();
+    auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
+    if (!generic || !generic.hasPureTensorSemantics() || generic.getNumLoops() != 2 ||
+        generic.getNumParallelLoops() != 2 || !generic.isDpsInput(&use) ||
+        !generic.getMatchingIndexingMap(&use).isIdentity())
+      return nullptr;
+    // Results into fresh tensors only: an optimizer update, which rewrites a
+    // param and its state in place, stays a streaming pass of its own. On
+    // the matmul's tile order (down the columns) its three param-sized
+    // streams measured slower fused than apart, and its cost is sqrt and
+    // divide throughput, which fusion does not change.
+    for (OpOperand &init : generic.getDpsInitsMutable())
+      if (!generic.getMatchingIndexingMap(&init).isIdentity() ||
+          !init.get().getDefiningOp<tensor::EmptyOp>())
+        return nullptr;
+    if (!generic->getRegion(0).getOps<tensor::ExtractOp>().empty())
+      return nullptr;
+    return generic;
+  }
+
   /// [M, N, K] matmul: register tiles of R x 2W (R = 8 rows with 32 vector
   /// registers, 4 with 16) over threads, K in steps of 8 with the tile's
   /// accumulator carried in registers (hoisted out of the K loop later).
-  void vectorizeMatmul(IRRewriter &rewriter, linalg::LinalgOp op) {
+  /// The output is split first so that no tile is partial. With an
+  /// `epilogue`, that op is what gets tiled, and the matmul is fused into
+  /// each of its tiles: the epilogue then reads the finished accumulator
+  /// from registers. A fill of the accumulator is fused too, so the
+  /// accumulator starts as a splat rather than a load.
+  void vectorizeMatmul(IRRewriter &rewriter, linalg::MatmulOp matmul,
+                       linalg::GenericOp epilogue = nullptr) {
+    Operation *root = epilogue ? epilogue.getOperation() : matmul.getOperation();
+    // The profiler names a fused kernel by all of its sources.
+    Location loc = epilogue ? rewriter.getFusedLoc({matmul.getLoc(), epilogue.getLoc()})
+                            : matmul.getLoc();
     int64_t rows = vectorWidth >= 16 ? 8 : 4;
-    SmallVector<MatmulPart> parts = {{cast<TilingInterface>(op.getOperation()),
-                                      {rows, 2 * vectorWidth, 8}}};
-    for (unsigned dim = 0; dim < 3; ++dim) {
+    SmallVector<MatmulPart> parts = {{cast<TilingInterface>(root), {rows, 2 * vectorWidth, 8}}};
+    for (unsigned dim = 0; dim < 2; ++dim) {
       SmallVector<MatmulPart> next;
       for (MatmulPart &part : parts)
         splitForTile(rewriter, part, dim, next);
       parts = std::move(next);
     }
+    Value product = matmul->getResult(0);
     for (MatmulPart &part : parts) {
       ArrayRef<int64_t> t = part.tiles;
-      auto tiled = tile(rewriter, part.op, {t[0], t[1], 0},
-                        scf::SCFTilingOptions::LoopType::ForallOp);
-      if (failed(tiled))
+      scf::SCFTilingOptions options;
+      SmallVector<int64_t> sizes = {t[0], t[1]};
+      if (!epilogue)
+        sizes.push_back(0);
+      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
+      options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+      rewriter.setInsertionPoint(part.op);
+      auto tiled = scf::tileUsingSCF(rewriter, part.op, options);
+      if (failed(tiled) || tiled->loops.empty())
         continue;
-      auto inner = tile(rewriter, *tiled, {0, 0, t[2]}, scf::SCFTilingOptions::LoopType::ForOp);
-      if (failed(inner))
+      rewriter.replaceOp(part.op, tiled->replacements);
+      auto forall = cast<scf::ForallOp>(tiled->loops.front().getOperation());
+      forall->setLoc(loc);
+      // The splits left slices of slices: one slice each.
+      {
+        RewritePatternSet merge(&getContext());
+        tensor::populateMergeConsecutiveInsertExtractSlicePatterns(merge);
+        (void)applyPatternsGreedily(forall, std::move(merge));
+      }
+      auto fuse = [&](tensor::ExtractSliceOp slice) -> Operation * {
+        if (!slice)
+          return nullptr;
+        auto fused = scf::tileAndFuseProducerOfSlice(rewriter, slice, tiled->loops);
+        if (!fused || fused->tiledOps.empty())
+          return nullptr;
+        return fused->tiledOps.front();
+      };
+      linalg::MatmulOp tileMatmul;
+      if (epilogue) {
+        tensor::ExtractSliceOp slice;
+        forall.walk([&](tensor::ExtractSliceOp s) {
+          if (s.getSource() == product)
+            slice = s;
+        });
+        tileMatmul = dyn_cast_or_null<linalg::MatmulOp>(fuse(slice));
+      } else {
+        forall.walk([&](linalg::MatmulOp m) { tileMatmul = m; });
+      }
+      if (!tileMatmul)
         continue;
-      // Every tile is whole after the splits, but tiling a dynamic range
-      // still sizes each as min(tile, rest): say the tile, and let the
-      // slices and the matmul take static shapes.
-      auto forall = (*inner)->getParentOfType<scf::ForallOp>();
-      forall.walk([&](affine::AffineMinOp min) {
-        for (AffineExpr result : min.getAffineMap().getResults())
-          if (auto c = dyn_cast<AffineConstantExpr>(result); c && llvm::is_contained(t, c.getValue())) {
-            rewriter.setInsertionPoint(min);
-            rewriter.replaceOpWithNewOp<arith::ConstantIndexOp>(min, c.getValue());
-            return;
-          }
-      });
-      (void)applyPatternsGreedily(forall, canonicalization);
-      linalg::MatmulOp matmul;
-      forall.walk([&](linalg::MatmulOp m) { matmul = m; });
-      if (matmul)
-        vectorizeTile(rewriter, matmul, t, /*contraction=*/true);
-    }
-  }
+      if (matmul.getDpsInits()[0].getDefiningOp<linalg::FillOp>())
+        (void)fuse(tileMatmul.getDpsInits()[0].getDefiningOp<tensor::ExtractSliceOp>());
+      assumeWholeTiles(rewriter, forall, {t[0], t[1]});
 
+      // The reduction, within the tile: whole steps of 8, then the rest.
+      tileMatmul = nullptr;
+      forall.walk([&](linalg::MatmulOp m) { tileMatmul = m; });
+      if (!tileMatmul)
+        continue;
+      SmallVector<MatmulPart> steps;
+      splitForTile(rewriter, {cast<TilingInterface>(tileMatmul.getOperation()), {t[0], t[1], 8}},
+                   2, steps);
+      for (MatmulPart &step : steps) {
+        auto inner = tile(rewriter, step.op, {0, 0, step.tiles[2]},
+                          scf::SCFTilingOptions::LoopType::ForOp);
+        if (failed(inner))
+          continue;
+        auto loop = (*inner)->getParentOfType<scf::ForOp>();
+        Operation *scope = loop ? loop.getOperation() : forall.getOperation();
+        assumeWholeTiles(rewriter, scope, step.tiles);
+        linalg::MatmulOp stepMatmul;
+        scope->walk([&](linalg::MatmulOp m) { stepMatmul = m; });
+        if (stepMatmul)
+          vectorizeTile(rewriter, stepMatmul, step.tiles, /*contraction=*/true);
+      }
+      SmallVector<linalg::LinalgOp> rest;
+      forall.walk([&](linalg::LinalgOp op) {
+        if (isa<linalg::FillOp, linalg::GenericOp>(op.getOperation()))
+          rest.push_back(op);
+      });
+      for (linalg::LinalgOp op : rest)
+        vectorizeTile(rewriter, op, {t[0], t[1]});
+    }
+    if (!epilogue)
+      return;
+    // Every tile has its own copy now; a part that could not be fused still
+    // reads the whole product, which then gets the unfused code.
+    if (matmul->use_empty())
+      rewriter.eraseOp(matmul);
+    else
+      vectorizeMatmul(rewriter, matmul);
+  }
 
   void decomposeAndVectorize(IRRewriter &rewriter, Operation *op) {
     // Rewrites the (oh = 1, kh = 1) 2-D tile into a 1-D convolution.

@@ -34,7 +34,12 @@ def TileAndVectorizePass : Pass<"dnn-tile-and-vectorize", "mlir::func::FuncOp"> 
     first split so that no tile is partial, then get register tiles of
     `R x 2*vector-width` (R = 8 for 16 lanes, else 4) with the reduction in
     steps of 8, the accumulator carried in registers across it and
-    vector.contract lowered to outer products; 2-D convolutions and poolings are cut into 1-D rows
+    vector.contract lowered to outer products. A fill of the accumulator is
+    fused into each tile (the accumulator starts as a splat), and so is the
+    matmul's elementwise consumer when it writes fresh tensors (bias,
+    activation, relu_grad): it runs on the register tile before the single
+    store. Transposes use square register tiles and a shuffle network;
+    2-D convolutions and poolings are cut into 1-D rows
     and vectorized along the output width. Ops the vectorizer rejects (e.g.
     gathers) stay scalar loops inside the same tiles.
   }];
