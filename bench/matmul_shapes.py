@@ -2,8 +2,8 @@
 """The MLP training step's large matmuls, compiled by dnnc against OpenBLAS, in one run.
 
 dnnc's figure is the largest parallel region of `dnn-run profile` for each matmul's
-source location (its register-tiled loop nest; the step's other regions are listed by
-the profile itself); OpenBLAS's is numpy's `a @ b` on the same shapes, run through the
+source location (its register-tiled loop nest, with the bias or relu_grad epilogue fused
+into it where the step has one; the step's other regions are listed by the profile itself); OpenBLAS's is numpy's `a @ b` on the same shapes, run through the
 OpenMP OpenBLAS that bench/run-cpu-bench.sh gives PyTorch. Both on the same number of
 threads; GFLOP/s = 2 M N K / median time. The FMA peak is measured here too: one AVX-512
 FMA stream per thread (bench/fma_peak.c).
@@ -20,10 +20,10 @@ build, library, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
 # (what, dnn-run profile region pattern, M, K, N)
 SHAPES = [
-    ("h1 = x @ w1", r"train_step#\d+ mlp\.dnn:12:23$", 128, 784, 512),
-    ("dw1 = x^T @ dh1", r"train_step#\d+ dce/dw1 \(mlp\.dnn:12:23\)$", 784, 128, 512),
-    ("dw2 = h1^T @ dh2", r"train_step#\d+ dce/dw2 \(mlp\.dnn:13:24\)$", 512, 128, 256),
-    ("dh1 = dh2 @ w2^T", r"train_step#\d+ dce/dh1 \(mlp\.dnn:13:24\)$", 128, 256, 512),
+    ("h1 = x @ w1", r"train_step#\d+ mlp\.dnn:12:23(, .*)?$", 128, 784, 512),
+    ("dw1 = x^T @ dh1", r"train_step#\d+ dce/dw1 \(mlp\.dnn:12:23\)(, .*)?$", 784, 128, 512),
+    ("dw2 = h1^T @ dh2", r"train_step#\d+ dce/dw2 \(mlp\.dnn:13:24\)(, .*)?$", 512, 128, 256),
+    ("dh1 = dh2 @ w2^T", r"train_step#\d+ dce/dh1 \(mlp\.dnn:13:24\)(, .*)?$", 128, 256, 512),
 ]
 
 profile = subprocess.run(
