@@ -64,10 +64,12 @@ void dnnc::buildDifferentiatePipeline(OpPassManager &pm) {
 
 void dnnc::buildDNNToLinalgPipeline(OpPassManager &pm) {
   // dnn-outline-entries, func.func(convert-dnn-to-linalg), canonicalize,
-  // func.func(linalg-fuse-elementwise-ops), canonicalize, cse
+  // func.func(dnn-fuse-shared-elementwise, linalg-fuse-elementwise-ops),
+  // canonicalize, cse
   pm.addPass(dnn::createDNNOutlineEntriesPass());
   pm.addNestedPass<func::FuncOp>(createConvertDNNToLinalgPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createFuseSharedElementwisePass());
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -20,6 +20,7 @@
 #include "dnnc/Conversion/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -86,6 +87,22 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
+    // An op with several results (relu(x@w+b) keeping x@w+b) needs a buffer
+    // per result; from tensor.empty ops, which CSE merges with each other and
+    // with other ops' destinations, one-shot bufferization gets them by
+    // copying. Distinct allocations it uses in place.
+    for (linalg::LinalgOp op : ops) {
+      if (op->getNumResults() < 2)
+        continue;
+      for (OpOperand &init : op.getDpsInitsMutable()) {
+        auto empty = init.get().getDefiningOp<tensor::EmptyOp>();
+        if (!empty)
+          continue;
+        rewriter.setInsertionPoint(op);
+        init.set(bufferization::AllocTensorOp::create(rewriter, empty.getLoc(), empty.getType(),
+                                                      empty.getDynamicSizes()));
+      }
+    }
     // Matmuls go first, so that the fills of their accumulators are still
     // there to be fused. A matmul's elementwise consumer is computed on the
     // matmul's register tiles (its epilogue), not by a pass of its own.
@@ -359,7 +376,8 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     // divide throughput, which fusion does not change.
     for (OpOperand &init : generic.getDpsInitsMutable())
       if (!generic.getMatchingIndexingMap(&init).isIdentity() ||
-          !init.get().getDefiningOp<tensor::EmptyOp>())
+          !isa_and_nonnull<tensor::EmptyOp, bufferization::AllocTensorOp>(
+              init.get().getDefiningOp()))
         return nullptr;
     if (!generic->getRegion(0).getOps<tensor::ExtractOp>().empty())
       return nullptr;

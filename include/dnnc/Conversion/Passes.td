@@ -24,6 +24,20 @@ def ConvertDNNToLinalgPass : Pass<"convert-dnn-to-linalg", "mlir::func::FuncOp">
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
 }
 
+def FuseSharedElementwisePass : Pass<"dnn-fuse-shared-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuse an elementwise value with several users into its first user";
+  let description = [{
+    An elementwise `linalg.generic` whose value has several users is fused
+    into the first of them when that one is elementwise too; the fused op
+    yields the value as an extra result, which the other users then read.
+    Upstream's elementwise fusion, which runs after, only fuses a producer
+    into a sole user (and so ends up recomputing a shared value in each).
+    For a dense layer, `relu(x@w + b)` with `x@w + b` also read by the
+    backward pass becomes one op with two results.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def TileAndVectorizePass : Pass<"dnn-tile-and-vectorize", "mlir::func::FuncOp"> {
   let summary = "Tile linalg ops for threads and registers, then vectorize them";
   let description = [{
@@ -48,7 +62,8 @@ def TileAndVectorizePass : Pass<"dnn-tile-and-vectorize", "mlir::func::FuncOp"> 
            "f32 lanes of the target's vector registers">
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
-                           "mlir::tensor::TensorDialect", "mlir::linalg::LinalgDialect"];
+                           "mlir::tensor::TensorDialect", "mlir::linalg::LinalgDialect",
+                           "mlir::bufferization::BufferizationDialect"];
 }
 
 def MemRefCopyToLinalgPass : Pass<"dnn-memref-copy-to-linalg", "mlir::func::FuncOp"> {
