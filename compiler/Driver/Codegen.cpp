@@ -97,7 +97,19 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
   if (failed(applyPassManagerCLOptions(pm)))
     return 1;
   applyDefaultTimingPassManagerCLOptions(pm);
-  buildCPUPipeline(pm, CompilePhase::DNN, lastPhase, pipelineOptions);
+  // The memory report reads the differentiated graph (what the backward
+  // pass keeps) before lowering goes on.
+  llvm::StringMap<SmallVector<RankedTensorType>> saved;
+  CompilePhase firstPhase = CompilePhase::DNN;
+  if (options.emit == EmitKind::Memory) {
+    PassManager gradPm(module.getContext());
+    buildCPUPipeline(gradPm, CompilePhase::DNN, CompilePhase::Grad, pipelineOptions);
+    if (failed(gradPm.run(module)))
+      return 1;
+    saved = collectSavedActivations(module);
+    firstPhase = CompilePhase::Grad;
+  }
+  buildCPUPipeline(pm, firstPhase, lastPhase, pipelineOptions);
   if (failed(pm.run(module)))
     return 1;
 
@@ -106,8 +118,8 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
     auto output = openOutputFile(options.outputFile, &error);
     if (!output)
       return fail(diagOut, error);
-    if (failed(printMemoryReport(module, *signatures, options.memoryBatches, output->os(),
-                                 error)))
+    if (failed(printMemoryReport(module, *signatures, saved, options.memoryBatches,
+                                 output->os(), error)))
       return fail(diagOut, error);
     output->keep();
     return 0;

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dnnc/Target/MemoryReport.h"
+#include "dnnc/Dialect/DNN/IR/DNNOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -59,11 +60,44 @@ int64_t tensorBytes(const dnnc::TensorSignature &t) {
   return bytes;
 }
 
+int64_t tensorBytes(RankedTensorType type, int64_t batch) {
+  int64_t bytes = type.getElementTypeBitWidth() / 8;
+  for (int64_t d : type.getShape())
+    bytes *= ShapedType::isDynamic(d) ? batch : d;
+  return bytes;
+}
+
 } // namespace
 
-LogicalResult dnnc::printMemoryReport(ModuleOp module, ArrayRef<ModelSignature> models,
-                                      ArrayRef<int64_t> batches, llvm::raw_ostream &os,
-                                      std::string &error) {
+llvm::StringMap<SmallVector<RankedTensorType>> dnnc::collectSavedActivations(ModuleOp module) {
+  llvm::StringMap<SmallVector<RankedTensorType>> saved;
+  module.walk([&](dnn::ModelOp model) {
+    dnn::TrainOp train = model.getTrainOp();
+    if (!train)
+      return;
+    SmallVector<RankedTensorType> &types = saved[model.getSymName()];
+    for (Operation &op : model.getBody().front()) {
+      if (&op == train.getOperation())
+        break;
+      if (isa<dnn::InputOp, dnn::ParamOp, dnn::ConstantOp>(op))
+        continue;
+      for (Value result : op.getResults()) {
+        auto type = dyn_cast<RankedTensorType>(result.getType());
+        bool readBackward = llvm::any_of(result.getUsers(), [&](Operation *user) {
+          return user->getBlock() == train->getBlock() && train->isBeforeInBlock(user);
+        });
+        if (type && readBackward)
+          types.push_back(type);
+      }
+    }
+  });
+  return saved;
+}
+
+LogicalResult
+dnnc::printMemoryReport(ModuleOp module, ArrayRef<ModelSignature> models,
+                        const llvm::StringMap<SmallVector<RankedTensorType>> &saved,
+                        ArrayRef<int64_t> batches, llvm::raw_ostream &os, std::string &error) {
   auto line = [&](llvm::StringRef what, int64_t bytes) {
     os << llvm::format("  %-30s %12lld bytes  %8.2f MiB\n", what.str().c_str(),
                        (long long)bytes, double(bytes) / (1 << 20));
@@ -78,6 +112,12 @@ LogicalResult dnnc::printMemoryReport(ModuleOp module, ArrayRef<ModelSignature> 
       line("optimizer state", int64_t(model.optimizer->slots.size()) * params);
     for (int64_t batch : batches) {
       os << "  at batch " << batch << ":\n";
+      if (auto it = saved.find(model.name); it != saved.end()) {
+        int64_t bytes = 0;
+        for (RankedTensorType type : it->second)
+          bytes += tensorBytes(type, batch);
+        line("  activations for backward", bytes);
+      }
       for (const EntrySignature &entry : model.entries) {
         auto func = module.lookupSymbol<func::FuncOp>(entry.symbolName + "_workspace");
         if (!func) {
