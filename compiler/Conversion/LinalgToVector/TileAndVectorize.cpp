@@ -240,9 +240,14 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
       // conv_2d_nchw_fchw (n, f, oh, ow, c, kh, kw) and pooling_nchw
       // (n, c, oh, ow, kh, kw) both start with (batch, channel, oh, ow) and
       // end with (kh, kw): one output row and one filter row per tile, so
-      // that the 1-D vectorizer applies after decomposition.
+      // that the 1-D vectorizer applies after decomposition. A convolution
+      // keeps all its output channels in the tile: the 1-D vectorizer's
+      // FMAs run along them (vector<F>), where one channel per tile left
+      // vector<1>, i.e. scalar code (LeNet-5's second convolution: 2.6 ms ->
+      // 0.73 ms, its input gradient 8.3 ms -> 1.25 ms, batch 64, one thread).
       SmallVector<int64_t> parallel(loops, 0);
-      parallel[0] = parallel[1] = parallel[2] = 1;
+      parallel[0] = parallel[2] = 1;
+      parallel[1] = loops == 7 ? 0 : 1;
       auto tiled = tile(rewriter, op, parallel, scf::SCFTilingOptions::LoopType::ForallOp);
       if (failed(tiled))
         return;

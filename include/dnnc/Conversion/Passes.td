@@ -53,7 +53,8 @@ def TileAndVectorizePass : Pass<"dnn-tile-and-vectorize", "mlir::func::FuncOp"> 
     matmul's elementwise consumer when it writes fresh tensors (bias,
     activation, relu_grad): it runs on the register tile before the single
     store. Transposes use square register tiles and a shuffle network;
-    2-D convolutions and poolings are cut into 1-D rows
+    2-D convolutions (all output channels per tile, so that the FMAs run
+    along them) and poolings are cut into 1-D rows
     and vectorized along the output width. Ops the vectorizer rejects (e.g.
     gathers) stay scalar loops inside the same tiles.
   }];
