@@ -398,6 +398,91 @@ Value gatherFromWindows(
       .getResult(0);
 }
 
+/// The max-pooling gradient when the windows tile the input exactly
+/// (stride = size, no padding, every element in one window: LeNet's 2x2/2):
+/// per window, the offset of its first maximum, from its KH * KW elements;
+/// then per input element, the window's gradient if it is that element. Two
+/// elementwise passes, where the general form below sums over every window
+/// that could contain each element. Null when the windows do not tile.
+Value lowerTiledWindows(OpBuilder &b, Location loc, Value input, Value grad,
+                        RankedTensorType type, ArrayRef<int64_t> size, ArrayRef<int64_t> stride,
+                        ArrayRef<int64_t> padding) {
+  auto gradType = tensorTypeOf(grad);
+  for (int i = 0; i < 2; ++i)
+    if (stride[i] != size[i] || padding[i] != 0 ||
+        type.getDimSize(2 + i) != gradType.getDimSize(2 + i) * size[i])
+      return nullptr;
+  int64_t KH = size[0], KW = size[1];
+  if (KH * KW > 64)
+    return nullptr;
+  Type elementType = type.getElementType();
+  Type i32 = b.getI32Type();
+  auto indexType = RankedTensorType::get(gradType.getShape(), i32);
+  SmallVector<OpFoldResult> gradSizes, inputSizes;
+  for (int64_t d = 0; d < 4; ++d) {
+    gradSizes.push_back(dimOf(b, loc, grad, d));
+    inputSizes.push_back(dimOf(b, loc, input, d));
+  }
+  // first[n, c, oh, ow] = kh * KW + kw of the window's first maximum.
+  Value first =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{indexType}, ValueRange{},
+          ValueRange{emptyTensor(b, loc, indexType, gradSizes)}, {b.getMultiDimIdentityMap(4)},
+          parallelIterators(4),
+          [&](OpBuilder &nb, Location l, ValueRange) {
+            Value i[4];
+            for (int64_t d = 0; d < 4; ++d)
+              i[d] = linalg::IndexOp::create(nb, l, d);
+            Value h0 = arith::MulIOp::create(nb, l, i[2], indexConst(nb, l, KH));
+            Value w0 = arith::MulIOp::create(nb, l, i[3], indexConst(nb, l, KW));
+            Value best, bestIdx;
+            for (int64_t kh = 0; kh < KH; ++kh)
+              for (int64_t kw = 0; kw < KW; ++kw) {
+                Value at[4] = {i[0], i[1],
+                               arith::AddIOp::create(nb, l, h0, indexConst(nb, l, kh)),
+                               arith::AddIOp::create(nb, l, w0, indexConst(nb, l, kw))};
+                Value x = tensor::ExtractOp::create(nb, l, input, at);
+                Value idx = intConst(nb, l, i32, kh * KW + kw);
+                if (!best) {
+                  best = x;
+                  bestIdx = idx;
+                  continue;
+                }
+                // Strictly greater: ties keep the earlier offset.
+                Value greater = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, x, best);
+                best = arith::SelectOp::create(nb, l, greater, x, best);
+                bestIdx = arith::SelectOp::create(nb, l, greater, idx, bestIdx);
+              }
+            linalg::YieldOp::create(nb, l, bestIdx);
+          })
+          .getResult(0);
+  // dx[n, c, h, w] = dy[n, c, h / KH, w / KW] where (h, w) is that maximum.
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{},
+             ValueRange{emptyTensor(b, loc, type, inputSizes)}, {b.getMultiDimIdentityMap(4)},
+             parallelIterators(4),
+             [&](OpBuilder &nb, Location l, ValueRange) {
+               Value i[4];
+               for (int64_t d = 0; d < 4; ++d)
+                 i[d] = linalg::IndexOp::create(nb, l, d);
+               Value kh = indexConst(nb, l, KH), kw = indexConst(nb, l, KW);
+               Value at[4] = {i[0], i[1], arith::DivUIOp::create(nb, l, i[2], kh),
+                              arith::DivUIOp::create(nb, l, i[3], kw)};
+               Value offset = arith::AddIOp::create(
+                   nb, l, arith::MulIOp::create(nb, l, arith::RemUIOp::create(nb, l, i[2], kh), kw),
+                   arith::RemUIOp::create(nb, l, i[3], kw));
+               Value mine = arith::CmpIOp::create(
+                   nb, l, arith::CmpIPredicate::eq, tensor::ExtractOp::create(nb, l, first, at),
+                   arith::IndexCastOp::create(nb, l, i32, offset));
+               Value g = tensor::ExtractOp::create(nb, l, grad, at);
+               linalg::YieldOp::create(
+                   nb, l,
+                   ValueRange{arith::SelectOp::create(nb, l, mine, g,
+                                                      floatConst(nb, l, elementType, 0.0))});
+             })
+      .getResult(0);
+}
+
 struct MaxPool2dGradOpLowering : OpConversionPattern<MaxPool2dGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(MaxPool2dGradOp op, OpAdaptor adaptor,
@@ -412,6 +497,10 @@ struct MaxPool2dGradOpLowering : OpConversionPattern<MaxPool2dGradOp> {
     ArrayRef<int64_t> size = op.getSize(), stride = op.getStride(), padding = op.getPadding();
     auto gradType = tensorTypeOf(grad);
     int64_t outSize[2] = {gradType.getDimSize(2), gradType.getDimSize(3)};
+    if (Value tiled = lowerTiledWindows(rewriter, loc, input, grad, type, size, stride, padding)) {
+      rewriter.replaceOp(op, tiled);
+      return success();
+    }
 
     // First pass: the offset kh * KW + kw of each window's first maximum
     // (ties to the lowest offset whatever order the loops run in).
