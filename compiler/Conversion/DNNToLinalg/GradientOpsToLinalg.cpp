@@ -261,10 +261,9 @@ struct Conv2dFilterGradOpLowering : OpConversionPattern<Conv2dFilterGradOp> {
   LogicalResult matchAndRewrite(Conv2dFilterGradOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     // dw[f, c, kh, kw] = sum_{n, oh, ow} dy[n, f, oh, ow] x[n, c, oh s + kh, ow s + kw],
-    // as one matmul: dy^T [F, N*OH*OW] @ im2col(x) [N*OH*OW, C*KH*KW]. As a
-    // convolution the batch would be its reduction and dy its (large) filter,
-    // which the row-wise convolution code handles poorly; the matmul gets
-    // register tiles.
+    // as one matmul over (n, oh, ow). As a convolution the batch would be its
+    // reduction and dy its (large) filter, which the row-wise convolution
+    // code handles poorly; the matmul gets register tiles.
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     Type elementType = type.getElementType();
@@ -281,47 +280,66 @@ struct Conv2dFilterGradOpLowering : OpConversionPattern<Conv2dFilterGradOp> {
     OpFoldResult n = dimOf(rewriter, loc, grad, 0);
     MLIRContext *ctx = rewriter.getContext();
 
-    // Both operands are gathered straight into 2-D matrices (and the result
-    // back to 4-D): as reshapes, linalg's fusion would fold them and the
-    // matmul back into one convolution-shaped loop nest.
-    OpFoldResult rows = arith::MulIOp::create(rewriter, loc,
-                                              getValueOrCreateConstantIndexOp(rewriter, loc, n),
-                                              indexConst(rewriter, loc, OH * OW))
-                            .getResult();
-    int64_t rowExtents[3] = {ShapedType::kDynamic, OH, OW};      // (n, oh, ow)
-    int64_t columnExtents[3] = {C, KH, KW};                      // (c, kh, kw)
-    // cols[(n, oh, ow), (c, kh, kw)] = x[n, c, oh s + kh, ow s + kw].
-    auto colsType = RankedTensorType::get({ShapedType::kDynamic, C * KH * KW}, elementType);
-    Value colsMatrix = gather(
-        rewriter, loc, padded, colsType, {rows, rewriter.getIndexAttr(C * KH * KW)},
-        [&](OpBuilder &b, Location l, ArrayRef<Value> i) -> SmallVector<Value> {
-          SmallVector<Value> r = delinearize(b, l, i[0], rowExtents);
-          SmallVector<Value> q = delinearize(b, l, i[1], columnExtents);
-          auto at = [&](Value o, int64_t st, Value k) -> Value {
-            return arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, o, indexConst(b, l, st)),
-                                         k);
-          };
-          return {r[0], q[0], at(r[1], stride[0], q[1]), at(r[2], stride[1], q[2])};
-        });
-    // dy^T as [F, (n, oh, ow)].
-    auto gradMatrixType = RankedTensorType::get({F, ShapedType::kDynamic}, elementType);
-    Value gradMatrix = gather(
-        rewriter, loc, grad, gradMatrixType, {rewriter.getIndexAttr(F), rows},
-        [&](OpBuilder &b, Location l, ArrayRef<Value> i) -> SmallVector<Value> {
-          SmallVector<Value> r = delinearize(b, l, i[1], rowExtents);
-          return {r[0], i[0], r[1], r[2]};
-        });
+    // dw^T [C*KH*KW, N*OH*OW] @ dy' [N*OH*OW, F], both operands built with
+    // vector copies rather than scalar gathers. The columns, as
+    // cols[c, kh, kw, n, oh, ow] = x[n, c, oh s + kh, ow s + kw], are one
+    // strided window of x per (kh, kw), each copied (n and c swapped) into
+    // its slice of `cols` along whole rows of ow; dy' is dy with F last.
+    // Both are collapsed to matrices only where they meet the matmul (the
+    // matmul is not a generic, so reshape fusion leaves it alone).
+    OpFoldResult one = rewriter.getIndexAttr(1), zeroIndex = rewriter.getIndexAttr(0);
+    auto index = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
+    auto colsType =
+        RankedTensorType::get({C, KH, KW, ShapedType::kDynamic, OH, OW}, elementType);
+    SmallVector<OpFoldResult> colsSizes = {index(C), index(KH), index(KW), n, index(OH), index(OW)};
+    Value cols = emptyTensor(rewriter, loc, colsType, colsSizes);
+    auto windowType = RankedTensorType::get({ShapedType::kDynamic, C, OH, OW}, elementType);
+    auto planeType = RankedTensorType::get({C, ShapedType::kDynamic, OH, OW}, elementType);
+    for (int64_t kh = 0; kh < KH; ++kh)
+      for (int64_t kw = 0; kw < KW; ++kw) {
+        Value window = tensor::ExtractSliceOp::create(
+            rewriter, loc, windowType, padded,
+            SmallVector<OpFoldResult>{zeroIndex, zeroIndex, index(kh), index(kw)},
+            SmallVector<OpFoldResult>{n, index(C), index(OH), index(OW)},
+            SmallVector<OpFoldResult>{one, one, index(stride[0]), index(stride[1])});
+        SmallVector<OpFoldResult> offsets = {zeroIndex, index(kh), index(kw),
+                                             zeroIndex, zeroIndex, zeroIndex};
+        SmallVector<OpFoldResult> sizes = {index(C), one, one, n, index(OH), index(OW)};
+        SmallVector<OpFoldResult> strides(6, one);
+        Value plane = tensor::ExtractSliceOp::create(rewriter, loc, planeType, cols, offsets,
+                                                     sizes, strides);
+        Value copied = linalg::TransposeOp::create(rewriter, loc, window, plane,
+                                                   ArrayRef<int64_t>{1, 0, 2, 3})
+                           ->getResult(0);
+        cols = tensor::InsertSliceOp::create(rewriter, loc, copied, cols, offsets, sizes,
+                                             strides);
+      }
+    auto colsMatrixType =
+        RankedTensorType::get({C * KH * KW, ShapedType::kDynamic}, elementType);
+    Value colsMatrix = tensor::CollapseShapeOp::create(
+        rewriter, loc, colsMatrixType, cols,
+        SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
 
-    auto resultMatrixType = RankedTensorType::get({F, C * KH * KW}, elementType);
-    Value init = filledTensor(rewriter, loc, resultMatrixType,
-                              getAsIndexOpFoldResult(ctx, resultMatrixType.getShape()), zero);
-    Value product = linalg::MatmulOp::create(rewriter, loc, TypeRange{resultMatrixType},
-                                             ValueRange{gradMatrix, colsMatrix},
-                                             ValueRange{init})
+    auto gradLastType = RankedTensorType::get({ShapedType::kDynamic, OH, OW, F}, elementType);
+    Value gradLast = linalg::TransposeOp::create(
+                         rewriter, loc, grad,
+                         emptyTensor(rewriter, loc, gradLastType, {n, index(OH), index(OW), index(F)}),
+                         ArrayRef<int64_t>{0, 2, 3, 1})
+                         ->getResult(0);
+    Value gradMatrix = tensor::CollapseShapeOp::create(
+        rewriter, loc, RankedTensorType::get({ShapedType::kDynamic, F}, elementType), gradLast,
+        SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+
+    auto productType = RankedTensorType::get({C * KH * KW, F}, elementType);
+    Value init = filledTensor(rewriter, loc, productType,
+                              getAsIndexOpFoldResult(ctx, productType.getShape()), zero);
+    Value product = linalg::MatmulOp::create(rewriter, loc, TypeRange{productType},
+                                             ValueRange{colsMatrix, gradMatrix}, ValueRange{init})
                         .getResult(0);
+    int64_t columnExtents[3] = {C, KH, KW};
     Value result = gather(rewriter, loc, product, type, getAsIndexOpFoldResult(ctx, type.getShape()),
                           [&](OpBuilder &b, Location l, ArrayRef<Value> i) -> SmallVector<Value> {
-                            return {i[0], linearize(b, l, i.drop_front(), columnExtents)};
+                            return {linearize(b, l, i.drop_front(), columnExtents), i[0]};
                           });
     rewriter.replaceOp(op, result);
     return success();
