@@ -106,21 +106,30 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     // Matmuls go first, so that the fills of their accumulators are still
     // there to be fused. A matmul's elementwise consumer is computed on the
     // matmul's register tiles (its epilogue), not by a pass of its own.
+    // Fusing a matmul erases ops (its epilogue, split pieces, fills it
+    // absorbed), so `ops` is not read again: the matmuls are listed first,
+    // and what is left is listed afresh after them.
+    SmallVector<linalg::MatmulOp> matmuls;
+    for (linalg::LinalgOp op : ops)
+      if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation());
+          matmul && op.getNumLoops() == 3)
+        matmuls.push_back(matmul);
     llvm::DenseSet<Operation *> done;
-    for (linalg::LinalgOp op : ops) {
-      auto matmul = done.contains(op) ? nullptr : dyn_cast<linalg::MatmulOp>(op.getOperation());
-      if (!matmul || op.getNumLoops() != 3)
+    for (linalg::MatmulOp matmul : matmuls) {
+      if (done.contains(matmul))
         continue;
       linalg::GenericOp epilogue = findEpilogue(matmul);
-      // Both are erased: `ops` must not be read for them again.
       done.insert(matmul);
       if (epilogue)
         done.insert(epilogue);
       vectorizeMatmul(rewriter, matmul, epilogue);
     }
+    ops.clear();
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics() && !op->getParentOfType<scf::ForallOp>())
+        ops.push_back(op);
+    });
     for (linalg::LinalgOp op : ops) {
-      if (done.contains(op))
-        continue;
       if (op->use_empty()) {
         rewriter.eraseOp(op);
         continue;
@@ -403,6 +412,9 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     // The profiler names a fused kernel by all of its sources.
     Location loc = epilogue ? rewriter.getFusedLoc({matmul.getLoc(), epilogue.getLoc()})
                             : matmul.getLoc();
+    // Read before splitting: without an epilogue the split erases `matmul`.
+    bool fillsAccumulator = matmul.getDpsInits()[0].getDefiningOp<linalg::FillOp>() != nullptr;
+    Value product = matmul->getResult(0);
     int64_t rows = vectorWidth >= 16 ? 8 : 4;
     SmallVector<MatmulPart> parts = {{cast<TilingInterface>(root), {rows, 2 * vectorWidth, 8}}};
     for (unsigned dim = 0; dim < 2; ++dim) {
@@ -411,7 +423,6 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
         splitForTile(rewriter, part, dim, next);
       parts = std::move(next);
     }
-    Value product = matmul->getResult(0);
     for (MatmulPart &part : parts) {
       ArrayRef<int64_t> t = part.tiles;
       scf::SCFTilingOptions options;
@@ -454,7 +465,7 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
       }
       if (!tileMatmul)
         continue;
-      if (matmul.getDpsInits()[0].getDefiningOp<linalg::FillOp>())
+      if (fillsAccumulator)
         (void)fuse(tileMatmul.getDpsInits()[0].getDefiningOp<tensor::ExtractSliceOp>());
       assumeWholeTiles(rewriter, forall, {t[0], t[1]});
 
