@@ -311,7 +311,10 @@ void appendEntryArguments(const dnn_model_info &model, const dnn_entry_info &ent
 /// Calls `entry` with `session.memrefs` (every argument but the workspace,
 /// in model.h order), after sizing the session's workspace for them. Fails
 /// only when the workspace cannot be allocated.
-dnn_status callEntry(dnn_session &session, const dnn_entry_info &entry);
+/// When the entry has a copy compiled for one size of one symbol and
+/// `bindings` binds that symbol to that size, the copy runs instead.
+dnn_status callEntry(dnn_session &session, const dnn_entry_info &entry,
+                     const Bindings &bindings);
 } // namespace dnnrt
 
 #endif // DNNRT_INTERNAL_H

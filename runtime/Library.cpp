@@ -149,6 +149,17 @@ dnn_status dnnrt::checkModel(const dnn_model_info &m) {
     if (dnn_status s = checkIndices(name, e, "output", e.num_outputs, e.outputs,
                                     m.num_outputs))
       return s;
+    if (e.specialized_fn && (!e.specialized_symbol || e.specialized_size < 1))
+      return invalid(name, format("entry '%s' has a specialized copy without a symbol and size",
+                                  e.name));
+  }
+  if (m.num_saved < 0 || (m.num_saved > 0 && !m.saved))
+    return invalid(name, "malformed list of saved activations");
+  // Only read for reports: a symbolic dim may have no symbol (size -1).
+  for (int32_t i = 0; i < m.num_saved; ++i) {
+    const dnn_tensor_info &t = m.saved[i];
+    if (!t.name || t.rank < 0 || t.rank > DNN_MAX_RANK || (t.rank > 0 && !t.dims))
+      return invalid(name, format("saved activation %d is malformed", i));
   }
 
   if (m.loss < -1 || m.loss >= m.num_outputs)

@@ -55,7 +55,10 @@ extern "C" dnn_status dnn_entry_workspace_bytes(const dnn_model_info *model, con
     std::vector<void *> args;
     for (MemRef &m : memrefs)
       args.push_back(&m);
-    *bytes = entry->workspace(args.data());
+    // Every symbol is `batch` here, so the specialized copy runs when its
+    // size is the batch.
+    bool specialized = entry->specialized_workspace && entry->specialized_size == batch;
+    *bytes = (specialized ? entry->specialized_workspace : entry->workspace)(args.data());
     return DNN_OK;
   });
 }

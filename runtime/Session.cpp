@@ -368,7 +368,7 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
   // The previous run's outputs are gone.
   for (KeptOutput &kept : session.outputs)
     kept.valid = false;
-  if (dnn_status s = callEntry(session, *entry))
+  if (dnn_status s = callEntry(session, *entry, bindings))
     return s;
 
   for (int32_t j = 0; j < entry->num_outputs; ++j) {
@@ -387,13 +387,23 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
 
 } // namespace
 
-dnn_status dnnrt::callEntry(dnn_session &session, const dnn_entry_info &entry) {
+dnn_status dnnrt::callEntry(dnn_session &session, const dnn_entry_info &entry,
+                           const Bindings &bindings) {
+  dnn_entry_fn fn = entry.fn;
+  dnn_workspace_fn workspace = entry.workspace;
+  if (entry.specialized_fn) {
+    auto it = bindings.find(entry.specialized_symbol);
+    if (it != bindings.end() && it->second.value == entry.specialized_size) {
+      fn = entry.specialized_fn;
+      workspace = entry.specialized_workspace;
+    }
+  }
   std::vector<void *> &args = session.args;
   args.clear();
   for (MemRef &m : session.memrefs)
     args.push_back(&m);
-  if (entry.workspace) {
-    int64_t bytes = entry.workspace(args.data());
+  if (workspace) {
+    int64_t bytes = workspace(args.data());
     if (bytes < 0)
       return fail(DNN_ERROR_INTERNAL, "entry '%s' asked for a workspace of %lld bytes",
                   entry.name, static_cast<long long>(bytes));
@@ -414,7 +424,7 @@ dnn_status dnnrt::callEntry(dnn_session &session, const dnn_entry_info &entry) {
     for (MemRef &m : session.memrefs)
       args.push_back(&m);
   }
-  entry.fn(args.data());
+  fn(args.data());
   return DNN_OK;
 }
 

@@ -92,7 +92,7 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
   });
 
   session.gradsValid = false;
-  if (dnn_status s = callEntry(session, *entry))
+  if (dnn_status s = callEntry(session, *entry, bindings))
     return s;
   if (train)
     session.step = step;

@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "dnnc/Driver/Driver.h"
+#include "dnnc/Dialect/DNN/IR/DNNOps.h"
+#include "dnnc/Dialect/DNN/Transforms/Passes.h"
 #include "dnnc/Target/CPU/HeaderGenerator.h"
 #include "dnnc/Target/CPU/LibraryDescriptor.h"
 #include "dnnc/Target/MemoryReport.h"
@@ -70,6 +72,54 @@ int writeHeader(llvm::ArrayRef<ModelSignature> signatures, llvm::StringRef path,
   return 0;
 }
 
+/// `--batch N=128`: adds, after each model with symbol N, a copy named
+/// `<model>_N128` whose inputs have N fixed to 128 (dnn-specialize-shapes),
+/// and records the copy's entry functions in the signatures.
+LogicalResult addSpecializedModels(ModuleOp module, std::vector<ModelSignature> &signatures,
+                                   const DriverOptions &options, llvm::raw_ostream &diagOut) {
+  const std::string &symbol = options.specializedSymbol;
+  std::string binding = symbol + "=" + std::to_string(options.specializedSize);
+  bool any = false;
+  for (ModelSignature &sig : signatures) {
+    if (!llvm::is_contained(sig.symbols, symbol))
+      continue;
+    any = true;
+    auto model = module.lookupSymbol<dnn::ModelOp>(sig.name);
+    std::string name = sig.name + "_" + symbol + std::to_string(options.specializedSize);
+    if (module.lookupSymbol(name)) {
+      diagOut << "dnnc: error: --batch " << binding << ": the copy of model '" << sig.name
+              << "' would be named '" << name << "', which the source already uses\n";
+      return failure();
+    }
+    OpBuilder b(model);
+    b.setInsertionPointAfter(model);
+    auto copy = cast<dnn::ModelOp>(b.clone(*model));
+    copy.setSymName(name);
+    copy->setAttr("dnn.specialization", b.getStringAttr(binding));
+    PassManager pm(module.getContext(), dnn::ModelOp::getOperationName());
+    dnn::DNNSpecializeShapesPassOptions specialize;
+    specialize.bindings = {binding};
+    pm.addPass(dnn::createDNNSpecializeShapesPass(specialize));
+    if (failed(pm.run(copy)))
+      return failure();
+    for (EntrySignature &entry : sig.entries) {
+      entry.specializedSymbolName = name + "_" + entry.name;
+      entry.specializedSymbol = symbol;
+      entry.specializedSize = options.specializedSize;
+    }
+  }
+  if (!any) {
+    diagOut << "dnnc: error: --batch " << binding << ": no model has a symbolic dimension '"
+            << symbol << "'";
+    for (const ModelSignature &sig : signatures)
+      diagOut << "; model '" << sig.name << "' has "
+              << (sig.symbols.empty() ? std::string("none") : llvm::join(sig.symbols, ", "));
+    diagOut << "\n";
+    return failure();
+  }
+  return success();
+}
+
 } // namespace
 
 int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_ostream &diagOut) {
@@ -81,6 +131,10 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
     return writeHeader(*signatures, options.outputFile, name, diagOut);
   if (options.emit == EmitKind::Library && options.outputFile == "-")
     return fail(diagOut, "a shared library needs an output file: -o model.so");
+
+  if (!options.specializedSymbol.empty() &&
+      failed(addSpecializedModels(module, *signatures, options, diagOut)))
+    return 1;
 
   auto machine = createTargetMachine(options.target);
   if (!machine)
@@ -97,16 +151,17 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
   if (failed(applyPassManagerCLOptions(pm)))
     return 1;
   applyDefaultTimingPassManagerCLOptions(pm);
-  // The memory report reads the differentiated graph (what the backward
-  // pass keeps) before lowering goes on.
-  llvm::StringMap<SmallVector<RankedTensorType>> saved;
+  // The activations kept for the backward pass (memory report, library
+  // descriptor) are read off the differentiated graph before lowering goes on.
   CompilePhase firstPhase = CompilePhase::DNN;
-  if (options.emit == EmitKind::Memory) {
+  if (lastPhase > CompilePhase::Grad) {
     PassManager gradPm(module.getContext());
+    if (failed(applyPassManagerCLOptions(gradPm)))
+      return 1;
     buildCPUPipeline(gradPm, CompilePhase::DNN, CompilePhase::Grad, pipelineOptions);
     if (failed(gradPm.run(module)))
       return 1;
-    saved = collectSavedActivations(module);
+    collectSavedActivations(module, *signatures);
     firstPhase = CompilePhase::Grad;
   }
   buildCPUPipeline(pm, firstPhase, lastPhase, pipelineOptions);
@@ -118,7 +173,7 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
     auto output = openOutputFile(options.outputFile, &error);
     if (!output)
       return fail(diagOut, error);
-    if (failed(printMemoryReport(module, *signatures, saved, options.memoryBatches,
+    if (failed(printMemoryReport(module, *signatures, options.memoryBatches,
                                  output->os(), error)))
       return fail(diagOut, error);
     output->keep();

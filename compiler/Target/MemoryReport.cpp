@@ -17,6 +17,7 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
 
 using namespace mlir;
 
@@ -53,29 +54,40 @@ FailureOr<int64_t> evaluate(func::FuncOp func, int64_t batch, std::string &error
   return failure();
 }
 
-int64_t tensorBytes(const dnnc::TensorSignature &t) {
+/// Bytes of `t` with every symbolic dim bound to `batch`.
+int64_t tensorBytes(const dnnc::TensorSignature &t, int64_t batch = 1) {
   int64_t bytes = t.dtype == dnnc::DType::F64 ? 8 : 4;
   for (const dnnc::DimSignature &d : t.dims)
-    bytes *= d.size;
-  return bytes;
-}
-
-int64_t tensorBytes(RankedTensorType type, int64_t batch) {
-  int64_t bytes = type.getElementTypeBitWidth() / 8;
-  for (int64_t d : type.getShape())
-    bytes *= ShapedType::isDynamic(d) ? batch : d;
+    bytes *= d.size < 0 ? batch : d.size;
   return bytes;
 }
 
 } // namespace
 
-llvm::StringMap<SmallVector<RankedTensorType>> dnnc::collectSavedActivations(ModuleOp module) {
-  llvm::StringMap<SmallVector<RankedTensorType>> saved;
-  module.walk([&](dnn::ModelOp model) {
-    dnn::TrainOp train = model.getTrainOp();
+/// "relu (mlp.dnn:12:16)": the op and where the .dnn source wrote it.
+static std::string describeValue(Operation *op) {
+  std::string text = op->getName().stripDialect().str();
+  Location loc = op->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
+    loc = fused.getLocations().front();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    loc = name.getChildLoc();
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    text += " (" + llvm::sys::path::filename(file.getFilename().getValue()).str() + ":" +
+            std::to_string(file.getLine()) + ":" + std::to_string(file.getColumn()) + ")";
+  return text;
+}
+
+void dnnc::collectSavedActivations(ModuleOp module, MutableArrayRef<ModelSignature> models) {
+  for (ModelSignature &sig : models) {
+    auto model = module.lookupSymbol<dnn::ModelOp>(sig.name);
+    dnn::TrainOp train = model ? model.getTrainOp() : dnn::TrainOp();
+    sig.saved.clear();
     if (!train)
-      return;
-    SmallVector<RankedTensorType> &types = saved[model.getSymName()];
+      continue;
+    // Symbolic dims are named when the model has a single symbol; otherwise
+    // the type alone does not tell which one a dim is.
+    std::string symbol = sig.symbols.size() == 1 ? sig.symbols.front() : "";
     for (Operation &op : model.getBody().front()) {
       if (&op == train.getOperation())
         break;
@@ -86,17 +98,23 @@ llvm::StringMap<SmallVector<RankedTensorType>> dnnc::collectSavedActivations(Mod
         bool readBackward = llvm::any_of(result.getUsers(), [&](Operation *user) {
           return user->getBlock() == train->getBlock() && train->isBeforeInBlock(user);
         });
-        if (type && readBackward)
-          types.push_back(type);
+        if (!type || !readBackward)
+          continue;
+        TensorSignature t;
+        t.name = describeValue(&op);
+        Type element = type.getElementType();
+        t.dtype = element.isF64() ? DType::F64 : element.isInteger(32) ? DType::I32 : DType::F32;
+        for (int64_t d : type.getShape())
+          t.dims.push_back(ShapedType::isDynamic(d) ? DimSignature{-1, symbol}
+                                                    : DimSignature{d, ""});
+        sig.saved.push_back(std::move(t));
       }
     }
-  });
-  return saved;
+  }
 }
 
 LogicalResult
 dnnc::printMemoryReport(ModuleOp module, ArrayRef<ModelSignature> models,
-                        const llvm::StringMap<SmallVector<RankedTensorType>> &saved,
                         ArrayRef<int64_t> batches, llvm::raw_ostream &os, std::string &error) {
   auto line = [&](llvm::StringRef what, int64_t bytes) {
     os << llvm::format("  %-30s %12lld bytes  %8.2f MiB\n", what.str().c_str(),
@@ -112,10 +130,10 @@ dnnc::printMemoryReport(ModuleOp module, ArrayRef<ModelSignature> models,
       line("optimizer state", int64_t(model.optimizer->slots.size()) * params);
     for (int64_t batch : batches) {
       os << "  at batch " << batch << ":\n";
-      if (auto it = saved.find(model.name); it != saved.end()) {
+      if (model.optimizer) {
         int64_t bytes = 0;
-        for (RankedTensorType type : it->second)
-          bytes += tensorBytes(type, batch);
+        for (const TensorSignature &t : model.saved)
+          bytes += tensorBytes(t, batch);
         line("  activations for backward", bytes);
       }
       for (const EntrySignature &entry : model.entries) {

@@ -21,7 +21,7 @@ extern "C" {
 
 /* Bumped whenever a layout in this file or the entry calling convention
  * changes; the runtime refuses a library built for another version. */
-#define DNN_ABI_VERSION 3u
+#define DNN_ABI_VERSION 4u
 
 typedef enum dnn_dtype {
   DNN_DTYPE_F32 = 1,
@@ -159,6 +159,14 @@ typedef struct dnn_entry_info {
   const int32_t *inputs; /* indices into dnn_model_info.inputs */
   int32_t num_outputs;
   const int32_t *outputs; /* indices into dnn_model_info.outputs */
+  /* A copy of the entry compiled with one symbol fixed to one size
+   * (`dnnc --batch N=128`), which the runtime calls instead of fn and
+   * workspace when the call binds that symbol to that size. NULL / 0 when
+   * the library has no such copy. */
+  const char *specialized_symbol;
+  int64_t specialized_size;
+  dnn_entry_fn specialized_fn;
+  dnn_workspace_fn specialized_workspace;
 } dnn_entry_info;
 
 /* How `train with ...` updates the params. */
@@ -182,6 +190,12 @@ typedef struct dnn_model_info {
   const dnn_entry_info *entries;
   int32_t loss; /* index into outputs of the f32 scalar loss, or -1 */
   const dnn_optimizer_info *optimizer; /* NULL when the model has no `train` */
+  /* The activations train_step keeps from its forward pass for its backward
+   * pass (inside its workspace), for memory reports. Names are the ops'
+   * source locations; symbolic dims carry the model's symbol when it has
+   * one symbol, else NULL (reports take every symbolic dim as the batch). */
+  int32_t num_saved;
+  const dnn_tensor_info *saved;
 } dnn_model_info;
 
 typedef struct dnn_library_info {

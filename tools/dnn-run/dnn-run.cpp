@@ -225,6 +225,18 @@ static int printMemory(const ModelLibrary &lib, const dnn_model_info &model) {
     line("optimizer state", slots * paramBytes);
   if (model.loss >= 0)
     line("gradients (grad only)", paramBytes);
+  if (model.optimizer) {
+    // Part of train_step's workspace; every symbolic dim taken as the batch.
+    int64_t savedBytes = 0;
+    for (int32_t i = 0; i < model.num_saved; ++i) {
+      const dnn_tensor_info &t = model.saved[i];
+      int64_t size = t.dtype == DNN_DTYPE_F64 ? 8 : 4;
+      for (int32_t d = 0; d < t.rank; ++d)
+        size *= t.dims[d].size < 0 ? batch : t.dims[d].size;
+      savedBytes += size;
+    }
+    line("activations for backward", savedBytes);
+  }
   for (int32_t e = 0; e < model.num_entries; ++e) {
     int64_t bytes = 0;
     const char *name = model.entries[e].name;
@@ -296,7 +308,11 @@ static int runInfo(const ModelLibrary &lib) {
       };
       os << "  entry " << entry.name << "("
          << names(model->inputs, entry.num_inputs, entry.inputs) << ") -> ("
-         << names(model->outputs, entry.num_outputs, entry.outputs) << ")\n";
+         << names(model->outputs, entry.num_outputs, entry.outputs) << ")";
+      if (entry.specialized_fn)
+        os << ", also compiled for " << entry.specialized_symbol << "="
+           << entry.specialized_size;
+      os << "\n";
     }
     if (showMemory)
       if (int rc = printMemory(lib, *model))

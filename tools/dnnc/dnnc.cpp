@@ -56,6 +56,12 @@ static cl::opt<std::string> compileTo(
 static cl::list<int64_t> memoryBatches(
     "memory-batch", cl::desc("With --emit=memory, the batch sizes (default: 1,32,128,256)"),
     cl::value_desc("n,..."), cl::CommaSeparated, cl::cat(dnncCategory));
+static cl::opt<std::string> batchBinding(
+    "batch",
+    cl::desc("Also compile every entry with a symbolic dimension fixed to a size, e.g. "
+             "--batch N=128; the runtime calls that copy when a call binds the symbol to the "
+             "size and the symbolic code otherwise"),
+    cl::value_desc("SYMBOL=SIZE"), cl::cat(dnncCategory));
 static cl::opt<bool> noSimplify("no-simplify",
                                 cl::desc("Emit the dnn dialect exactly as generated, "
                                          "without canonicalization and CSE"),
@@ -133,6 +139,17 @@ int main(int argc, char **argv) {
         return 2;
       }
     options.memoryBatches.assign(memoryBatches.begin(), memoryBatches.end());
+  }
+  if (batchBinding.getNumOccurrences()) {
+    auto [symbol, size] = llvm::StringRef(batchBinding).split('=');
+    if (symbol.empty() || size.getAsInteger(10, options.specializedSize) ||
+        options.specializedSize < 1) {
+      llvm::errs() << "dnnc: error: --batch: expected SYMBOL=SIZE with a positive size, e.g. "
+                      "N=128, got '"
+                   << batchBinding << "'\n";
+      return 2;
+    }
+    options.specializedSymbol = symbol.str();
   }
   options.target.cpu = targetCPU;
   options.target.features = targetFeatures;

@@ -26,9 +26,13 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+#include "mlir/IR/Dominance.h"
 
 namespace dnnc {
 #define GEN_PASS_DEF_TILEANDVECTORIZEPASS
@@ -123,6 +127,25 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
       if (epilogue)
         done.insert(epilogue);
       vectorizeMatmul(rewriter, matmul, epilogue);
+    }
+    // Row kernels (softmax, its gradient with cross-entropy): the row
+    // statistics are fused into the rows of their elementwise consumer.
+    SmallVector<linalg::GenericOp> rowConsumers;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (!op->getParentOfType<scf::ForallOp>() && readsRowReduction(op))
+        rowConsumers.push_back(op);
+    });
+    for (linalg::GenericOp op : rowConsumers)
+      fuseRowReductions(rewriter, op);
+    if (!rowConsumers.empty()) {
+      // Each statistic was fused once per reader and every copy yielded;
+      // canonicalization drops the unused results and CSE merges the copies,
+      // and only then is it clear which slice each yielded tile goes to.
+      (void)applyPatternsGreedily(getOperation(), canonicalization);
+      DominanceInfo dominance(getOperation());
+      eliminateCommonSubExpressions(rewriter, dominance, getOperation());
+      getOperation().walk(
+          [&](scf::ForallOp forall) { writeYieldedTilesInPlace(rewriter, forall); });
     }
     ops.clear();
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -311,6 +334,203 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     auto inner = tile(rewriter, *tiled, steps, scf::SCFTilingOptions::LoopType::ForOp);
     if (succeeded(inner))
       vectorizeTile(rewriter, *inner, *stepVecSizes);
+  }
+
+  /// A generic over [rows, C] that reduces C into a result over rows
+  /// (a row maximum, a sum of exponentials), with C static.
+  static bool isRowReduction(Operation *op) {
+    auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
+    if (!generic || !generic.hasPureTensorSemantics() || generic.getNumLoops() != 2 ||
+        generic.getNumDpsInits() != 1 || ShapedType::isDynamic(generic.getStaticLoopRanges()[1]))
+      return false;
+    SmallVector<utils::IteratorType> iterators = generic.getIteratorTypesArray();
+    AffineMap out = generic.getMatchingIndexingMap(generic.getDpsInitOperand(0));
+    return iterators[0] == utils::IteratorType::parallel &&
+           iterators[1] == utils::IteratorType::reduction && out.getNumResults() == 1 &&
+           out.getResult(0) == getAffineDimExpr(0, generic.getContext()) &&
+           generic->getRegion(0).getOps<tensor::ExtractOp>().empty();
+  }
+
+  /// An elementwise op over [rows, C] (C static, small enough for one
+  /// vector tile) that reads a row reduction.
+  static bool readsRowReduction(linalg::GenericOp op) {
+    if (!op.hasPureTensorSemantics() || op.getNumLoops() != 2 || op.getNumParallelLoops() != 2)
+      return false;
+    int64_t columns = op.getStaticLoopRanges()[1];
+    if (ShapedType::isDynamic(columns) || columns > 4096)
+      return false;
+    return llvm::any_of(op.getDpsInputs(),
+                        [](Value v) { return isRowReduction(v.getDefiningOp()); });
+  }
+
+  /// A yielded producer's tile is computed into a slice of the producer's
+  /// original init, not of the loop's shared output it is inserted into, so
+  /// bufferization would give it a buffer of its own per iteration (a malloc
+  /// per row) and copy it over: point the chain's first destination at the
+  /// shared output's slice instead.
+  static void writeYieldedTilesInPlace(IRRewriter &rewriter, scf::ForallOp forall) {
+    for (Operation &op : forall.getTerminator().getYieldingOps()) {
+      auto insert = dyn_cast<tensor::ParallelInsertSliceOp>(&op);
+      auto shared = insert ? dyn_cast<BlockArgument>(insert.getDest()) : BlockArgument();
+      if (!shared)
+        continue;
+      // The init and what it was written into (the fill's empty tensor).
+      llvm::SmallPtrSet<Value, 4> inits;
+      for (Value init = forall.getTiedOpOperand(shared)->get(); inits.insert(init).second;) {
+        auto result = dyn_cast<OpResult>(init);
+        auto dps = result ? dyn_cast<DestinationStyleOpInterface>(result.getOwner()) : nullptr;
+        if (!dps || !dps.getTiedOpOperand(result))
+          break;
+        init = dps.getTiedOpOperand(result)->get();
+      }
+      OpOperand *destination = nullptr;
+      Value value = insert.getSource();
+      while (auto result = dyn_cast<OpResult>(value)) {
+        auto dps = dyn_cast<DestinationStyleOpInterface>(result.getOwner());
+        if (!dps || !dps.getTiedOpOperand(result))
+          break;
+        destination = dps.getTiedOpOperand(result);
+        value = destination->get();
+      }
+      auto slice = value.getDefiningOp<tensor::ExtractSliceOp>();
+      if (!destination || !slice || !inits.contains(slice.getSource()) ||
+          !isEqualConstantIntOrValueArray(slice.getMixedOffsets(), insert.getMixedOffsets()) ||
+          !isEqualConstantIntOrValueArray(slice.getMixedSizes(), insert.getMixedSizes()) ||
+          !isEqualConstantIntOrValueArray(slice.getMixedStrides(), insert.getMixedStrides()))
+        continue;
+      rewriter.setInsertionPoint(destination->getOwner());
+      Value inPlace = tensor::ExtractSliceOp::create(
+          rewriter, slice.getLoc(), slice.getType(), shared, slice.getMixedOffsets(),
+          slice.getMixedSizes(), slice.getMixedStrides());
+      rewriter.modifyOpInPlace(destination->getOwner(), [&] { destination->set(inPlace); });
+    }
+  }
+
+  /// `reader` and the ops between it and `consumer` that depend on it, in
+  /// block order, if they can all move after `consumer`: free of memory
+  /// effects and not read by the consumer.
+  static std::optional<SmallVector<Operation *>> movableDependents(Operation *reader,
+                                                                   Operation *consumer) {
+    Block *block = reader->getBlock();
+    llvm::SmallPtrSet<Operation *, 8> set;
+    SmallVector<Operation *> order;
+    auto dependsOnSet = [&](Operation *op) {
+      WalkResult walk = op->walk([&](Operation *nested) {
+        for (Value operand : nested->getOperands()) {
+          Operation *def = operand.getDefiningOp();
+          Operation *ancestor = def ? block->findAncestorOpInBlock(*def) : nullptr;
+          if (ancestor && set.contains(ancestor))
+            return WalkResult::interrupt();
+        }
+        return WalkResult::advance();
+      });
+      return walk.wasInterrupted();
+    };
+    for (Operation *op = reader; op != consumer; op = op->getNextNode()) {
+      if (op != reader && !dependsOnSet(op))
+        continue;
+      if (!isMemoryEffectFree(op))
+        return std::nullopt;
+      set.insert(op);
+      order.push_back(op);
+    }
+    if (dependsOnSet(consumer))
+      return std::nullopt;
+    return order;
+  }
+
+  /// Softmax and its gradient: `consumer` is tiled one row at a time and
+  /// the row reductions it reads (max, then sum of exp(x - max)), with their
+  /// fills, are computed inside each row's iteration, so a row is read from
+  /// cache by every statistic instead of streamed once per statistic by
+  /// separate loops. Statistics also read elsewhere (the cross-entropy loss
+  /// reads log-sum-exp) are yielded from the loop for those readers.
+  void fuseRowReductions(IRRewriter &rewriter, linalg::GenericOp consumer) {
+    Block *block = consumer->getBlock();
+    llvm::SetVector<Operation *> toMove;
+    // What the fusion below will pull into the loop: the row reductions the
+    // consumer reads, transitively, and their fills.
+    llvm::SmallPtrSet<Operation *, 8> fused;
+    SmallVector<Operation *> worklist{consumer};
+    while (!worklist.empty()) {
+      Operation *op = worklist.pop_back_val();
+      for (Value operand : op->getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        if (def && (isRowReduction(def) || isa<linalg::FillOp>(def)) && fused.insert(def).second)
+          worklist.push_back(def);
+      }
+    }
+    scf::SCFTileAndFuseOptions options;
+    scf::SCFTilingOptions tiling;
+    tiling.setTileSizes(getAsIndexOpFoldResult(&getContext(), {1, 0}));
+    tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    options.setTilingOptions(tiling);
+    options.setFusionControlFn(
+        [&](tensor::ExtractSliceOp, OpResult producer,
+            bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+          Operation *op = producer.getOwner();
+          // A fill is recomputed where it is fused; its other readers (the
+          // argmax's initial maximum) keep reading the original.
+          if (isa<linalg::FillOp>(op))
+            return scf::SCFTileAndFuseOptions::ControlFnResult{false};
+          if (!isRowReduction(op))
+            return std::nullopt;
+          // Read outside the fused ops too: yield the row statistics. A
+          // reader before the consumer (the loss, before the gradient) moves
+          // after the loop with what depends on it, where that is safe.
+          bool outside = false;
+          for (Operation *user : producer.getUsers()) {
+            if (user == consumer || fused.contains(user) ||
+                user->getParentOfType<scf::ForallOp>())
+              continue;
+            Operation *reader = block->findAncestorOpInBlock(*user);
+            if (!reader)
+              return std::nullopt;
+            if (reader->isBeforeInBlock(consumer)) {
+              std::optional<SmallVector<Operation *>> dependents =
+                  movableDependents(reader, consumer);
+              if (!dependents)
+                return std::nullopt;
+              toMove.insert(dependents->begin(), dependents->end());
+            }
+            outside = true;
+          }
+          return scf::SCFTileAndFuseOptions::ControlFnResult{outside};
+        });
+    rewriter.setInsertionPoint(consumer);
+    auto result = scf::tileConsumerAndFuseProducersUsingSCF(
+        rewriter, cast<TilingInterface>(consumer.getOperation()), options);
+    if (failed(result) || result->loops.empty())
+      return;
+    for (auto [original, replacement] : result->replacements)
+      rewriter.replaceAllUsesWith(original, replacement);
+    Operation *forall = result->loops.front().getOperation();
+    forall->setLoc(consumer.getLoc());
+    SmallVector<Operation *> moved = toMove.takeVector();
+    llvm::sort(moved, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+    Operation *after = forall;
+    for (Operation *op : moved) {
+      op->moveAfter(after);
+      after = op;
+    }
+    for (Operation *producer : result->fusedProducers)
+      if (producer->use_empty())
+        rewriter.eraseOp(producer);
+    // A statistic read by both the consumer and a later statistic (the max,
+    // by exp(x - max) and its sum) was fused twice: CSE keeps one.
+    (void)applyPatternsGreedily(forall, canonicalization);
+    {
+      DominanceInfo dominance(forall);
+      eliminateCommonSubExpressions(rewriter, dominance, forall);
+    }
+    SmallVector<linalg::LinalgOp> tiles;
+    forall->walk([&](linalg::LinalgOp op) { tiles.push_back(op); });
+    for (linalg::LinalgOp op : tiles) {
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      if (llvm::any_of(ranges, ShapedType::isDynamic))
+        continue;
+      vectorizeTile(rewriter, op, ranges);
+    }
   }
 
   /// A piece of a matmul and the register tile [M, N, K] it gets.

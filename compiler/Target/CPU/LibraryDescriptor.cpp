@@ -29,10 +29,11 @@ public:
     tensorType = StructType::get(ctx, {ptr, i32, i32, ptr});
     initArgType = StructType::get(ctx, {ptr, Type::getDoubleTy(ctx)});
     paramType = StructType::get(ctx, {tensorType, i32, i32, ptr, i64, i64});
-    entryType = StructType::get(ctx, {ptr, i32, ptr, ptr, i32, ptr, i32, ptr});
+    entryType =
+        StructType::get(ctx, {ptr, i32, ptr, ptr, i32, ptr, i32, ptr, ptr, i64, ptr, ptr});
     optimizerType = StructType::get(ctx, {i32, i32, ptr, i32, ptr});
     modelType =
-        StructType::get(ctx, {ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr});
+        StructType::get(ctx, {ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr});
     libraryType = StructType::get(ctx, {i32, ptr, i32, ptr});
   }
 
@@ -159,16 +160,16 @@ private:
     return wrapper;
   }
 
-  /// void dnn_entry_<fn>(void **args): runs the entry point.
-  Expected<Function *> entryWrapper(const dnnc::EntrySignature &entry) {
-    return wrap("dnn_entry_" + entry.symbolName, entry.symbolName, Type::getVoidTy(ctx));
+  /// void dnn_entry_<fn>(void **args): runs the entry point `symbol`.
+  Expected<Function *> entryWrapper(StringRef symbol) {
+    return wrap(("dnn_entry_" + symbol).str(), symbol, Type::getVoidTy(ctx));
   }
 
   /// int64_t dnn_workspace_<fn>(void **args): the workspace bytes the entry
   /// needs for these argument shapes (dnn-plan-workspace); the args are the
   /// entry's, less the workspace itself.
-  Expected<Function *> workspaceWrapper(const dnnc::EntrySignature &entry) {
-    return wrap("dnn_workspace_" + entry.symbolName, entry.symbolName + "_workspace", i64);
+  Expected<Function *> workspaceWrapper(StringRef symbol) {
+    return wrap(("dnn_workspace_" + symbol).str(), (symbol + "_workspace").str(), i64);
   }
 
   Expected<Constant *> buildModel(const dnnc::ModelSignature &model) {
@@ -180,25 +181,45 @@ private:
     for (const auto &p : model.params)
       params.push_back(param(p));
     for (const auto &e : model.entries) {
-      auto wrapper = entryWrapper(e);
+      auto wrapper = entryWrapper(e.symbolName);
       if (!wrapper)
         return wrapper.takeError();
-      auto workspace = workspaceWrapper(e);
+      auto workspace = workspaceWrapper(e.symbolName);
       if (!workspace)
         return workspace.takeError();
+      Constant *specializedSymbol = ConstantPointerNull::get(ptr);
+      Constant *specializedFn = ConstantPointerNull::get(ptr);
+      Constant *specializedWorkspace = ConstantPointerNull::get(ptr);
+      if (!e.specializedSymbolName.empty()) {
+        auto fn = entryWrapper(e.specializedSymbolName);
+        if (!fn)
+          return fn.takeError();
+        auto ws = workspaceWrapper(e.specializedSymbolName);
+        if (!ws)
+          return ws.takeError();
+        specializedSymbol = string(e.specializedSymbol);
+        specializedFn = *fn;
+        specializedWorkspace = *ws;
+      }
       entries.push_back(ConstantStruct::get(
           entryType, {string(e.name), ConstantInt::get(i32, (int)e.kind), *wrapper, *workspace,
                       ConstantInt::get(i32, e.inputs.size()),
                       indexArray(e.inputs), ConstantInt::get(i32, e.outputs.size()),
-                      indexArray(e.outputs)}));
+                      indexArray(e.outputs), specializedSymbol,
+                      ConstantInt::get(i64, e.specializedSize), specializedFn,
+                      specializedWorkspace}));
     }
+    std::vector<Constant *> saved;
+    for (const auto &t : model.saved)
+      saved.push_back(tensor(t));
     return ConstantStruct::get(
         modelType, {string(model.name), ConstantInt::get(i32, inputs.size()),
                     array(tensorType, inputs), ConstantInt::get(i32, outputs.size()),
                     array(tensorType, outputs), ConstantInt::get(i32, params.size()),
                     array(paramType, params), ConstantInt::get(i32, entries.size()),
                     array(entryType, entries), ConstantInt::get(i32, model.loss, true),
-                    optimizer(model.optimizer)});
+                    optimizer(model.optimizer), ConstantInt::get(i32, saved.size()),
+                    array(tensorType, saved)});
   }
 
   Module &module;

@@ -51,6 +51,11 @@ struct DriverOptions {
   CompilePhase compileTo = CompilePhase::DNN;
   /// For EmitKind::Memory: the batch sizes to evaluate the workspaces at.
   std::vector<int64_t> memoryBatches = {1, 32, 128, 256};
+  /// `--batch N=128`: each model with symbol N also gets a copy of its
+  /// entries compiled with N fixed to 128, which the runtime calls for calls
+  /// that bind N to 128 (the symbolic entries stay the fallback).
+  std::string specializedSymbol;
+  int64_t specializedSize = 0;
   /// For EmitKind::Library: where the header goes (default: beside the .so).
   std::string headerFile;
   TargetOptions target;

@@ -45,6 +45,11 @@ struct EntrySignature {
   EntryKind kind = EntryKind::Predict;
   std::string symbolName; // the lowered function, e.g. "mlp_predict"
   std::vector<unsigned> inputs, outputs; // indices into the model's lists
+  /// The copy compiled with `specializedSymbol` fixed to `specializedSize`
+  /// (dnnc --batch), e.g. "mlp_N128_train_step"; empty when there is none.
+  std::string specializedSymbolName;
+  std::string specializedSymbol;
+  int64_t specializedSize = 0;
 };
 
 struct OptimizerSignature {
@@ -63,6 +68,9 @@ struct ModelSignature {
   std::optional<OptimizerSignature> optimizer;
   /// Symbols in order of first appearance among the inputs.
   std::vector<std::string> symbols;
+  /// The activations train_step keeps for its backward pass (filled by
+  /// collectSavedActivations once the model is differentiated).
+  std::vector<TensorSignature> saved;
 };
 
 /// Extracts the signature of every dnn.model in `module`. Reports (through

@@ -88,7 +88,12 @@ void outlineEntry(ModelOp model, const EntrySpec &spec, OpBuilder &builder) {
   auto func = func::FuncOp::create(builder, loc, name,
                                    FunctionType::get(ctx, argTypes, resultTypes));
   func->setAttr("dnn.model", builder.getStringAttr(model.getSymName()));
-  func->setAttr("dnn.entry", builder.getStringAttr(spec.entry));
+  // A copy of a model compiled for one batch (dnnc --batch) names its
+  // entries "train_step[N=128]", so that profiles tell the two apart.
+  std::string entryName = spec.entry.str();
+  if (auto binding = model->getAttrOfType<StringAttr>("dnn.specialization"))
+    entryName += "[" + binding.getValue().str() + "]";
+  func->setAttr("dnn.entry", builder.getStringAttr(entryName));
   func->setAttr("dnn.inputs", builder.getStrArrayAttr(llvm::map_to_vector(
                                   inputs, [](InputOp i) { return i.getName(); })));
   func->setAttr("dnn.outputs", builder.getStrArrayAttr(spec.names));
