@@ -6,7 +6,7 @@
 #   ./bench/run-cpu-bench.sh
 #
 # Uses the existing build (runs ./scripts/build.sh only when build/bin/dnnc is missing),
-# compiles examples/mlp.dnn and examples/lenet5.dnn into build/bench/ and initialises their
+# compiles examples/mlp.dnn, examples/lenet5.dnn and examples/cifar_cnn.dnn into build/bench/ and initialises their
 # parameters with a fixed seed. Then, for each model, on 1 thread and on every CPU:
 #
 # - predict: times entry "predict" with dnnc-bench-predict (Google Benchmark) and the same
@@ -22,7 +22,7 @@
 # (bench/matmul_shapes.py, printed only).
 #
 # Environment: DNNC_BENCH_KINDS (default "predict train"), DNNC_BENCH_SEED (parameter seed,
-# default 1), DNNC_BENCH_MODELS (default "mlp lenet5"), DNNC_BENCH_REPETITIONS (default 5),
+# default 1), DNNC_BENCH_MODELS (default "mlp lenet5 cifar_cnn"), DNNC_BENCH_REPETITIONS (default 5),
 # DNNC_BENCH_TRAIN_BATCHES (default 128; comma-separated), DNNC_BENCH_DOC (default
 # docs/performance.md; empty: do not write it). A kind left out keeps its table in the
 # document as it was.
@@ -33,7 +33,7 @@ build=$root/build
 out=$build/bench
 python=/usr/bin/python3
 seed=${DNNC_BENCH_SEED:-1}
-read -r -a models <<<"${DNNC_BENCH_MODELS:-mlp lenet5}"
+read -r -a models <<<"${DNNC_BENCH_MODELS:-mlp lenet5 cifar_cnn}"
 reps=${DNNC_BENCH_REPETITIONS:-5}
 doc=${DNNC_BENCH_DOC-docs/performance.md}
 read -r -a kinds <<<"${DNNC_BENCH_KINDS:-predict train}"

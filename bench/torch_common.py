@@ -1,6 +1,6 @@
 """What the PyTorch sides of the benchmarks share (bench/torch_predict.py,
 bench/torch_train.py; see docs/performance.md): the models of
-examples/mlp.dnn and examples/lenet5.dnn as torch.nn.Modules, loading dnnc's
+examples/mlp.dnn, examples/lenet5.dnn and examples/cifar_cnn.dnn as torch.nn.Modules, loading dnnc's
 parameters into them (a .safetensors file parsed with numpy) and reading them
 back, thread settings (torch's and OpenBLAS's), the timing loop, running
 dnn-run, and the options both scripts take.
@@ -83,7 +83,34 @@ class LeNet5(nn.Module):
     }
 
 
-MODELS = {"mlp": Mlp, "lenet5": LeNet5}
+class CifarCnn(nn.Module):
+    """examples/cifar_cnn.dnn: NCHW 3x32x32, (conv3 pad 1, relu, pool) x 2 with 32 and 64
+    channels, then 4096-128-10."""
+
+    input_shape = (3, 32, 32)
+
+    def __init__(self):
+        super().__init__()
+        self.k1 = nn.Conv2d(3, 32, 3, padding=1)
+        self.k2 = nn.Conv2d(32, 64, 3, padding=1)
+        self.f1 = nn.Linear(4096, 128)
+        self.f2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        a1 = F.max_pool2d(F.relu(self.k1(x)), kernel_size=2, stride=2)
+        a2 = F.max_pool2d(F.relu(self.k2(a1)), kernel_size=2, stride=2)
+        h = F.relu(self.f1(torch.flatten(a2, 1)))
+        return self.f2(h)
+
+    param_map = {
+        "k1.weight": ("k1", False), "k1.bias": ("k1b", False),
+        "k2.weight": ("k2", False), "k2.bias": ("k2b", False),
+        "f1.weight": ("f1", True), "f1.bias": ("f1b", False),
+        "f2.weight": ("f2", True), "f2.bias": ("f2b", False),
+    }
+
+
+MODELS = {"mlp": Mlp, "lenet5": LeNet5, "cifar_cnn": CifarCnn}
 
 
 # A trainable model's checkpoint also holds its optimizer state, tensors
