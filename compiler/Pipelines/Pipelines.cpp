@@ -64,13 +64,13 @@ void dnnc::buildDifferentiatePipeline(OpPassManager &pm) {
 
 void dnnc::buildDNNToLinalgPipeline(OpPassManager &pm) {
   // dnn-outline-entries, func.func(convert-dnn-to-linalg), canonicalize,
-  // func.func(dnn-fuse-shared-elementwise, linalg-fuse-elementwise-ops),
+  // func.func(dnn-fuse-shared-elementwise, dnn-fuse-elementwise),
   // canonicalize, cse
   pm.addPass(dnn::createDNNOutlineEntriesPass());
   pm.addNestedPass<func::FuncOp>(createConvertDNNToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createFuseSharedElementwisePass());
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addNestedPass<func::FuncOp>(createFuseElementwisePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -273,6 +273,55 @@ struct MatmulOpLowering : OpConversionPattern<MatmulOp> {
   }
 };
 
+/// y[n, f, oh, ow] = sum_{c, kh, kw} w[f, c, kh, kw] x[n, c, oh s + kh, ow s + kw]
+/// (+ b[f]) as one matmul, w [F, C*KH*KW] @ im2col(x) [C*KH*KW, N*OH*OW],
+/// which gets the register-tiled matmul code, then one copy that puts the
+/// batch first again and adds the bias.
+static Value convolutionAsMatmul(OpBuilder &b, Location loc, RankedTensorType type, Value padded,
+                                 Value filter, Value bias, ArrayRef<int64_t> stride) {
+  MLIRContext *ctx = b.getContext();
+  Type elementType = type.getElementType();
+  auto filterType = tensorTypeOf(filter);
+  int64_t F = filterType.getDimSize(0), C = filterType.getDimSize(1);
+  int64_t KH = filterType.getDimSize(2), KW = filterType.getDimSize(3);
+  int64_t OH = type.getDimSize(2), OW = type.getDimSize(3), N = type.getDimSize(0);
+  int64_t columns = ShapedType::isDynamic(N) ? ShapedType::kDynamic : N * OH * OW;
+  Value cols = im2colColumns(b, loc, padded, KH, KW, OH, OW, stride);
+  Value filterMatrix = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({F, C * KH * KW}, elementType), filter,
+      SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+  OpFoldResult n = dimOf(b, loc, padded, 0);
+  auto productType = RankedTensorType::get({F, columns}, elementType);
+  Value init = filledTensor(b, loc, productType, {b.getIndexAttr(F), dimOf(b, loc, cols, 1)},
+                            floatConst(b, loc, elementType, 0.0));
+  Value product = linalg::MatmulOp::create(b, loc, TypeRange{productType},
+                                           ValueRange{filterMatrix, cols}, ValueRange{init})
+                      .getResult(0);
+  Value expanded = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({F, N, OH, OW}, elementType), product,
+      SmallVector<ReassociationIndices>{{0}, {1, 2, 3}},
+      SmallVector<OpFoldResult>{b.getIndexAttr(F), n, b.getIndexAttr(OH), b.getIndexAttr(OW)});
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<Value> inputs = {expanded};
+  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {d(1), d(0), d(2), d(3)}, ctx)};
+  if (bias) {
+    inputs.push_back(bias);
+    maps.push_back(AffineMap::get(4, 0, {d(1)}, ctx));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+  Value empty = emptyTensor(b, loc, type,
+                            {n, b.getIndexAttr(F), b.getIndexAttr(OH), b.getIndexAttr(OW)});
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, inputs, ValueRange{empty}, maps, parallelIterators(4),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value v = args[0];
+               if (bias)
+                 v = arith::AddFOp::create(nb, l, v, args[1]);
+               linalg::YieldOp::create(nb, l, v);
+             })
+      .getResult(0);
+}
+
 struct Conv2dOpLowering : OpConversionPattern<Conv2dOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(Conv2dOp op, OpAdaptor adaptor,
@@ -283,6 +332,12 @@ struct Conv2dOpLowering : OpConversionPattern<Conv2dOp> {
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(),
                              floatConst(rewriter, loc, elementType, 0.0));
     auto filterType = tensorTypeOf(adaptor.getFilter());
+    if (filterType.hasStaticShape() && llvm::none_of(tensorTypeOf(input).getShape().drop_front(),
+                                                      ShapedType::isDynamic)) {
+      rewriter.replaceOp(op, convolutionAsMatmul(rewriter, loc, type, input, adaptor.getFilter(),
+                                                 adaptor.getBias(), op.getStride()));
+      return success();
+    }
     SmallVector<int64_t> window(filterType.getShape().drop_front(2));
     SmallVector<OpFoldResult> sizes =
         nchwSizes(rewriter, loc, type, adaptor.getInput(), dimOf(rewriter, loc, adaptor.getFilter(), 0),

@@ -48,6 +48,11 @@ OpOperand *firstUse(linalg::GenericOp producer) {
   }
   if (users < 2 || !isPureElementwise(first->getOwner()))
     return nullptr;
+  // A user that reads the value twice (x * x) would still read it after
+  // the fusion, i.e. read its own result once its uses are redirected.
+  if (llvm::count_if(first->getOwner()->getOperands(),
+                     [&](Value v) { return v.getDefiningOp() == producer; }) > 1)
+    return nullptr;
   return first;
 }
 

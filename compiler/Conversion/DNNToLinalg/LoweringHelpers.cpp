@@ -369,6 +369,55 @@ Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> padd
   return tensor::PadOp::create(b, loc, paddedType, input, pads, pads, value);
 }
 
+Value im2colColumns(OpBuilder &b, Location loc, Value padded, int64_t KH, int64_t KW, int64_t OH,
+                    int64_t OW, ArrayRef<int64_t> stride) {
+  auto paddedType = tensorTypeOf(padded);
+  Type elementType = paddedType.getElementType();
+  int64_t C = paddedType.getDimSize(1), N = paddedType.getDimSize(0);
+  int64_t columns = ShapedType::isDynamic(N) ? ShapedType::kDynamic : N * OH * OW;
+  OpFoldResult n = dimOf(b, loc, padded, 0);
+  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+  auto index = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  // cols[c, kh, kw, n, oh, ow] = padded[n, c, oh s + kh, ow s + kw].
+  auto colsType = RankedTensorType::get({C, KH, KW, N, OH, OW}, elementType);
+  Value cols = emptyTensor(b, loc, colsType, {index(C), index(KH), index(KW), n, index(OH), index(OW)});
+  auto windowType = RankedTensorType::get({N, C, OH, OW}, elementType);
+  auto planeType = RankedTensorType::get({C, N, OH, OW}, elementType);
+  for (int64_t kh = 0; kh < KH; ++kh)
+    for (int64_t kw = 0; kw < KW; ++kw) {
+      Value window = tensor::ExtractSliceOp::create(
+          b, loc, windowType, padded, SmallVector<OpFoldResult>{zero, zero, index(kh), index(kw)},
+          SmallVector<OpFoldResult>{n, index(C), index(OH), index(OW)},
+          SmallVector<OpFoldResult>{one, one, index(stride[0]), index(stride[1])});
+      SmallVector<OpFoldResult> offsets = {zero, index(kh), index(kw), zero, zero, zero};
+      SmallVector<OpFoldResult> sizes = {index(C), one, one, n, index(OH), index(OW)};
+      SmallVector<OpFoldResult> strides(6, one);
+      Value plane = tensor::ExtractSliceOp::create(b, loc, planeType, cols, offsets, sizes, strides);
+      Value copied =
+          linalg::TransposeOp::create(b, loc, window, plane, ArrayRef<int64_t>{1, 0, 2, 3})->getResult(0);
+      cols = tensor::InsertSliceOp::create(b, loc, copied, cols, offsets, sizes, strides);
+    }
+  // Collapsed only where the matmul reads it (the matmul is not a generic,
+  // so reshape fusion leaves it alone).
+  return tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({C * KH * KW, columns}, elementType), cols,
+      SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+}
+
+Value swapLeadingDims(OpBuilder &b, Location loc, Value t) {
+  auto type = tensorTypeOf(t);
+  SmallVector<int64_t> shape(type.getShape());
+  std::swap(shape[0], shape[1]);
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    sizes.push_back(dimOf(b, loc, t, d));
+  std::swap(sizes[0], sizes[1]);
+  SmallVector<int64_t> permutation = llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
+  std::swap(permutation[0], permutation[1]);
+  Value init = emptyTensor(b, loc, RankedTensorType::get(shape, type.getElementType()), sizes);
+  return linalg::TransposeOp::create(b, loc, t, init, permutation)->getResult(0);
+}
+
 DenseIntElementsAttr i64Vector(OpBuilder &b, ArrayRef<int64_t> values) {
   return DenseIntElementsAttr::get(
       RankedTensorType::get({(int64_t)values.size()}, b.getI64Type()), values);

@@ -121,6 +121,17 @@ Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> padd
 
 DenseIntElementsAttr i64Vector(OpBuilder &b, ArrayRef<int64_t> values);
 
+/// The im2col matrix of a padded NCHW tensor (C static) for a KH x KW window
+/// with `stride` and an OH x OW output: [C*KH*KW, N*OH*OW], row (c, kh, kw),
+/// column (n, oh, ow). Built from one strided window of the input per
+/// (kh, kw), copied (n and c swapped) along whole rows of ow, so the copies
+/// vectorize; no per-element gathers.
+Value im2colColumns(OpBuilder &b, Location loc, Value padded, int64_t KH, int64_t KW, int64_t OH,
+                    int64_t OW, ArrayRef<int64_t> stride);
+
+/// `t` [N, A, ...] with its first two dims swapped, copied: [A, N, ...].
+Value swapLeadingDims(OpBuilder &b, Location loc, Value t);
+
 /// Sizes of an NCHW result: N from `input`, channels from `channels` (the
 /// input for pooling, the filter's F for convolution) and each spatial size
 /// (H + 2p - k) / s + 1, folded when static.

@@ -38,6 +38,22 @@ def FuseSharedElementwisePass : Pass<"dnn-fuse-shared-elementwise", "mlir::func:
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def FuseElementwisePass : Pass<"dnn-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Upstream's elementwise fusion, with reshapes stopped at matmuls";
+  let description = [{
+    Fuses elementwise `linalg.generic`s into their sole users and folds
+    `tensor.expand_shape` / `collapse_shape` into generics by expanding
+    them, as upstream's `linalg-fuse-elementwise-ops` does, except that a
+    reshape is never folded into a `linalg.matmul`: that would turn it into
+    a generic contraction with split reduction dims, which the register-tiled
+    matmul code generation (`dnn-tile-and-vectorize`) does not take. A
+    convolution lowered as a matmul over im2col columns keeps its matmul
+    whatever reshapes its operands and result go through.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::affine::AffineDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def TileAndVectorizePass : Pass<"dnn-tile-and-vectorize", "mlir::func::FuncOp"> {
   let summary = "Tile linalg ops for threads and registers, then vectorize them";
   let description = [{
