@@ -287,12 +287,12 @@ static Value convolutionAsMatmul(OpBuilder &b, Location loc, RankedTensorType ty
   int64_t OH = type.getDimSize(2), OW = type.getDimSize(3), N = type.getDimSize(0);
   int64_t columns = ShapedType::isDynamic(N) ? ShapedType::kDynamic : N * OH * OW;
   Value cols = im2colColumns(b, loc, padded, KH, KW, OH, OW, stride);
+  OpFoldResult n = dimOf(b, loc, padded, 0);
   Value filterMatrix = tensor::CollapseShapeOp::create(
       b, loc, RankedTensorType::get({F, C * KH * KW}, elementType), filter,
       SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
-  OpFoldResult n = dimOf(b, loc, padded, 0);
   auto productType = RankedTensorType::get({F, columns}, elementType);
-  Value init = filledTensor(b, loc, productType, {b.getIndexAttr(F), dimOf(b, loc, cols, 1)},
+  Value init = filledTensor(b, loc, productType, {b.getIndexAttr(F), timesConstant(b, loc, n, OH * OW)},
                             floatConst(b, loc, elementType, 0.0));
   Value product = linalg::MatmulOp::create(b, loc, TypeRange{productType},
                                            ValueRange{filterMatrix, cols}, ValueRange{init})

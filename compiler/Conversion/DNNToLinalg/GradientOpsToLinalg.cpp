@@ -236,7 +236,7 @@ struct Conv2dInputGradOpLowering : OpConversionPattern<Conv2dInputGradOp> {
         swapLeadingDims(rewriter, loc, grad), SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
     auto columnsType = RankedTensorType::get({C * KH * KW, columns}, elementType);
     Value init = filledTensor(rewriter, loc, columnsType,
-                              {index(C * KH * KW), dimOf(rewriter, loc, gradMatrix, 1)}, zero);
+                              {index(C * KH * KW), timesConstant(rewriter, loc, n, OH * OW)}, zero);
     Value columnGrads = linalg::MatmulOp::create(rewriter, loc, TypeRange{columnsType},
                                              ValueRange{filterTransposed, gradMatrix},
                                              ValueRange{init})

@@ -404,6 +404,14 @@ Value im2colColumns(OpBuilder &b, Location loc, Value padded, int64_t KH, int64_
       SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
 }
 
+OpFoldResult timesConstant(OpBuilder &b, Location loc, OpFoldResult n, int64_t factor) {
+  if (std::optional<int64_t> constant = getConstantIntValue(n))
+    return b.getIndexAttr(*constant * factor);
+  return arith::MulIOp::create(b, loc, getValueOrCreateConstantIndexOp(b, loc, n),
+                               indexConst(b, loc, factor))
+      .getResult();
+}
+
 Value swapLeadingDims(OpBuilder &b, Location loc, Value t) {
   auto type = tensorTypeOf(t);
   SmallVector<int64_t> shape(type.getShape());

@@ -129,6 +129,11 @@ DenseIntElementsAttr i64Vector(OpBuilder &b, ArrayRef<int64_t> values);
 Value im2colColumns(OpBuilder &b, Location loc, Value padded, int64_t KH, int64_t KW, int64_t OH,
                     int64_t OW, ArrayRef<int64_t> stride);
 
+/// n * factor, folded when n is a constant. (Sizes derived from the batch
+/// this way, not read off a reshaped temporary, stay plannable by
+/// dnn-plan-workspace.)
+OpFoldResult timesConstant(OpBuilder &b, Location loc, OpFoldResult n, int64_t factor);
+
 /// `t` [N, A, ...] with its first two dims swapped, copied: [A, N, ...].
 Value swapLeadingDims(OpBuilder &b, Location loc, Value t);
 
