@@ -85,3 +85,31 @@ func.func @first_user_reduces(%x: tensor<4x8xf32>) -> (tensor<8xf32>, tensor<4x8
   } -> tensor<4x8xf32>
   return %sum, %neg : tensor<8xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+// A first user that reads the shared value twice (y * y) is not fused into:
+// it would still read the value after the fusion, i.e. its own result once
+// the other users are redirected (a use-after-free in the compiler before).
+// CHECK-LABEL: func.func @square_of_shared(
+// CHECK:         %[[Y:.*]] = linalg.generic
+// CHECK:         %[[SQ:.*]] = linalg.generic
+// CHECK-SAME:      ins(%[[Y]], %[[Y]] :
+// CHECK:         return %[[Y]], %[[SQ]]
+#id2 = affine_map<(d0) -> (d0)>
+func.func @square_of_shared(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %e = tensor.empty() : tensor<8xf32>
+  %y = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %t = math.tanh %a : f32
+    linalg.yield %t : f32
+  } -> tensor<8xf32>
+  %sq = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel"]}
+      ins(%y, %y : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  return %y, %sq : tensor<8xf32>, tensor<8xf32>
+}
