@@ -45,6 +45,15 @@ bool Parser::expect(TokenKind kind, llvm::StringRef context) {
   return false;
 }
 
+bool Parser::expectClosing(TokenKind kind, llvm::StringRef context, const Token &opening) {
+  bool wasError = tok.is(TokenKind::Error);
+  if (expect(kind, context))
+    return true;
+  if (!wasError)
+    diags.note(opening.getRange(), "to match this " + getTokenKindName(opening.kind));
+  return false;
+}
+
 void Parser::skipNewlines() {
   while (tok.is(TokenKind::Newline) || tok.is(TokenKind::Semicolon))
     advance();
@@ -112,8 +121,10 @@ std::unique_ptr<FunctionDecl> Parser::parseFunction() {
   auto fn = std::make_unique<FunctionDecl>();
   fn->nameRange = tok.getRange();
   fn->name = tok.spelling.str();
-  if (!expect(TokenKind::Identifier, "for the function name") ||
-      !expect(TokenKind::LParen, "after the function name"))
+  if (!expect(TokenKind::Identifier, "for the function name"))
+    return nullptr;
+  Token openParen = tok;
+  if (!expect(TokenKind::LParen, "after the function name"))
     return nullptr;
   if (!tok.is(TokenKind::RParen)) {
     do {
@@ -123,7 +134,7 @@ std::unique_ptr<FunctionDecl> Parser::parseFunction() {
         return nullptr;
     } while (consumeIf(TokenKind::Comma));
   }
-  if (!expect(TokenKind::RParen, "after the parameters") ||
+  if (!expectClosing(TokenKind::RParen, "after the parameters", openParen) ||
       !expect(TokenKind::Equal, "before the function body"))
     return nullptr;
   fn->body = parseExpr();
@@ -145,6 +156,7 @@ std::unique_ptr<ModelDecl> Parser::parseModel() {
   model->name = tok.spelling.str();
   if (!expect(TokenKind::Identifier, "for the model name"))
     model->name.clear();
+  Token openBrace = tok;
   if (!expect(TokenKind::LBrace, "to open the model body")) {
     // Skip the whole body rather than report each of its lines.
     while (!tok.is(TokenKind::Eof) && !tok.is(TokenKind::RBrace) &&
@@ -179,7 +191,7 @@ std::unique_ptr<ModelDecl> Parser::parseModel() {
       recoverToStatementEnd(stmtStart);
     }
   }
-  if (!expect(TokenKind::RBrace, "to close model '" + model->name + "'"))
+  if (!expectClosing(TokenKind::RBrace, "to close model '" + model->name + "'", openBrace))
     return nullptr;
   model->range = rangeFrom(start);
   return model->name.empty() ? nullptr : std::move(model);
@@ -256,6 +268,7 @@ bool Parser::parseType(TypeSpec &type) {
   type.dtypeRange = tok.getRange();
   if (!expect(TokenKind::Identifier, "for an element type (f32, f64 or i32)"))
     return false;
+  Token open = tok;
   if (!consumeIf(TokenKind::LBracket)) {
     type.range = rangeFrom(start);
     return true; // a scalar: `f32`
@@ -284,7 +297,7 @@ bool Parser::parseType(TypeSpec &type) {
       type.dims.push_back(std::move(dim));
     } while (consumeIf(TokenKind::Comma));
   }
-  if (!expect(TokenKind::RBracket, "to close the shape"))
+  if (!expectClosing(TokenKind::RBracket, "to close the shape", open))
     return false;
   type.range = rangeFrom(start);
   return true;
@@ -391,7 +404,7 @@ std::unique_ptr<Expr> Parser::parsePrimary() {
   case TokenKind::LParen: {
     advance();
     auto inner = parseExpr();
-    if (!inner || !expect(TokenKind::RParen, "to close the parenthesis"))
+    if (!inner || !expectClosing(TokenKind::RParen, "to close the parenthesis", t))
       return nullptr;
     return inner;
   }
@@ -406,6 +419,7 @@ std::unique_ptr<Expr> Parser::parsePrimary() {
 }
 
 std::unique_ptr<Expr> Parser::parseCallRest(Token callee) {
+  Token open = tok;
   advance(); // '('
   std::vector<Argument> args;
   if (!tok.is(TokenKind::RParen)) {
@@ -428,7 +442,8 @@ std::unique_ptr<Expr> Parser::parseCallRest(Token callee) {
       args.push_back(std::move(arg));
     } while (consumeIf(TokenKind::Comma) && !tok.is(TokenKind::RParen));
   }
-  if (!expect(TokenKind::RParen, ("to close the call of '" + callee.spelling + "'").str()))
+  if (!expectClosing(TokenKind::RParen, ("to close the call of '" + callee.spelling + "'").str(),
+                     open))
     return nullptr;
   return std::make_unique<CallExpr>(rangeFrom(callee.getLoc()), callee.spelling,
                                     callee.getRange(), std::move(args));
@@ -436,6 +451,7 @@ std::unique_ptr<Expr> Parser::parseCallRest(Token callee) {
 
 std::unique_ptr<Expr> Parser::parseList() {
   SMLoc start = tok.getLoc();
+  Token open = tok;
   advance(); // '['
   std::vector<std::unique_ptr<Expr>> elements;
   if (!tok.is(TokenKind::RBracket)) {
@@ -446,7 +462,7 @@ std::unique_ptr<Expr> Parser::parseList() {
       elements.push_back(std::move(e));
     } while (consumeIf(TokenKind::Comma) && !tok.is(TokenKind::RBracket));
   }
-  if (!expect(TokenKind::RBracket, "to close the list"))
+  if (!expectClosing(TokenKind::RBracket, "to close the list", open))
     return nullptr;
   return std::make_unique<ListExpr>(rangeFrom(start), std::move(elements));
 }

@@ -29,6 +29,9 @@ private:
   }
   bool consumeIf(TokenKind kind);
   bool expect(TokenKind kind, llvm::StringRef context);
+  /// expect() for a closing delimiter; on failure, also a note at the
+  /// delimiter it would close (`note: to match this '('`).
+  bool expectClosing(TokenKind kind, llvm::StringRef context, const Token &opening);
   void skipNewlines();
   /// Skips to the next newline or ';' (or a '}' that closes the model).
   void recoverToStatementEnd(llvm::SMLoc failedStatement);
