@@ -162,6 +162,14 @@ dnn_status dnnrt::checkModel(const dnn_model_info &m) {
       return invalid(name, format("saved activation %d is malformed", i));
   }
 
+  if (m.input_index_bounds)
+    for (int32_t i = 0; i < m.num_inputs; ++i) {
+      int64_t bound = m.input_index_bounds[i];
+      if (bound < 0 || (bound > 0 && m.inputs[i].dtype != DNN_DTYPE_I32))
+        return invalid(name, format("input '%s' has a bad class-index bound %lld",
+                                    m.inputs[i].name, (long long)bound));
+    }
+
   if (m.loss < -1 || m.loss >= m.num_outputs)
     return invalid(name, format("loss index %d is out of range", m.loss));
   if (m.loss >= 0 && (m.outputs[m.loss].rank != 0 || m.outputs[m.loss].dtype != DNN_DTYPE_F32))

@@ -276,6 +276,20 @@ dnn_status dnnrt::bindInputs(const dnn_model_info &model, const dnn_entry_info &
     if (!t.data && count > 0)
       return fail(DNN_ERROR_INVALID_ARGUMENT, "input '%s' has no data",
                   info.name);
+    // Class indices out of range would be clamped by the loss but not by
+    // its gradient (and read out of bounds by one_hot's): refuse them.
+    int64_t bound = model.input_index_bounds
+                        ? model.input_index_bounds[entry->inputs[j]]
+                        : 0;
+    if (bound > 0 && t.dtype == DNN_DTYPE_I32) {
+      const int32_t *labels = static_cast<const int32_t *>(t.data);
+      for (int64_t k = 0; k < count; ++k)
+        if (labels[k] < 0 || labels[k] >= bound)
+          return fail(DNN_ERROR_INVALID_ARGUMENT,
+                      "input '%s': element %lld is %d, outside the class "
+                      "indices [0, %lld) of this model",
+                      info.name, (long long)k, labels[k], (long long)bound);
+    }
   }
 
   return DNN_OK;

@@ -13,6 +13,33 @@ using namespace dnnc;
 
 namespace {
 
+/// The number of classes an i32 input is read against where it is used as
+/// class indices (the smallest, if several), or 0.
+int64_t classIndexBound(dnn::InputOp input) {
+  int64_t bound = 0;
+  auto tighten = [&](int64_t classes) {
+    if (classes > 0 && (bound == 0 || classes < bound))
+      bound = classes;
+  };
+  auto lastDim = [](Value logits) -> int64_t {
+    auto type = dyn_cast<RankedTensorType>(logits.getType());
+    if (!type || type.getRank() == 0 || type.isDynamicDim(type.getRank() - 1))
+      return 0;
+    return type.getShape().back();
+  };
+  for (OpOperand &use : input.getResult().getUses()) {
+    Operation *user = use.getOwner();
+    if (auto ce = dyn_cast<dnn::CrossEntropyOp>(user); ce && use.getOperandNumber() == 1)
+      tighten(lastDim(ce.getInput()));
+    else if (auto accuracy = dyn_cast<dnn::AccuracyOp>(user);
+             accuracy && use.getOperandNumber() == 1)
+      tighten(lastDim(accuracy.getInput()));
+    else if (auto oneHot = dyn_cast<dnn::OneHotOp>(user))
+      tighten(oneHot.getNumClasses());
+  }
+  return bound;
+}
+
 FailureOr<DType> dtypeOf(Operation *op, Type type) {
   Type element = getElementTypeOrSelf(type);
   if (element.isF32())
@@ -115,6 +142,8 @@ FailureOr<ModelSignature> extractSignature(dnn::ModelOp model) {
       }
       t.dims.push_back(dim);
     }
+    if (t.dtype == DType::I32)
+      t.indexBound = classIndexBound(input);
     inputIndex[t.name] = sig.inputs.size();
     sig.inputs.push_back(std::move(t));
   }

@@ -196,6 +196,10 @@ typedef struct dnn_model_info {
    * one symbol, else NULL (reports take every symbolic dim as the batch). */
   int32_t num_saved;
   const dnn_tensor_info *saved;
+  /* One entry per input: an i32 input read as class indices (cross_entropy,
+   * accuracy, one_hot) must hold values in [0, bound), which the runtime
+   * checks before every call; 0 for other inputs. NULL when no input is. */
+  const int64_t *input_index_bounds;
 } dnn_model_info;
 
 typedef struct dnn_library_info {

@@ -271,8 +271,12 @@ static int runInfo(const ModelLibrary &lib) {
 
   for (const dnn_model_info *model : models) {
     os << "model " << model->name << "\n";
-    for (int32_t i = 0; i < model->num_inputs; ++i)
-      os << "  input " << formatTensor(model->inputs[i]) << "\n";
+    for (int32_t i = 0; i < model->num_inputs; ++i) {
+      os << "  input " << formatTensor(model->inputs[i]);
+      if (model->input_index_bounds && model->input_index_bounds[i] > 0)
+        os << ", class indices in [0, " << model->input_index_bounds[i] << ")";
+      os << "\n";
+    }
     for (int32_t i = 0; i < model->num_outputs; ++i)
       os << "  output " << formatTensor(model->outputs[i]) << "\n";
     int64_t numValues = 0;

@@ -33,7 +33,7 @@ public:
         StructType::get(ctx, {ptr, i32, ptr, ptr, i32, ptr, i32, ptr, ptr, i64, ptr, ptr});
     optimizerType = StructType::get(ctx, {i32, i32, ptr, i32, ptr});
     modelType =
-        StructType::get(ctx, {ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr});
+        StructType::get(ctx, {ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, ptr});
     libraryType = StructType::get(ctx, {i32, ptr, i32, ptr});
   }
 
@@ -101,6 +101,17 @@ private:
     return ConstantStruct::get(tensorType,
                                {string(t.name), ConstantInt::get(i32, (int)t.dtype),
                                 ConstantInt::get(i32, t.dims.size()), array(dimType, dims)});
+  }
+
+  /// dnn_model_info.input_index_bounds: one bound per input, or NULL when
+  /// no input is read as class indices.
+  Constant *indexBounds(ArrayRef<dnnc::TensorSignature> inputs) {
+    if (llvm::none_of(inputs, [](const dnnc::TensorSignature &t) { return t.indexBound > 0; }))
+      return ConstantPointerNull::get(ptr);
+    std::vector<Constant *> bounds;
+    for (const dnnc::TensorSignature &t : inputs)
+      bounds.push_back(ConstantInt::get(i64, t.indexBound));
+    return array(i64, bounds);
   }
 
   /// An array of dnn_init_arg (name, value) pairs.
@@ -219,7 +230,7 @@ private:
                     array(paramType, params), ConstantInt::get(i32, entries.size()),
                     array(entryType, entries), ConstantInt::get(i32, model.loss, true),
                     optimizer(model.optimizer), ConstantInt::get(i32, saved.size()),
-                    array(tensorType, saved)});
+                    array(tensorType, saved), indexBounds(model.inputs)});
   }
 
   Module &module;

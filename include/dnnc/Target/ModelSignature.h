@@ -29,6 +29,9 @@ struct TensorSignature {
   std::string name;
   DType dtype = DType::F32;
   std::vector<DimSignature> dims;
+  /// For an i32 input read as class indices (cross_entropy, accuracy,
+  /// one_hot): every value must lie in [0, indexBound). 0: not checked.
+  int64_t indexBound = 0;
 };
 
 struct ParamSignature {
