@@ -644,6 +644,20 @@ static bool bindColumn(const Dataset &data, size_t columnIndex, const dnn_model_
              std::to_string(column.sampleElements()) + " values)";
     return false;
   }
+  // Class indices: checked here for the whole file, so the message gives
+  // the row in the file (the runtime checks each batch again).
+  int64_t bound = model.input_index_bounds ? model.input_index_bounds[inputIndex] : 0;
+  if (bound > 0 && column.dtype == DNN_DTYPE_I32) {
+    const auto *labels = reinterpret_cast<const int32_t *>(column.data.data());
+    int64_t perRow = column.sampleElements();
+    for (int64_t k = 0; k < data.rows * perRow; ++k)
+      if (labels[k] < 0 || labels[k] >= bound) {
+        error = from + ": row " + std::to_string(k / perRow) + " holds " +
+                std::to_string(labels[k]) + ", outside the class indices [0, " +
+                std::to_string(bound) + ") of " + what;
+        return false;
+      }
+  }
   binding.input = inputIndex;
   binding.name = input.name;
   binding.dtype = input.dtype;
