@@ -14,6 +14,7 @@
 #include "dnnc/Conversion/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -65,7 +66,9 @@ struct FuseSharedElementwisePass
     while (true) {
       OpOperand *use = nullptr;
       getOperation().walk([&](linalg::GenericOp op) {
-        if (!isPureElementwise(op))
+        // A producer that gathers (tensor.extract) would make its fused
+        // user gather too, i.e. scalar code instead of vectors.
+        if (!isPureElementwise(op) || !op.getRegion().getOps<tensor::ExtractOp>().empty())
           return WalkResult::advance();
         OpOperand *candidate = firstUse(op);
         if (candidate && linalg::areElementwiseOpsFusable(candidate)) {

@@ -476,31 +476,40 @@ Value lowerTiledWindows(OpBuilder &b, Location loc, Value input, Value grad,
             linalg::YieldOp::create(nb, l, bestIdx);
           })
           .getResult(0);
-  // dx[n, c, h, w] = dy[n, c, h / KH, w / KW] where (h, w) is that maximum.
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{type}, ValueRange{},
-             ValueRange{emptyTensor(b, loc, type, inputSizes)}, {b.getMultiDimIdentityMap(4)},
-             parallelIterators(4),
-             [&](OpBuilder &nb, Location l, ValueRange) {
-               Value i[4];
-               for (int64_t d = 0; d < 4; ++d)
-                 i[d] = linalg::IndexOp::create(nb, l, d);
-               Value kh = indexConst(nb, l, KH), kw = indexConst(nb, l, KW);
-               Value at[4] = {i[0], i[1], arith::DivUIOp::create(nb, l, i[2], kh),
-                              arith::DivUIOp::create(nb, l, i[3], kw)};
-               Value offset = arith::AddIOp::create(
-                   nb, l, arith::MulIOp::create(nb, l, arith::RemUIOp::create(nb, l, i[2], kh), kw),
-                   arith::RemUIOp::create(nb, l, i[3], kw));
-               Value mine = arith::CmpIOp::create(
-                   nb, l, arith::CmpIPredicate::eq, tensor::ExtractOp::create(nb, l, first, at),
-                   arith::IndexCastOp::create(nb, l, i32, offset));
-               Value g = tensor::ExtractOp::create(nb, l, grad, at);
-               linalg::YieldOp::create(
-                   nb, l,
-                   ValueRange{arith::SelectOp::create(nb, l, mine, g,
-                                                      floatConst(nb, l, elementType, 0.0))});
-             })
-      .getResult(0);
+  // dx[n, c, oh * KH + kh, ow * KW + kw] = dy[n, c, oh, ow] where (kh, kw)
+  // is that maximum: one elementwise pass over the windows per offset
+  // (kh, kw), reading `first` and dy contiguously (no gathers, no div/rem)
+  // and writing a strided window of dx; together they write every element
+  // once.
+  MLIRContext *ctx = b.getContext();
+  Value dx = emptyTensor(b, loc, type, inputSizes);
+  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+  SmallVector<OpFoldResult> windowSizes = {gradSizes[0], gradSizes[1], gradSizes[2],
+                                           gradSizes[3]};
+  SmallVector<OpFoldResult> windowStrides = {one, one, b.getIndexAttr(KH), b.getIndexAttr(KW)};
+  auto windowType = RankedTensorType::get(gradType.getShape(), elementType);
+  SmallVector<AffineMap> maps(3, AffineMap::getMultiDimIdentityMap(4, ctx));
+  for (int64_t kh = 0; kh < KH; ++kh)
+    for (int64_t kw = 0; kw < KW; ++kw) {
+      SmallVector<OpFoldResult> offsets = {zero, zero, b.getIndexAttr(kh), b.getIndexAttr(kw)};
+      Value window =
+          tensor::ExtractSliceOp::create(b, loc, windowType, dx, offsets, windowSizes, windowStrides);
+      Value offset = intConst(b, loc, i32, kh * KW + kw);
+      Value picked = linalg::GenericOp::create(
+                         b, loc, TypeRange{windowType}, ValueRange{first, grad}, ValueRange{window},
+                         maps, parallelIterators(4),
+                         [&](OpBuilder &nb, Location l, ValueRange args) {
+                           Value mine = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
+                                                              args[0], offset);
+                           linalg::YieldOp::create(
+                               nb, l,
+                               ValueRange{arith::SelectOp::create(
+                                   nb, l, mine, args[1], floatConst(nb, l, elementType, 0.0))});
+                         })
+                         .getResult(0);
+      dx = tensor::InsertSliceOp::create(b, loc, picked, dx, offsets, windowSizes, windowStrides);
+    }
+  return dx;
 }
 
 struct MaxPool2dGradOpLowering : OpConversionPattern<MaxPool2dGradOp> {

@@ -113,3 +113,38 @@ func.func @square_of_shared(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>)
   } -> tensor<8xf32>
   return %y, %sq : tensor<8xf32>, tensor<8xf32>
 }
+
+// -----
+
+// A producer that gathers (tensor.extract in its body) is not fused into its
+// users: they would gather too, i.e. run as scalar code instead of vectors.
+// CHECK-LABEL: func.func @gathering_producer(
+// CHECK:         %[[G:.*]] = linalg.generic
+// CHECK:           tensor.extract
+// CHECK:         %[[A:.*]] = linalg.generic {{.*}} ins(%[[G]], %{{.*}} :
+// CHECK-NOT:       tensor.extract
+// CHECK:         %[[B:.*]] = linalg.generic {{.*}} ins(%[[G]], %{{.*}} :
+// CHECK:         return %[[A]], %[[B]]
+#id3 = affine_map<(d0) -> (d0)>
+func.func @gathering_producer(%x: tensor<8xf32>, %table: tensor<16xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %e = tensor.empty() : tensor<8xf32>
+  %g = linalg.generic {indexing_maps = [#id3], iterator_types = ["parallel"]} outs(%e : tensor<8xf32>) {
+  ^bb0(%o: f32):
+    %i = linalg.index 0 : index
+    %v = tensor.extract %table[%i] : tensor<16xf32>
+    linalg.yield %v : f32
+  } -> tensor<8xf32>
+  %a = linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel"]}
+      ins(%g, %x : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %m = arith.mulf %p, %q : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  %b = linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel"]}
+      ins(%g, %x : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %m = arith.addf %p, %q : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  return %a, %b : tensor<8xf32>, tensor<8xf32>
+}

@@ -1,21 +1,27 @@
 // RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg))' | FileCheck %s
 
-// Windows that tile the input (2x2, stride 2, no padding): two elementwise
-// passes, no reduction. The first gives each window the offset of its first
-// maximum from its four elements; the second gives each input element the
-// window's gradient if it is that offset.
+// Windows that tile the input (2x2, stride 2, no padding): no reduction.
+// The first pass gives each window the offset of its first maximum from its
+// four elements; then, per window offset (kh, kw), an elementwise pass over
+// the windows writes dy where that offset is the maximum into the strided
+// window of dx at (kh, kw): contiguous reads, no gathers, every element of dx
+// written once.
 // CHECK-LABEL: func.func @tiled_windows(
 // CHECK-SAME:    %[[X:.*]]: tensor<?x6x28x28xf32>, %[[DY:.*]]: tensor<?x6x14x14xf32>)
 // CHECK-NOT:     "reduction"
 // CHECK:         %[[FIRST:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]
 // CHECK-SAME:      outs(%{{.*}} : tensor<?x6x14x14xi32>)
 // CHECK-COUNT-4:   tensor.extract %[[X]]
-// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]
-// CHECK-SAME:      outs(%{{.*}} : tensor<?x6x28x28xf32>)
-// CHECK:           tensor.extract %[[FIRST]]
-// CHECK:           tensor.extract %[[DY]]
+// CHECK:         %[[DX:.*]] = tensor.empty(%{{.*}}) : tensor<?x6x28x28xf32>
+// CHECK:         %[[W0:.*]] = tensor.extract_slice %[[DX]][0, 0, 0, 0] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         %[[P0:.*]] = linalg.generic {{.*}} ins(%[[FIRST]], %[[DY]] : {{.*}}) outs(%[[W0]] : tensor<?x6x14x14xf32>)
+// CHECK-NOT:       tensor.extract
+// CHECK:         tensor.insert_slice %[[P0]] into %[[DX]][0, 0, 0, 0] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         tensor.insert_slice {{.*}}[0, 0, 0, 1] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         tensor.insert_slice {{.*}}[0, 0, 1, 0] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         %[[R:.*]] = tensor.insert_slice {{.*}}[0, 0, 1, 1] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
 // CHECK-NOT:     "reduction"
-// CHECK:         return
+// CHECK:         return %[[R]]
 func.func @tiled_windows(%x: tensor<?x6x28x28xf32>, %dy: tensor<?x6x14x14xf32>) -> tensor<?x6x28x28xf32> {
   %0 = dnn.maxpool2d_grad %x, %dy size [2, 2] stride [2, 2] padding [0, 0] : tensor<?x6x28x28xf32>, tensor<?x6x14x14xf32> -> tensor<?x6x28x28xf32>
   return %0 : tensor<?x6x28x28xf32>
