@@ -167,6 +167,10 @@ static cl::opt<bool> trainAccuracy("train-accuracy",
                                    cl::sub(trainCmd), cl::cat(runCategory));
 static cl::opt<bool> quiet("quiet", cl::desc("Print only the final line"), cl::sub(trainCmd),
                            cl::cat(runCategory));
+static cl::opt<bool> stopOnNan("stop-on-nan",
+                               cl::desc("Stop with an error at the first step whose loss is NaN or "
+                                        "infinite (nothing is saved)"),
+                               cl::sub(trainCmd), cl::cat(runCategory));
 static cl::opt<Split> evalSplit("split", cl::desc("MNIST files that eval reads"),
                                 cl::values(clEnumValN(Split::Test, "test", "t10k-* (default)"),
                                            clEnumValN(Split::Train, "train", "train-*")),
@@ -1013,6 +1017,14 @@ static int runTrain(const ModelLibrary &lib, const dnn_model_info &model) {
       lossSum += loss;
       curve.push_back({current, epoch + 1, "batch", loss,
                        std::numeric_limits<double>::quiet_NaN()});
+      if (!std::isfinite(loss) && stopOnNan) {
+        progress.clear();
+        std::string value = std::isnan(loss) ? "NaN" : format("%g", loss);
+        return fail("the loss is " + llvm::Twine(value) +
+                    format(" at step %lld (epoch %lld, batch %lld); stopped by --stop-on-nan, "
+                           "nothing saved; try a smaller --lr",
+                           (long long)current, (long long)(epoch + 1), (long long)(b + 1)));
+      }
       if (!std::isfinite(loss) && !warnedNonFinite) {
         progress.clear();
         warn("the loss is " + llvm::Twine(format("%g", loss)) + " at step " +
