@@ -203,6 +203,14 @@ template <typename... Args> static std::string format(const char *fmt, Args... a
 static std::string formatLoss(double loss) { return format("%.4g", loss); }
 static std::string formatAccuracy(double accuracy) { return format("%.4f", accuracy); }
 
+/// Bytes of an f32/i32/f64 tensor with every symbolic dim taken as `batch`.
+static int64_t tensorBytes(const dnn_tensor_info &t, int64_t batch) {
+  int64_t bytes = t.dtype == DNN_DTYPE_F64 ? 8 : 4;
+  for (int32_t d = 0; d < t.rank; ++d)
+    bytes *= t.dims[d].size < 0 ? batch : t.dims[d].size;
+  return bytes;
+}
+
 /// info --memory: what a session holds at --batch-size (default 1): params,
 /// optimizer state, gradients, and each entry's workspace (every temporary
 /// of the entry, planned at compile time; the session keeps the largest).
@@ -211,12 +219,8 @@ static int printMemory(const ModelLibrary &lib, const dnn_model_info &model) {
   if (batch < 1)
     return fail("--batch-size must be at least 1");
   int64_t paramBytes = 0;
-  for (int32_t i = 0; i < model.num_params; ++i) {
-    int64_t size = 4;
-    for (int32_t d = 0; d < model.params[i].tensor.rank; ++d)
-      size *= model.params[i].tensor.dims[d].size;
-    paramBytes += size;
-  }
+  for (int32_t i = 0; i < model.num_params; ++i)
+    paramBytes += tensorBytes(model.params[i].tensor, batch); // static shapes
   int64_t slots = model.optimizer ? model.optimizer->num_slots : 0;
   llvm::raw_ostream &os = llvm::outs();
   auto line = [&](llvm::StringRef what, int64_t bytes) {
@@ -232,13 +236,8 @@ static int printMemory(const ModelLibrary &lib, const dnn_model_info &model) {
   if (model.optimizer) {
     // Part of train_step's workspace; every symbolic dim taken as the batch.
     int64_t savedBytes = 0;
-    for (int32_t i = 0; i < model.num_saved; ++i) {
-      const dnn_tensor_info &t = model.saved[i];
-      int64_t size = t.dtype == DNN_DTYPE_F64 ? 8 : 4;
-      for (int32_t d = 0; d < t.rank; ++d)
-        size *= t.dims[d].size < 0 ? batch : t.dims[d].size;
-      savedBytes += size;
-    }
+    for (int32_t i = 0; i < model.num_saved; ++i)
+      savedBytes += tensorBytes(model.saved[i], batch);
     line("activations for backward", savedBytes);
   }
   for (int32_t e = 0; e < model.num_entries; ++e) {

@@ -183,6 +183,17 @@ private:
     return wrap(("dnn_workspace_" + symbol).str(), (symbol + "_workspace").str(), i64);
   }
 
+  /// The entry and workspace wrappers of the lowered function `symbol`.
+  Expected<std::pair<Function *, Function *>> entryFunctions(StringRef symbol) {
+    auto fn = entryWrapper(symbol);
+    if (!fn)
+      return fn.takeError();
+    auto workspace = workspaceWrapper(symbol);
+    if (!workspace)
+      return workspace.takeError();
+    return std::make_pair(*fn, *workspace);
+  }
+
   Expected<Constant *> buildModel(const dnnc::ModelSignature &model) {
     std::vector<Constant *> inputs, outputs, params, entries;
     for (const auto &t : model.inputs)
@@ -192,28 +203,22 @@ private:
     for (const auto &p : model.params)
       params.push_back(param(p));
     for (const auto &e : model.entries) {
-      auto wrapper = entryWrapper(e.symbolName);
-      if (!wrapper)
-        return wrapper.takeError();
-      auto workspace = workspaceWrapper(e.symbolName);
-      if (!workspace)
-        return workspace.takeError();
+      auto functions = entryFunctions(e.symbolName);
+      if (!functions)
+        return functions.takeError();
       Constant *specializedSymbol = ConstantPointerNull::get(ptr);
       Constant *specializedFn = ConstantPointerNull::get(ptr);
       Constant *specializedWorkspace = ConstantPointerNull::get(ptr);
       if (!e.specializedSymbolName.empty()) {
-        auto fn = entryWrapper(e.specializedSymbolName);
-        if (!fn)
-          return fn.takeError();
-        auto ws = workspaceWrapper(e.specializedSymbolName);
-        if (!ws)
-          return ws.takeError();
+        auto specialized = entryFunctions(e.specializedSymbolName);
+        if (!specialized)
+          return specialized.takeError();
         specializedSymbol = string(e.specializedSymbol);
-        specializedFn = *fn;
-        specializedWorkspace = *ws;
+        std::tie(specializedFn, specializedWorkspace) = *specialized;
       }
       entries.push_back(ConstantStruct::get(
-          entryType, {string(e.name), ConstantInt::get(i32, (int)e.kind), *wrapper, *workspace,
+          entryType, {string(e.name), ConstantInt::get(i32, (int)e.kind), functions->first,
+                      functions->second,
                       ConstantInt::get(i32, e.inputs.size()),
                       indexArray(e.inputs), ConstantInt::get(i32, e.outputs.size()),
                       indexArray(e.outputs), specializedSymbol,
