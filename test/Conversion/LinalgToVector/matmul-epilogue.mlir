@@ -71,6 +71,36 @@ func.func @weight_grad(%x: tensor<?x64xf32>, %dy: tensor<?x32xf32>) -> tensor<64
 
 // -----
 
+// A matmul split into pieces, with no epilogue (the column gradients of a
+// convolution's input gradient, w^T @ dy': 150 = 144 + 6 rows, the columns
+// whole tiles of 32 and a rest of single columns): each piece starts its
+// accumulator as a splat, and no pass fills the whole product first.
+// CHECK-LABEL: func.func @split_no_epilogue(
+// CHECK-DAG:     %[[ZERO8:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK-DAG:     %[[ZERO6:.*]] = arith.constant dense<0.000000e+00> : vector<6x32xf32>
+// CHECK-NOT:     linalg.
+// CHECK-NOT:     vector.transfer_write %cst
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (144, %{{.*}}) step (8, 32)
+// CHECK:           scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO8]]) -> (vector<8x32xf32>)
+// CHECK:         scf.forall
+// CHECK:         scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (32)
+// CHECK:           scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO6]]) -> (vector<6x32xf32>)
+// CHECK-NOT:     linalg.
+// CHECK:         return
+func.func @split_no_epilogue(%w: tensor<16x150xf32>, %dy: tensor<16x?xf32>) -> tensor<150x?xf32> {
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %dy, %c1 : tensor<16x?xf32>
+  %empty = tensor.empty(%n) : tensor<150x?xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%empty : tensor<150x?xf32>) -> tensor<150x?xf32>
+  %cols = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>,
+                                         affine_map<(m, n, k) -> (m, n)>]
+      ins(%w, %dy : tensor<16x150xf32>, tensor<16x?xf32>) outs(%acc : tensor<150x?xf32>) -> tensor<150x?xf32>
+  return %cols : tensor<150x?xf32>
+}
+
+// -----
+
 // An optimizer step consumes the gradient but updates the param in place: it
 // stays a streaming pass of its own after the matmul, whose tiles go down
 // the columns (see findEpilogue).
