@@ -1,6 +1,7 @@
 //===- ModelLibrary.cpp - Loading compiled dnnc model libraries ----------===//
 
 #include "ModelLibrary.h"
+#include "LibraryFile.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -24,6 +25,9 @@ std::unique_ptr<ModelLibrary> ModelLibrary::open(const std::string &path, std::s
     error = quoted(path) + " is a directory, not a model library";
     return nullptr;
   }
+
+  if (!checkLibraryFile(path, DNN_LIBRARY_SYMBOL, error))
+    return nullptr;
 
   // Without a slash dlopen searches the library path instead of opening the
   // file the user named.

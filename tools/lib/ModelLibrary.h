@@ -5,7 +5,8 @@
 // RuntimeApi rather than linking one themselves, so that sessions, thread
 // pool and error state are those of the library being driven.
 //
-// Plain C++ and libdl; no LLVM.
+// The file is checked before dlopen (LibraryFile.h), so that a truncated or
+// foreign file is an error rather than a signal in the loader.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DNN_TOOLS_MODELLIBRARY_H
