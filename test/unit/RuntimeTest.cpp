@@ -15,7 +15,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -1013,6 +1015,70 @@ TEST(Runtime, SafetensorsSaveFailures) {
   EXPECT_EQ(dir.files(), std::vector<std::string>{"sub"});
   std::remove((sub + "/keep").c_str());
   rmdir(sub.c_str());
+}
+
+// A 16 MiB param, so that each save takes a while and a kill lands in one.
+const dnn_dim_info kBigDims[] = {{2048, nullptr}, {2048, nullptr}};
+const dnn_param_info kBigParams[] = {
+    {{"w", DNN_DTYPE_F32, 2, kBigDims}, DNN_INIT_ZEROS, 0, nullptr, 0, 0}};
+const dnn_model_info kBigModel = {"big", 0, nullptr, 0, nullptr, 1, kBigParams, 0, nullptr,
+                                  -1, nullptr};
+
+TEST(Runtime, CheckpointSurvivesAWriterKilledMidSave) {
+  // A child saves versions 1, 2, ... of w (every element = the version)
+  // over one checkpoint without pause and is killed with SIGKILL after a
+  // varying delay. Each time the checkpoint must load and hold one whole
+  // version, no older than the one before; a temporary file left behind
+  // shows that the kill came in the middle of a save.
+  TempDir dir;
+  std::string path = dir.file("w.safetensors");
+  {
+    SessionPtr s(&kBigModel);
+    ASSERT_EQ(dnn_session_save_params(s, path.c_str()), DNN_OK) << dnn_last_error();
+  }
+  float lastVersion = 0;
+  int interrupted = 0;
+  for (int round = 0; round < 6; ++round) {
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      alarm(60);
+      dnn_session *s = nullptr;
+      if (dnn_session_create(&kBigModel, &s) != DNN_OK)
+        _exit(1);
+      dnn_tensor w;
+      if (dnn_session_param(s, "w", &w) != DNN_OK)
+        _exit(2);
+      for (float version = lastVersion + 1;; ++version) {
+        std::fill_n(static_cast<float *>(w.data), 2048 * 2048, version);
+        if (dnn_session_save_params(s, path.c_str()) != DNN_OK)
+          _exit(3);
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150 + 70 * round));
+    ASSERT_EQ(kill(child, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the writer failed on its own: exit " << status;
+
+    std::vector<std::string> files = dir.files();
+    for (const std::string &f : files)
+      if (f != "w.safetensors") {
+        ++interrupted;
+        EXPECT_NE(f.find("w.safetensors.tmp."), std::string::npos) << f;
+        std::remove(dir.file(f).c_str());
+      }
+    SessionPtr reader(&kBigModel);
+    ASSERT_EQ(dnn_session_load_params(reader, path.c_str()), DNN_OK)
+        << "round " << round << ": " << dnn_last_error();
+    std::vector<float> w = paramValues(reader, "w");
+    Stats st = stats(w);
+    EXPECT_EQ(st.min, st.max) << "round " << round << ": a mix of versions";
+    EXPECT_GE(st.min, lastVersion) << "round " << round << ": an older version";
+    lastVersion = static_cast<float>(st.max);
+  }
+  EXPECT_GT(interrupted, 0) << "no kill landed in a save";
+  EXPECT_GT(lastVersion, 0) << "no save completed";
 }
 
 TEST(Runtime, SafetensorsRejectsBadFilesAndChangesNothing) {
