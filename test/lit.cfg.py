@@ -30,7 +30,10 @@ llvm_config.with_system_environment(
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.dnnc_tools_dir, config.llvm_tools_dir]
-tools = ["dnnc", "dnn-opt", "dnn-run", "dnn-verify", "dnn-gradcheck", ToolSubst("dnnc-fuzz", unresolved="ignore")]
+fuzzers = ["dnnc-fuzz", "dnn-fuzz-npy", "dnn-fuzz-safetensors", "dnn-fuzz-descriptor",
+           "dnn-fuzz-csv", "dnn-fuzz-idx"]
+tools = ["dnnc", "dnn-opt", "dnn-run", "dnn-verify", "dnn-gradcheck"] + [
+    ToolSubst(f, unresolved="ignore") for f in fuzzers]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
