@@ -85,7 +85,7 @@ void dnnc::buildVectorizePipeline(OpPassManager &pm, const CPUPipelineOptions &o
 }
 
 void dnnc::buildBufferizePipeline(OpPassManager &pm) {
-  // one-shot-bufferize{bufferize-function-boundaries
+  // eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries
   //   function-boundary-type-conversion=identity-layout-map}, canonicalize,
   // dnn-drop-in-place-results,
   // buffer-results-to-out-params{hoist-static-allocs modify-public-functions},
@@ -97,6 +97,10 @@ void dnnc::buildBufferizePipeline(OpPassManager &pm) {
   // updates its param and state arguments in place (their results, equal to
   // the arguments, are dropped), and every entry's temporaries live in the
   // workspace argument the runtime passes last.
+  // A result computed into a tensor.empty and then inserted into a slice of
+  // another tensor (the max-pooling gradient's strided windows of dx) is
+  // computed into that slice instead: no temporary and no copy.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
