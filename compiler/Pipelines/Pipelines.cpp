@@ -55,8 +55,10 @@ void dnnc::buildDNNSimplifyPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void dnnc::buildDifferentiatePipeline(OpPassManager &pm) {
-  // dnn.model(dnn-autodiff), canonicalize, cse
+void dnnc::buildDifferentiatePipeline(OpPassManager &pm, bool rewrite) {
+  // dnn.model(dnn-pool-before-activation, dnn-autodiff), canonicalize, cse
+  if (rewrite)
+    pm.addNestedPass<dnn::ModelOp>(dnn::createDNNPoolBeforeActivationPass());
   pm.addNestedPass<dnn::ModelOp>(dnn::createDNNAutodiffPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -179,7 +181,7 @@ void dnnc::registerPipelines() {
                              buildDNNSimplifyPipeline);
   PassPipelineRegistration<>("dnn-differentiate",
                              "Derive the backward graph, then canonicalize and CSE",
-                             buildDifferentiatePipeline);
+                             [](OpPassManager &pm) { buildDifferentiatePipeline(pm); });
   PassPipelineRegistration<>("dnn-lower-to-linalg",
                              "Outline entry points and lower dnn to linalg on tensors",
                              buildDNNToLinalgPipeline);

@@ -471,7 +471,7 @@ int main(int argc, char **argv) {
   mlir::OwningOpRef<mlir::ModuleOp> shared;
   if (!specialize) {
     shared = cloneModels(models);
-    if (!runPasses(*shared, sourceMgr, buildDifferentiatePipeline))
+    if (!runPasses(*shared, sourceMgr, [](mlir::OpPassManager &pm) { buildDifferentiatePipeline(pm); }))
       return fail("differentiating '" + inputFile + "' failed");
   }
 

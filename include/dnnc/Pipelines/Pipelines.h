@@ -43,7 +43,10 @@ struct CPUPipelineOptions {
 };
 
 void buildDNNSimplifyPipeline(mlir::OpPassManager &pm);
-void buildDifferentiatePipeline(mlir::OpPassManager &pm);
+/// With `rewrite`, the graph is first rewritten where an equal form is
+/// cheaper (dnn-pool-before-activation); the reference interpreter's checks
+/// (dnn-verify) differentiate the graph as written instead.
+void buildDifferentiatePipeline(mlir::OpPassManager &pm, bool rewrite = true);
 void buildDNNToLinalgPipeline(mlir::OpPassManager &pm);
 void buildVectorizePipeline(mlir::OpPassManager &pm, const CPUPipelineOptions &options);
 void buildBufferizePipeline(mlir::OpPassManager &pm);

@@ -28,6 +28,21 @@ def DNNSpecializeShapesPass : Pass<"dnn-specialize-shapes", "dnn::ModelOp"> {
   ];
 }
 
+def DNNPoolBeforeActivationPass : Pass<"dnn-pool-before-activation", "dnn::ModelOp"> {
+  let summary = "maxpool2d(relu(x)) -> relu(maxpool2d(x)), before autodiff";
+  let description = [{
+    Max pooling commutes with a non-decreasing activation (relu,
+    leaky_relu), so the activation can run on the pooled tensor, a quarter
+    of the size for 2x2 windows. Its gradient then runs there too: relu_grad
+    on the pooled gradient instead of on the pooling gradient's full-size
+    result. The result is the same, ties included: where relu ties several
+    window elements at 0, both forms give them zero gradient; above 0 the
+    first maximum is the same element in both. Applies when the activation's
+    only user is the pooling. Runs before dnn-autodiff, which then
+    differentiates the rewritten graph.
+  }];
+}
+
 def DNNAutodiffPass : Pass<"dnn-autodiff", "dnn::ModelOp"> {
   let summary = "Derive d loss / d param symbolically (reverse mode)";
   let description = [{
