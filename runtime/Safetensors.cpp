@@ -22,6 +22,7 @@
 #include <cstdarg>
 #include <cstring>
 #include <map>
+#include <set>
 #include <type_traits>
 
 #include <fcntl.h>
@@ -343,10 +344,27 @@ private:
 
   /// Parses the JSON and checks every entry and the data layout.
   dnn_status parseHeader(const std::string &text) {
-    nlohmann::json header = nlohmann::json::parse(text, nullptr,
+    // JSON leaves a repeated key to the parser (nlohmann keeps the last);
+    // in a checkpoint it makes the data ambiguous, so it is an error.
+    std::vector<std::set<std::string>> keys; // one set per open object
+    std::string repeated;
+    auto noteKeys = [&](int, nlohmann::json::parse_event_t event, nlohmann::json &parsed) {
+      using Event = nlohmann::json::parse_event_t;
+      if (event == Event::object_start)
+        keys.emplace_back();
+      else if (event == Event::object_end && !keys.empty())
+        keys.pop_back();
+      else if (event == Event::key && !keys.empty() && parsed.is_string() &&
+               !keys.back().insert(parsed.get<std::string>()).second && repeated.empty())
+        repeated = parsed.get<std::string>();
+      return true;
+    };
+    nlohmann::json header = nlohmann::json::parse(text, noteKeys,
                                                   /*allow_exceptions=*/false);
     if (header.is_discarded())
-      return corrupt("has a header that is not valid JSON");
+      return corrupt("has a header that is not valid JSON (or not UTF-8)");
+    if (!repeated.empty())
+      return corrupt("has the key '%s' twice in one object of its header", repeated.c_str());
     if (!header.is_object())
       return corrupt("has a header that is not a JSON object");
 

@@ -1167,6 +1167,21 @@ TEST(Runtime, SafetensorsRejectsBadFilesAndChangesNothing) {
   }
   EXPECT_EQ(paramValues(s, "w"), std::vector<float>(6, 9));
   EXPECT_EQ(paramValues(s, "b"), std::vector<float>(2, 8));
+  // A name given twice (JSON parsers keep one of them silently), at the top
+  // level or inside an entry; a header that is not UTF-8.
+  {
+    std::string entry = "{\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}";
+    EXPECT_ERROR(load(safetensors("{\"b\": " + entry + ", \"b\": " + entry + "}",
+                                  std::string(8, '\0'))),
+                 DNN_ERROR_FORMAT, "has the key 'b' twice");
+    std::string twice = "{\"dtype\": \"F32\", \"dtype\": \"F64\", \"shape\": [2], "
+                        "\"data_offsets\": [0, 8]}";
+    EXPECT_ERROR(load(safetensors("{\"b\": " + twice + "}", std::string(8, '\0'))),
+                 DNN_ERROR_FORMAT, "has the key 'dtype' twice");
+    EXPECT_ERROR(load(safetensors("{\"b\xff\": " + entry + "}", std::string(8, '\0'))),
+                 DNN_ERROR_FORMAT, "not valid JSON (or not UTF-8)");
+  }
+
   // Messages name the file.
   EXPECT_ERROR(load("abc"), DNN_ERROR_FORMAT, "checkpoint '" + path + "'");
   ASSERT_EQ(load(valid), DNN_OK) << dnn_last_error();
