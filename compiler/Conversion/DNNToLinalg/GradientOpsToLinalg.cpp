@@ -443,36 +443,34 @@ Value lowerTiledWindows(OpBuilder &b, Location loc, Value input, Value grad,
     gradSizes.push_back(dimOf(b, loc, grad, d));
     inputSizes.push_back(dimOf(b, loc, input, d));
   }
-  // first[n, c, oh, ow] = kh * KW + kw of the window's first maximum.
+  // first[n, c, oh, ow] = kh * KW + kw of the window's first maximum, from
+  // the KH * KW strided planes x[n, c, oh * KH + kh, ow * KW + kw] as
+  // operands of one elementwise op (no gathers: vector code).
+  SmallVector<Value> planes;
+  auto planeType = RankedTensorType::get(gradType.getShape(), elementType);
+  for (int64_t kh = 0; kh < KH; ++kh)
+    for (int64_t kw = 0; kw < KW; ++kw)
+      planes.push_back(tensor::ExtractSliceOp::create(
+          b, loc, planeType, input,
+          SmallVector<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(kh),
+                                    b.getIndexAttr(kw)},
+          gradSizes,
+          SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(KH),
+                                    b.getIndexAttr(KW)}));
+  SmallVector<AffineMap> planeMaps(planes.size() + 1, b.getMultiDimIdentityMap(4));
   Value first =
       linalg::GenericOp::create(
-          b, loc, TypeRange{indexType}, ValueRange{},
-          ValueRange{emptyTensor(b, loc, indexType, gradSizes)}, {b.getMultiDimIdentityMap(4)},
-          parallelIterators(4),
-          [&](OpBuilder &nb, Location l, ValueRange) {
-            Value i[4];
-            for (int64_t d = 0; d < 4; ++d)
-              i[d] = linalg::IndexOp::create(nb, l, d);
-            Value h0 = arith::MulIOp::create(nb, l, i[2], indexConst(nb, l, KH));
-            Value w0 = arith::MulIOp::create(nb, l, i[3], indexConst(nb, l, KW));
-            Value best, bestIdx;
-            for (int64_t kh = 0; kh < KH; ++kh)
-              for (int64_t kw = 0; kw < KW; ++kw) {
-                Value at[4] = {i[0], i[1],
-                               arith::AddIOp::create(nb, l, h0, indexConst(nb, l, kh)),
-                               arith::AddIOp::create(nb, l, w0, indexConst(nb, l, kw))};
-                Value x = tensor::ExtractOp::create(nb, l, input, at);
-                Value idx = intConst(nb, l, i32, kh * KW + kw);
-                if (!best) {
-                  best = x;
-                  bestIdx = idx;
-                  continue;
-                }
-                // Strictly greater: ties keep the earlier offset.
-                Value greater = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, x, best);
-                best = arith::SelectOp::create(nb, l, greater, x, best);
-                bestIdx = arith::SelectOp::create(nb, l, greater, idx, bestIdx);
-              }
+          b, loc, TypeRange{indexType}, planes,
+          ValueRange{emptyTensor(b, loc, indexType, gradSizes)}, planeMaps, parallelIterators(4),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value best = args[0], bestIdx = intConst(nb, l, i32, 0);
+            for (int64_t k = 1; k < KH * KW; ++k) {
+              // Strictly greater: ties keep the earlier offset.
+              Value greater =
+                  arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, args[k], best);
+              best = arith::SelectOp::create(nb, l, greater, args[k], best);
+              bestIdx = arith::SelectOp::create(nb, l, greater, intConst(nb, l, i32, k), bestIdx);
+            }
             linalg::YieldOp::create(nb, l, bestIdx);
           })
           .getResult(0);

@@ -2,16 +2,22 @@
 
 // Windows that tile the input (2x2, stride 2, no padding): no reduction.
 // The first pass gives each window the offset of its first maximum from its
-// four elements; then, per window offset (kh, kw), an elementwise pass over
+// four elements, read as four strided planes of x (elementwise, no gathers);
+// then, per window offset (kh, kw), an elementwise pass over
 // the windows writes dy where that offset is the maximum into the strided
 // window of dx at (kh, kw): contiguous reads, no gathers, every element of dx
 // written once.
 // CHECK-LABEL: func.func @tiled_windows(
 // CHECK-SAME:    %[[X:.*]]: tensor<?x6x28x28xf32>, %[[DY:.*]]: tensor<?x6x14x14xf32>)
 // CHECK-NOT:     "reduction"
+// CHECK:         %[[X00:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         %[[X01:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 1] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         %[[X10:.*]] = tensor.extract_slice %[[X]][0, 0, 1, 0] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         %[[X11:.*]] = tensor.extract_slice %[[X]][0, 0, 1, 1] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
 // CHECK:         %[[FIRST:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]
-// CHECK-SAME:      outs(%{{.*}} : tensor<?x6x14x14xi32>)
-// CHECK-COUNT-4:   tensor.extract %[[X]]
+// CHECK-SAME:      ins(%[[X00]], %[[X01]], %[[X10]], %[[X11]] : {{.*}}) outs(%{{.*}} : tensor<?x6x14x14xi32>)
+// CHECK-NOT:       tensor.extract
+// CHECK:           linalg.yield
 // CHECK:         %[[DX:.*]] = tensor.empty(%{{.*}}) : tensor<?x6x28x28xf32>
 // CHECK:         %[[W0:.*]] = tensor.extract_slice %[[DX]][0, 0, 0, 0] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
 // CHECK:         %[[P0:.*]] = linalg.generic {{.*}} ins(%[[FIRST]], %[[DY]] : {{.*}}) outs(%[[W0]] : tensor<?x6x14x14xf32>)
