@@ -30,7 +30,7 @@ llvm_config.with_system_environment(
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.dnnc_tools_dir, config.llvm_tools_dir]
-fuzzers = ["dnnc-fuzz", "dnn-fuzz-npy", "dnn-fuzz-safetensors", "dnn-fuzz-descriptor",
+fuzzers = ["dnnc-fuzz", "dnnc-fuzz-pipeline", "dnn-fuzz-npy", "dnn-fuzz-safetensors", "dnn-fuzz-descriptor",
            "dnn-fuzz-csv", "dnn-fuzz-idx"]
 tools = ["dnnc", "dnn-opt", "dnn-run", "dnn-verify", "dnn-gradcheck"] + [
     ToolSubst(f, unresolved="ignore") for f in fuzzers]
