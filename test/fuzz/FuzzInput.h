@@ -56,7 +56,6 @@ public:
       v |= uint64_t(byte()) << (8 * i);
     return static_cast<int64_t>(v);
   }
-  size_t left() const { return size_ - pos_; }
 
 private:
   const uint8_t *data_;

@@ -682,7 +682,6 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
                             : matmul.getLoc();
     // Read before splitting: without an epilogue the split erases `matmul`.
     auto accumulatorFill = matmul.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
-    bool fillsAccumulator = accumulatorFill != nullptr;
     Value product = matmul->getResult(0);
     int64_t rows = vectorWidth >= 16 ? 8 : 4;
     SmallVector<MatmulPart> parts = {{cast<TilingInterface>(root), {rows, 2 * vectorWidth, 8}}};
@@ -696,7 +695,7 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     // tiles below could not fuse (the fill stayed a pass over the whole
     // product: LeNet-5's conv2 input gradient, 150 = 144 + 6 rows, spent
     // 1 ms filling 7.7 MB). As a fill of a slice, each piece fuses its own.
-    if (fillsAccumulator && !epilogue && parts.size() > 1) {
+    if (accumulatorFill && !epilogue && parts.size() > 1) {
       llvm::SmallPtrSet<Operation *, 8> pieces, pieceFills;
       for (MatmulPart &part : parts)
         pieces.insert(part.op.getOperation());
@@ -756,7 +755,7 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
       }
       if (!tileMatmul)
         continue;
-      if (fillsAccumulator)
+      if (accumulatorFill)
         (void)fuse(tileMatmul.getDpsInits()[0].getDefiningOp<tensor::ExtractSliceOp>());
       assumeWholeTiles(rewriter, forall, {t[0], t[1]});
 
