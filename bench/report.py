@@ -9,7 +9,8 @@ section of the document as it was.
 
   report.py [--dnnc mlp.dnnc.json lenet5.dnnc.json --torch mlp.torch.json ...]
             [--dnnc-train mlp.dnnc-train.json ... --torch-train mlp.torch-train.json ...]
-            --dnnc-bin build/bin/dnnc [--doc docs/performance.md] [--note TEXT]
+            [--memory mlp.memory.json] --dnnc-bin build/bin/dnnc [--doc docs/performance.md]
+            [--note TEXT]
 """
 
 import argparse
@@ -150,6 +151,19 @@ def predict_section(info, rows, meta):
     return section
 
 
+def memory_lines(path):
+    """The memory figure of bench/train_memory.py's JSON, as a paragraph."""
+    with open(path) as f:
+        m = json.load(f)
+    mib = 1 << 20
+    return ["", f"Peak resident memory of training the MNIST MLP (`dnn-run train`, one epoch, "
+            f"batch 128, bench/train_memory.py): {m['dnnc_peak_rss'] / mib:.1f} MiB, of which "
+            f"the dataset as f32 {m['dataset_bytes'] / mib:.1f} MiB: "
+            f"{m['dnnc_without_dataset'] / mib:.1f} MiB without it (target 40 MiB). PyTorch "
+            f"training the same MLP with Adam, with no dataset at all: "
+            f"{m['torch_peak_rss'] / mib:.1f} MiB."]
+
+
 def train_section(info, rows, meta):
     """The training-step table: a one-line machine summary (the inference
     section has the details, possibly of another run) and the checks."""
@@ -215,6 +229,7 @@ def main():
     ap.add_argument("--torch-train", help="torch_train.py JSON files", **files)
     ap.add_argument("--dnnc-bin", required=True)
     ap.add_argument("--doc", help="markdown file to update")
+    ap.add_argument("--memory", help="bench/train_memory.py JSON (added to the training section)")
     ap.add_argument("--note", help="a line added to the machine description")
     args = ap.parse_args()
     if bool(args.dnnc) != bool(args.torch) or bool(args.dnnc_train) != bool(args.torch_train):
@@ -235,8 +250,12 @@ def main():
         torch, meta = torch_results(args.torch_train)
         rows = table(dnnc_results(args.dnnc_train, "train_step"), torch)
         info = info or machine(args, meta)
+        section = train_section(info, rows, meta)
+        if args.memory:
+            section += memory_lines(args.memory)
+            rows = rows + memory_lines(args.memory)
         sections.append(("Training step", TRAIN_BEGIN, TRAIN_END, "## Training step results",
-                         rows, train_section(info, rows, meta)))
+                         rows, section))
 
     print("\n".join(f"{k}: {v}" for k, v in info))
     for title, _, _, _, rows, _ in sections:

@@ -17,7 +17,8 @@
 #   (bench/torch_train.py, which first checks that one step from the same params and batch
 #   gives dnnc's updated params), for batch size 128.
 #
-# It prints the tables and writes them into docs/performance.md; then, with the MLP's
+# With the MLP's training step, it also measures the peak RSS of `dnn-run train` on MNIST less
+# the dataset, beside PyTorch's (bench/train_memory.py). It prints the tables and writes them into docs/performance.md; then, with the MLP's
 # training step, the GFLOP/s of its large matmuls next to OpenBLAS's at the same shapes
 # (bench/matmul_shapes.py, printed only).
 #
@@ -75,34 +76,10 @@ else
     "PyTorch uses the system's libblas.so.3" >&2
 fi
 
-# A benchmark driver (sets $driver): CMake's (target NAME) when built and newer than its
-# sources, else compiled here by hand against the tools' static library.
-lib=$build/tools/lib/libdnnModelLibrary.a
-driver_for() {
-  local name=$1 source=$2 f stale
-  local sources=("bench/$source" bench/BenchCommon.cpp bench/BenchCommon.h)
-  driver=$build/bin/$name
-  stale=$([ -x "$driver" ] || echo missing)
-  for f in "${sources[@]}"; do [ "$f" -nt "$driver" ] && stale=yes; done
-  [ -z "$stale" ] && return
-  driver=$out/$name
-  stale=$([ -x "$driver" ] || echo missing)
-  for f in "${sources[@]}" "$lib"; do [ "$f" -nt "$driver" ] && stale=yes; done
-  [ -z "$stale" ] && return
-  local cxx
-  cxx=$(command -v clang++-22 || echo /usr/lib/llvm-22/bin/clang++)
-  echo "== compiling $driver"
-  "$cxx" -O2 -std=c++17 -I"$root/include" -I"$root/tools/lib" "bench/$source" \
-    bench/BenchCommon.cpp "$lib" -lbenchmark -lpthread -ldl -o "$driver"
-}
-if [ $run_predict = 1 ]; then
-  driver_for dnnc-bench-predict predict_bench.cpp
-  bench_predict=$driver
-fi
-if [ $run_train = 1 ]; then
-  driver_for dnnc-bench-train train_bench.cpp
-  bench_train=$driver
-fi
+# The benchmark drivers are CMake targets (bench/CMakeLists.txt): brought up to date here.
+cmake --build "$build" --target dnnc-bench-predict dnnc-bench-train dnn-run dnnc
+bench_predict=$build/bin/dnnc-bench-predict
+bench_train=$build/bin/dnnc-bench-train
 
 for m in "${models[@]}"; do
   echo "== dnnc examples/$m.dnn -o $out/$m.so"
@@ -161,6 +138,19 @@ for m in "${models[@]}"; do
     report+=(--dnnc-train "$out/$m.dnnc-train.json" --torch-train "$out/$m.torch-train.json")
   fi
 done
+
+# Peak memory of training the MNIST MLP (dnn-run, less the dataset) beside PyTorch's.
+mnist=$(./scripts/mnist-dir.sh)
+if [ $run_train = 1 ] && [[ " ${models[*]} " == *" mlp "* ]]; then
+  if [ -e "$mnist/train-images-idx3-ubyte" ]; then
+    echo "== train_memory.py mlp"
+    "$python" bench/train_memory.py --lib "$out/mlp.so" --params "$out/mlp.safetensors" \
+      --dnn-run "$build/bin/dnn-run" --mnist "$mnist" --json "$out/mlp.memory.json"
+    report+=(--memory "$out/mlp.memory.json")
+  else
+    echo "run-cpu-bench: MNIST missing in $mnist (scripts/fetch-mnist.sh): no memory figure" >&2
+  fi
+fi
 
 busy_after=$(pgrep -f 'ninja|clang' | wc -l || true)
 read -r busy1 total1 ours1 < <(cpu_sample)
