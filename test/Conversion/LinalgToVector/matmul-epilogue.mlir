@@ -144,3 +144,32 @@ func.func @transpose(%a: tensor<32x64xf32>) -> tensor<64x32xf32> {
   %t = linalg.transpose ins(%a : tensor<32x64xf32>) outs(%empty : tensor<64x32xf32>) permutation = [1, 0]
   return %t : tensor<64x32xf32>
 }
+
+// -----
+
+// The batch's last rows (all of them at batch 1) are tiles of one row by 8
+// registers: 8 independent FMA chains per step of K, each step reading 512
+// contiguous bytes of w, where the whole tiles' width (2 registers) left one
+// chain waiting on the FMA latency.
+// CHECK-LABEL: func.func @single_rows_wide(
+// CHECK:         scf.forall ({{.*}}) step (8, 32)
+// CHECK:           -> (vector<8x32xf32>)
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%{{.*}}, 256) step (1, 128)
+// CHECK:           scf.for {{.*}} -> (vector<1x128xf32>)
+// CHECK-COUNT-8:     vector.fma {{.*}} : vector<128xf32>
+// CHECK:           arith.addf {{.*}} : vector<1x128xf32>
+func.func @single_rows_wide(%x: tensor<?x64xf32>, %w: tensor<64x256xf32>, %b: tensor<256xf32>) -> tensor<?x256xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x64xf32>
+  %empty = tensor.empty(%n) : tensor<?x256xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%empty : tensor<?x256xf32>) -> tensor<?x256xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<?x64xf32>, tensor<64x256xf32>) outs(%acc : tensor<?x256xf32>) -> tensor<?x256xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%mm, %b : tensor<?x256xf32>, tensor<256xf32>) outs(%empty : tensor<?x256xf32>) {
+  ^bb0(%m: f32, %bias: f32, %out: f32):
+    %s = arith.addf %m, %bias : f32
+    linalg.yield %s : f32
+  } -> tensor<?x256xf32>
+  return %y : tensor<?x256xf32>
+}
