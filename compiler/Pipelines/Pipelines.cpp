@@ -64,12 +64,14 @@ void dnnc::buildDifferentiatePipeline(OpPassManager &pm, bool rewrite) {
   pm.addPass(createCSEPass());
 }
 
-void dnnc::buildDNNToLinalgPipeline(OpPassManager &pm) {
+void dnnc::buildDNNToLinalgPipeline(OpPassManager &pm, StringRef convolutions) {
   // dnn-outline-entries, func.func(convert-dnn-to-linalg), canonicalize,
   // func.func(dnn-fuse-shared-elementwise, dnn-fuse-elementwise),
   // canonicalize, cse
   pm.addPass(dnn::createDNNOutlineEntriesPass());
-  pm.addNestedPass<func::FuncOp>(createConvertDNNToLinalgPass());
+  ConvertDNNToLinalgPassOptions lowering;
+  lowering.convolutions = convolutions.str();
+  pm.addNestedPass<func::FuncOp>(createConvertDNNToLinalgPass(lowering));
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createFuseSharedElementwisePass());
   pm.addNestedPass<func::FuncOp>(createFuseElementwisePass());
@@ -167,7 +169,7 @@ void dnnc::buildCPUPipeline(OpPassManager &pm, CompilePhase from, CompilePhase t
   if (runs(CompilePhase::Grad))
     buildDifferentiatePipeline(pm);
   if (runs(CompilePhase::Linalg))
-    buildDNNToLinalgPipeline(pm);
+    buildDNNToLinalgPipeline(pm, options.convolutions);
   if (runs(CompilePhase::Vector) && options.vectorize)
     buildVectorizePipeline(pm, options);
   if (runs(CompilePhase::Bufferized))
@@ -184,7 +186,7 @@ void dnnc::registerPipelines() {
                              [](OpPassManager &pm) { buildDifferentiatePipeline(pm); });
   PassPipelineRegistration<>("dnn-lower-to-linalg",
                              "Outline entry points and lower dnn to linalg on tensors",
-                             buildDNNToLinalgPipeline);
+                             [](OpPassManager &pm) { buildDNNToLinalgPipeline(pm); });
   PassPipelineRegistration<>("dnn-vectorize", "Tile and vectorize linalg ops on tensors",
                              [](OpPassManager &pm) { buildVectorizePipeline(pm, {}); });
   PassPipelineRegistration<>("dnn-bufferize",

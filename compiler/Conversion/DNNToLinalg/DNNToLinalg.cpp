@@ -323,7 +323,34 @@ static Value convolutionAsMatmul(OpBuilder &b, Location loc, RankedTensorType ty
 }
 
 struct Conv2dOpLowering : OpConversionPattern<Conv2dOp> {
-  using OpConversionPattern::OpConversionPattern;
+  /// `algorithm`: the pass's `convolutions` option (auto, im2col, direct);
+  /// `sharedColumns`: inputs whose im2col columns a filter gradient of the
+  /// same function builds anyway (see useIm2col).
+  Conv2dOpLowering(MLIRContext *ctx, StringRef algorithm,
+                   const llvm::DenseSet<Value> &sharedColumns)
+      : OpConversionPattern(ctx), algorithm(algorithm.str()), sharedColumns(sharedColumns) {}
+  std::string algorithm;
+  const llvm::DenseSet<Value> &sharedColumns;
+
+  /// Whether a convolution with static planes becomes an im2col matmul
+  /// rather than linalg.conv_2d_nchw_fchw (direct code where strides are 1).
+  /// The direct kernel reads each input row in place, where im2col copies
+  /// the input KH*KW times and the matmul streams the copies back (LeNet-5
+  /// predict at batch 256, one thread: 10 ms -> 2.6-3.1 ms). But a training
+  /// step whose filter gradient builds those columns of the same input
+  /// anyway gets the matmul over them at the cost of its FMAs alone; there
+  /// the direct kernel pays only for a short window (LeNet-5's first layer,
+  /// 1x5x5: a 25-step reduction, whose matmul streams 10 MB per step).
+  bool useIm2col(Conv2dOp op, RankedTensorType filterType) const {
+    if (algorithm == "im2col")
+      return true;
+    bool unitStrides = llvm::all_of(op.getStride(), [](int64_t s) { return s == 1; });
+    if (algorithm == "direct" || !unitStrides)
+      return !unitStrides;
+    int64_t window = filterType.getDimSize(1) * filterType.getDimSize(2) * filterType.getDimSize(3);
+    return window > 32 && sharedColumns.contains(op.getInput());
+  }
+
   LogicalResult matchAndRewrite(Conv2dOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -332,8 +359,9 @@ struct Conv2dOpLowering : OpConversionPattern<Conv2dOp> {
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(),
                              floatConst(rewriter, loc, elementType, 0.0));
     auto filterType = tensorTypeOf(adaptor.getFilter());
-    if (filterType.hasStaticShape() && llvm::none_of(tensorTypeOf(input).getShape().drop_front(),
-                                                      ShapedType::isDynamic)) {
+    if (filterType.hasStaticShape() &&
+        llvm::none_of(tensorTypeOf(input).getShape().drop_front(), ShapedType::isDynamic) &&
+        useIm2col(op, filterType)) {
       rewriter.replaceOp(op, convolutionAsMatmul(rewriter, loc, type, input, adaptor.getFilter(),
                                                  adaptor.getBias(), op.getStride()));
       return success();
@@ -812,6 +840,7 @@ struct AccuracyOpLowering : OpConversionPattern<AccuracyOp> {
 
 struct ConvertDNNToLinalgPass
     : dnnc::impl::ConvertDNNToLinalgPassBase<ConvertDNNToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
@@ -822,7 +851,7 @@ struct ConvertDNNToLinalgPass
                  ReluOpLowering, SigmoidOpLowering, TanhOpLowering, ExpOpLowering,
                  LogOpLowering, SqrtOpLowering, AbsOpLowering, LeakyReluOpLowering,
                  PowOpLowering, StopGradientOpLowering, ConstantOpLowering, MatmulOpLowering,
-                 Conv2dOpLowering, Pool2dLowering<MaxPool2dOp, true>,
+                 Pool2dLowering<MaxPool2dOp, true>,
                  Pool2dLowering<AvgPool2dOp, false>, SoftmaxOpLowering, LogSoftmaxOpLowering,
                  ReduceLowering<SumOp>, ReduceLowering<MeanOp>, ReduceLowering<MaxOp>,
                  ReduceLowering<MinOp>, ArgmaxOpLowering, ReshapeOpLowering,
@@ -830,7 +859,18 @@ struct ConvertDNNToLinalgPass
                  PointwiseLossLowering<MseOp>, PointwiseLossLowering<BceOp>,
                  PointwiseLossLowering<BceWithLogitsOp>, CrossEntropyOpLowering,
                  AccuracyOpLowering, LogOfSigmoidLowering>(ctx);
-    populateGradientOpLoweringPatterns(patterns);
+    if (convolutions != "auto" && convolutions != "im2col" && convolutions != "direct") {
+      getOperation().emitError() << "convert-dnn-to-linalg: convolutions='" << convolutions
+                                 << "' is not one of auto, im2col, direct";
+      return signalPassFailure();
+    }
+    populateGradientOpLoweringPatterns(patterns, convolutions);
+    llvm::DenseSet<Value> sharedColumns;
+    getOperation().walk([&](Conv2dFilterGradOp grad) {
+      if (!isDirectFilterGradient(grad, convolutions))
+        sharedColumns.insert(grad.getInput());
+    });
+    patterns.add<Conv2dOpLowering>(ctx, convolutions, sharedColumns);
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<DNNDialect>();

@@ -32,10 +32,17 @@ struct FuseElementwisePass : dnnc::impl::FuseElementwisePassBase<FuseElementwise
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     RewritePatternSet patterns(context);
-    // As upstream: a producer is fused only into its sole user.
+    // As upstream: a producer is fused only into its sole user; and not
+    // into a reduction that reads each of its elements several times (a
+    // filter gradient reads dy once per input channel and window offset),
+    // which would recompute it as often and hide the reduction's structure.
     linalg::ControlFusionFn fuseSoleUser = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
-      return producer && producer->hasOneUse();
+      if (!producer || !producer->hasOneUse())
+        return false;
+      auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+      return !consumer || consumer.getNumReductionLoops() == 0 ||
+             consumer.getMatchingIndexingMap(fused).isPermutation();
     };
     linalg::ControlFusionFn foldReshape = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();

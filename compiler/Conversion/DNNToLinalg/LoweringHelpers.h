@@ -8,6 +8,8 @@
 #ifndef DNNC_CONVERSION_DNNTOLINALG_LOWERINGHELPERS_H
 #define DNNC_CONVERSION_DNNTOLINALG_LOWERINGHELPERS_H
 
+#include "dnnc/Dialect/DNN/IR/DNNOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -164,7 +166,16 @@ struct ElementwiseLowering : OpConversionPattern<OpTy> {
 
 /// Patterns of GradientOpsToLinalg.cpp: the gradient building blocks and
 /// dnn.apply_optimizer.
-void populateGradientOpLoweringPatterns(RewritePatternSet &patterns);
+/// `convolutions`: convert-dnn-to-linalg's option (auto, im2col, direct).
+void populateGradientOpLoweringPatterns(RewritePatternSet &patterns, StringRef convolutions);
+
+/// Whether a filter gradient is lowered as the direct generic (over
+/// (f, c, kh, kw, n, oh, ow), which dnn-tile-and-vectorize gives a direct
+/// kernel) rather than as a matmul over im2col columns: unit strides,
+/// static channels and planes, a window C*KH*KW of at most 32 elements,
+/// output rows of at most 32 elements that fill at least 3/4 of their
+/// vector registers.
+bool isDirectFilterGradient(dnn::Conv2dFilterGradOp op, StringRef convolutions);
 
 } // namespace dnnc::lowering
 

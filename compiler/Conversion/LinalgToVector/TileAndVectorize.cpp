@@ -12,12 +12,15 @@
 // epilogue: bias, activation, relu_grad) are fused into those tiles, so a
 // dense layer is one kernel that stores each output element once.
 // Transposes get square register tiles transposed by shuffles.
-// Convolutions and poolings are first cut to one output row and one filter
-// row, so that upstream's 1-D convolution vectorizer applies.
+// Convolutions with unit strides get a direct kernel (DirectConvolution.cpp);
+// other convolutions and poolings are first cut to one output row and one
+// filter row, so that upstream's 1-D convolution vectorizer applies.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dnnc/Conversion/Passes.h"
+
+#include "DirectConvolution.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -147,6 +150,23 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
       getOperation().walk(
           [&](scf::ForallOp forall) { writeYieldedTilesInPlace(rewriter, forall); });
     }
+    // Direct convolutions, before the fill or bias broadcast that starts
+    // their accumulator gets code of its own: the kernel starts its
+    // registers from it, and the op is then dead.
+    SmallVector<linalg::Conv2DNchwFchwOp> directConvs;
+    getOperation().walk([&](linalg::Conv2DNchwFchwOp conv) {
+      if (!conv->getParentOfType<scf::ForallOp>() && dnnc::canConvolveDirectly(conv, vectorWidth))
+        directConvs.push_back(conv);
+    });
+    for (linalg::Conv2DNchwFchwOp conv : directConvs)
+      rewriter.replaceOp(conv, dnnc::convolveDirectly(rewriter, conv, vectorWidth));
+    SmallVector<linalg::GenericOp> filterGradients;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (!op->getParentOfType<scf::ForallOp>() && dnnc::isFilterGradient(op))
+        filterGradients.push_back(op);
+    });
+    for (linalg::GenericOp op : filterGradients)
+      rewriter.replaceOp(op, dnnc::filterGradientDirectly(rewriter, op, vectorWidth));
     ops.clear();
     getOperation().walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics() && !op->getParentOfType<scf::ForallOp>())

@@ -20,6 +20,15 @@ def ConvertDNNToLinalgPass : Pass<"convert-dnn-to-linalg", "mlir::func::FuncOp">
     maximum before exponentiating; bce_with_logits uses the softplus form
     `max(x, 0) - x*t + log1p(exp(-|x|))`.
   }];
+  let options = [
+    Option<"convolutions", "convolutions", "std::string", /*default=*/"\"auto\"",
+           "How forward 2-D convolutions with static planes are lowered: `im2col` "
+           "(a matmul over im2col columns), `direct` (linalg.conv_2d_nchw_fchw, "
+           "which dnn-tile-and-vectorize gives a direct kernel where the strides "
+           "are 1), or `auto`: direct where the strides are 1 and the "
+           "window C*KH*KW is at most 32 elements, too short a reduction for the "
+           "im2col matmul to pay for its copies">
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
 }
@@ -69,8 +78,10 @@ def TileAndVectorizePass : Pass<"dnn-tile-and-vectorize", "mlir::func::FuncOp"> 
     matmul's elementwise consumer when it writes fresh tensors (bias,
     activation, relu_grad): it runs on the register tile before the single
     store. Transposes use square register tiles and a shuffle network;
-    2-D convolutions (all output channels per tile, so that the FMAs run
-    along them) and poolings are cut into 1-D rows
+    2-D convolutions with unit strides get a direct kernel (each output
+    row of a block of channels in registers, the input rows read in place);
+    other 2-D convolutions (all output channels per tile, so that the FMAs
+    run along them) and poolings are cut into 1-D rows
     and vectorized along the output width. Ops the vectorizer rejects (e.g.
     gathers) stay scalar loops inside the same tiles.
   }];

@@ -59,6 +59,9 @@ struct DriverOptions {
   /// For EmitKind::Library: where the header goes (default: beside the .so).
   std::string headerFile;
   TargetOptions target;
+  /// How forward convolutions are lowered (convert-dnn-to-linalg's
+  /// `convolutions`: auto, im2col, direct).
+  std::string convolutions = "auto";
   LinkOptions link;
   /// argv[0], to find the runtime library installed beside dnnc.
   const char *argv0 = "dnnc";

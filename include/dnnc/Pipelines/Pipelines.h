@@ -40,6 +40,9 @@ struct CPUPipelineOptions {
   int64_t vectorWidth = 8;
   /// Run outermost parallel loops on the runtime's thread pool.
   bool parallelize = true;
+  /// How forward convolutions are lowered: auto, im2col or direct
+  /// (convert-dnn-to-linalg's `convolutions` option).
+  std::string convolutions = "auto";
 };
 
 void buildDNNSimplifyPipeline(mlir::OpPassManager &pm);
@@ -47,7 +50,7 @@ void buildDNNSimplifyPipeline(mlir::OpPassManager &pm);
 /// cheaper (dnn-pool-before-activation); the reference interpreter's checks
 /// (dnn-verify) differentiate the graph as written instead.
 void buildDifferentiatePipeline(mlir::OpPassManager &pm, bool rewrite = true);
-void buildDNNToLinalgPipeline(mlir::OpPassManager &pm);
+void buildDNNToLinalgPipeline(mlir::OpPassManager &pm, llvm::StringRef convolutions = "auto");
 void buildVectorizePipeline(mlir::OpPassManager &pm, const CPUPipelineOptions &options);
 void buildBufferizePipeline(mlir::OpPassManager &pm);
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const CPUPipelineOptions &options);

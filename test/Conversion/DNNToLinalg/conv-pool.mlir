@@ -1,6 +1,7 @@
-// RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg))' | FileCheck %s
+// RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg{convolutions=im2col}))' | FileCheck %s
 
-// conv2d as one matmul over im2col columns: zero-pad H and W with
+// conv2d as one matmul over im2col columns (convolutions=im2col; the default
+// picks per convolution, conv-algorithm.mlir): zero-pad H and W with
 // tensor.pad; for each of the KH x KW window offsets, copy a strided window
 // of x (n and c swapped) into its plane of the columns
 // [C, KH, KW, N, OH, OW]; then w [F, C*KH*KW] @ columns [C*KH*KW, N*OH*OW],

@@ -1,0 +1,397 @@
+//===- DirectConvolution.cpp - Register-tiled direct 2-D convolution ------===//
+//
+// linalg.conv_2d_nchw_fchw with unit strides and dilations as vector code
+// that reads the input in place: one scf.forall iteration per output row
+// (n, oh); for a block of output channels, the row of each channel is held
+// in registers (vector<OW>) while the loop over input channels and the
+// unrolled filter window add w[f, c, kh, kw] * x[n, c, oh + kh, kw : kw + OW]
+// to it, one FMA per channel and window offset. Where im2col would copy the
+// input KH*KW times and the matmul over those columns would stream them
+// back (LeNet-5's first convolution: 10 MB per step for a 30 MFLOP layer),
+// this reads each input row from cache and writes each output row once.
+// An accumulator that starts as a fill or as the bias broadcast over the
+// batch and the plane starts as a splat of it in registers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "DirectConvolution.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+
+namespace {
+
+/// How the accumulator of every output element starts.
+struct Start {
+  Value splat;         // a scalar (the fill's value), or
+  Value perChannel;    // a [F] tensor broadcast over n, oh, ow (the bias), or
+  bool fromInit = false; // the conv's init tensor itself.
+};
+
+/// The start of `init`: a linalg.fill, a generic that only broadcasts a
+/// rank-1 tensor along the channel dim, or anything else (read as is).
+Start startOf(Value init) {
+  if (auto fill = init.getDefiningOp<linalg::FillOp>())
+    return {fill.getInputs()[0], nullptr};
+  auto generic = init.getDefiningOp<linalg::GenericOp>();
+  if (generic && generic.getNumDpsInputs() == 1 && generic.getNumResults() == 1 &&
+      generic.getNumLoops() == 4 && generic.getNumReductionLoops() == 0) {
+    AffineMap inputMap = generic.getIndexingMapsArray()[0];
+    Block &body = generic.getRegion().front();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    if (inputMap.getNumResults() == 1 && inputMap.getResult(0) == getAffineDimExpr(1, init.getContext()) &&
+        generic.getIndexingMapsArray()[1].isIdentity() && body.getOperations().size() == 1 &&
+        yield.getValues()[0] == body.getArgument(0))
+      return {nullptr, generic.getDpsInputs()[0]};
+  }
+  return {nullptr, nullptr, true};
+}
+
+/// A row of OW floats as whole vector registers: `pieces` of `width` lanes,
+/// the last one masked to the row's end where OW is not a multiple of the
+/// width (a vector<OW> of odd length, carried through loops, is split by
+/// LLVM into pieces it shuffles through the stack: the filter gradient of
+/// LeNet-5's first layer ran 15x slower so).
+struct Row {
+  int64_t length, width, pieces;
+  VectorType type;
+
+  Row(int64_t length, int64_t width, Type element)
+      : length(length), width(width), pieces((length + width - 1) / width),
+        type(VectorType::get({width}, element)) {}
+
+  /// The mask of piece `p`, or null where it is whole.
+  Value mask(OpBuilder &b, Location l, int64_t p) const {
+    int64_t lanes = std::min(width, length - p * width);
+    if (lanes == width)
+      return nullptr;
+    return vector::ConstantMaskOp::create(b, l, VectorType::get({width}, b.getI1Type()),
+                                          ArrayRef<int64_t>{lanes});
+  }
+
+  /// Reads the row of rank-4 `source` that starts at `indices`; lanes past
+  /// its end are zero.
+  SmallVector<Value> read(OpBuilder &b, Location l, Value source, ArrayRef<Value> indices) const {
+    SmallVector<Value> result;
+    Value zero = arith::ConstantOp::create(b, l, b.getZeroAttr(type.getElementType()));
+    AffineMap lastDim = AffineMap::get(4, 0, {b.getAffineDimExpr(3)}, b.getContext());
+    for (int64_t p = 0; p < pieces; ++p) {
+      SmallVector<Value> at(indices.begin(), indices.end());
+      if (p)
+        at[3] = arith::AddIOp::create(b, l, at[3], arith::ConstantIndexOp::create(b, l, p * width));
+      result.push_back(vector::TransferReadOp::create(
+          b, l, type, source, at, AffineMapAttr::get(lastDim), zero, mask(b, l, p),
+          b.getBoolArrayAttr({true})));
+    }
+    return result;
+  }
+
+  /// Writes `values` (the pieces) into the row of rank-4 tensor `dest` at
+  /// `indices`; returns the updated tensor.
+  Value write(OpBuilder &b, Location l, ArrayRef<Value> values, Value dest,
+              ArrayRef<Value> indices) const {
+    AffineMap lastDim = AffineMap::get(4, 0, {b.getAffineDimExpr(3)}, b.getContext());
+    for (int64_t p = 0; p < pieces; ++p) {
+      SmallVector<Value> at(indices.begin(), indices.end());
+      if (p)
+        at[3] = arith::AddIOp::create(b, l, at[3], arith::ConstantIndexOp::create(b, l, p * width));
+      dest = vector::TransferWriteOp::create(b, l, values[p], dest, at, AffineMapAttr::get(lastDim),
+                                             mask(b, l, p), b.getBoolArrayAttr({true}))
+                 .getResult();
+    }
+    return dest;
+  }
+};
+
+} // namespace
+
+bool dnnc::canConvolveDirectly(linalg::Conv2DNchwFchwOp conv, int64_t vectorWidth) {
+  if (!conv.hasPureTensorSemantics())
+    return false;
+  if (llvm::any_of(conv.getStrides().getValues<int64_t>(), [](int64_t s) { return s != 1; }) ||
+      llvm::any_of(conv.getDilations().getValues<int64_t>(), [](int64_t d) { return d != 1; }))
+    return false;
+  auto input = cast<RankedTensorType>(conv.getInputs()[0].getType());
+  auto filter = cast<RankedTensorType>(conv.getInputs()[1].getType());
+  auto output = cast<RankedTensorType>(conv.getOutputs()[0].getType());
+  if (!input.getElementType().isF32() || !filter.getElementType().isF32() ||
+      !output.getElementType().isF32() || !filter.hasStaticShape())
+    return false;
+  for (RankedTensorType type : {input, output})
+    if (llvm::any_of(type.getShape().drop_front(), ShapedType::isDynamic))
+      return false;
+  // A row of at most 4 registers, so that a block of channels fits.
+  return output.getDimSize(3) <= 4 * vectorWidth;
+}
+
+Value dnnc::convolveDirectly(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp conv,
+                             int64_t vectorWidth) {
+  Location loc = conv.getLoc();
+  Value x = conv.getInputs()[0], w = conv.getInputs()[1], init = conv.getOutputs()[0];
+  auto filterType = cast<RankedTensorType>(w.getType());
+  auto outType = cast<RankedTensorType>(init.getType());
+  int64_t F = filterType.getDimSize(0), C = filterType.getDimSize(1);
+  int64_t KH = filterType.getDimSize(2), KW = filterType.getDimSize(3);
+  int64_t OH = outType.getDimSize(2), OW = outType.getDimSize(3);
+  Type f32 = outType.getElementType();
+  Row row(OW, vectorWidth, f32);
+  // Accumulators per block of channels: 24 of the 32 AVX-512 registers (12
+  // of AVX2's 16), the rest for the input row and the broadcast weights.
+  int64_t budget = vectorWidth >= 16 ? 24 : 12;
+  int64_t block = std::max<int64_t>(1, std::min<int64_t>(F, budget / row.pieces));
+
+  rewriter.setInsertionPoint(conv);
+  Start start = startOf(init);
+  auto index = [](OpBuilder &b, Location l, int64_t v) {
+    return arith::ConstantIndexOp::create(b, l, v).getResult();
+  };
+  Value batch = tensor::DimOp::create(rewriter, loc, init, 0);
+  // Unless the accumulator is read from the init, the output starts empty:
+  // neither the fill nor the broadcast bias is ever materialized.
+  Value dest = init;
+  if (!start.fromInit)
+    dest = tensor::EmptyOp::create(rewriter, loc, outType,
+                                   outType.isDynamicDim(0) ? ValueRange{batch} : ValueRange{});
+
+  SmallVector<OpFoldResult> lower = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)};
+  SmallVector<OpFoldResult> upper = {outType.isDynamicDim(0)
+                                         ? OpFoldResult(batch)
+                                         : rewriter.getIndexAttr(outType.getDimSize(0)),
+                                     rewriter.getIndexAttr(OH)};
+  SmallVector<OpFoldResult> steps = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)};
+  auto forall = scf::ForallOp::create(rewriter, loc, lower, upper, steps, ValueRange{dest},
+                                      /*mapping=*/std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    Block *body = forall.getBody();
+    rewriter.setInsertionPointToStart(body);
+    Value n = body->getArgument(0), oh = body->getArgument(1);
+    Value shared = forall.getRegionIterArgs()[0];
+    SmallVector<OpFoldResult> rowOffsets = {n, rewriter.getIndexAttr(0), oh,
+                                            rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> rowSizes = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(F),
+                                          rewriter.getIndexAttr(1), rewriter.getIndexAttr(OW)};
+    SmallVector<OpFoldResult> unit(4, rewriter.getIndexAttr(1));
+    auto tileType = RankedTensorType::get({1, F, 1, OW}, f32);
+    Value tile = tensor::ExtractSliceOp::create(rewriter, loc, tileType, shared, rowOffsets,
+                                                rowSizes, unit);
+    Value zeroIndex = index(rewriter, loc, 0);
+
+    for (int64_t f0 = 0; f0 < F; f0 += block) {
+      int64_t size = std::min(block, F - f0);
+      // accumulators[i * pieces + p]: piece p of channel f0 + i's row.
+      SmallVector<Value> accumulators;
+      for (int64_t f = f0; f < f0 + size; ++f) {
+        if (start.fromInit) {
+          llvm::append_range(accumulators,
+                             row.read(rewriter, loc, tile,
+                                      {zeroIndex, index(rewriter, loc, f), zeroIndex, zeroIndex}));
+          continue;
+        }
+        Value value = start.splat;
+        if (start.perChannel)
+          value = tensor::ExtractOp::create(rewriter, loc, start.perChannel,
+                                            ValueRange{index(rewriter, loc, f)});
+        Value splat = vector::BroadcastOp::create(rewriter, loc, row.type, value);
+        accumulators.append(row.pieces, splat);
+      }
+      auto channels = scf::ForOp::create(
+          rewriter, loc, zeroIndex, index(rewriter, loc, C), index(rewriter, loc, 1), accumulators,
+          [&](OpBuilder &b, Location l, Value c, ValueRange carried) {
+            SmallVector<Value> acc(carried.begin(), carried.end());
+            for (int64_t kh = 0; kh < KH; ++kh) {
+              Value h = kh ? arith::AddIOp::create(b, l, oh, index(b, l, kh)).getResult() : oh;
+              for (int64_t kw = 0; kw < KW; ++kw) {
+                SmallVector<Value> input = row.read(b, l, x, {n, c, h, index(b, l, kw)});
+                for (int64_t i = 0; i < size; ++i) {
+                  Value weight = tensor::ExtractOp::create(
+                      b, l, w, ValueRange{index(b, l, f0 + i), c, index(b, l, kh), index(b, l, kw)});
+                  Value splat = vector::BroadcastOp::create(b, l, row.type, weight);
+                  for (int64_t p = 0; p < row.pieces; ++p)
+                    acc[i * row.pieces + p] =
+                        vector::FMAOp::create(b, l, splat, input[p], acc[i * row.pieces + p]);
+                }
+              }
+            }
+            scf::YieldOp::create(b, l, acc);
+          });
+      SmallVector<Value> rows(channels.getResults());
+      for (int64_t i = 0; i < size; ++i)
+        tile = row.write(rewriter, loc, ArrayRef<Value>(rows).slice(i * row.pieces, row.pieces),
+                         tile, {zeroIndex, index(rewriter, loc, f0 + i), zeroIndex, zeroIndex});
+    }
+    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(rewriter, loc, tile, shared, rowOffsets, rowSizes, unit);
+  }
+  return forall.getResult(0);
+}
+
+//===----------------------------------------------------------------------===//
+// Filter gradient
+//===----------------------------------------------------------------------===//
+
+bool dnnc::isFilterGradient(linalg::GenericOp op) {
+  // dw[f, c, kh, kw] += x[n, c, oh + kh, ow + kw] * dy[n, f, oh, ow] over
+  // loops (f, c, kh, kw, n, oh, ow), as convert-dnn-to-linalg emits it.
+  if (!op.hasPureTensorSemantics() || op.getNumLoops() != 7 || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 3)
+    return false;
+  MLIRContext *ctx = op.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (maps[0] != AffineMap::get(7, 0, {d(4), d(1), d(5) + d(2), d(6) + d(3)}, ctx) ||
+      maps[1] != AffineMap::get(7, 0, {d(4), d(0), d(5), d(6)}, ctx) ||
+      maps[2] != AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx))
+    return false;
+  for (Value operand : op->getOperands()) {
+    auto type = dyn_cast<RankedTensorType>(operand.getType());
+    if (!type || !type.getElementType().isF32() || type.getRank() != 4 ||
+        llvm::any_of(type.getShape().drop_front(), ShapedType::isDynamic))
+      return false;
+  }
+  if (cast<RankedTensorType>(op.getDpsInits()[0].getType()).isDynamicDim(0))
+    return false;
+  // The body: out + x * dy.
+  Block &body = op.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  if (body.getOperations().size() != 3 || !add)
+    return false;
+  auto mul = add.getRhs().getDefiningOp<arith::MulFOp>();
+  if (!mul || add.getLhs() != body.getArgument(2))
+    return false;
+  return (mul.getLhs() == body.getArgument(0) && mul.getRhs() == body.getArgument(1)) ||
+         (mul.getLhs() == body.getArgument(1) && mul.getRhs() == body.getArgument(0));
+}
+
+Value dnnc::filterGradientDirectly(RewriterBase &rewriter, linalg::GenericOp op,
+                                   int64_t vectorWidth) {
+  Location loc = op.getLoc();
+  Value x = op.getDpsInputs()[0], dy = op.getDpsInputs()[1], init = op.getDpsInits()[0];
+  auto gradType = cast<RankedTensorType>(dy.getType());
+  auto outType = cast<RankedTensorType>(init.getType());
+  int64_t F = outType.getDimSize(0), C = outType.getDimSize(1);
+  int64_t KH = outType.getDimSize(2), KW = outType.getDimSize(3);
+  int64_t OH = gradType.getDimSize(2), OW = gradType.getDimSize(3);
+  Type f32 = outType.getElementType();
+  Row row(OW, vectorWidth, f32);
+  // Accumulators: one row per (channel of the block, kw); the block is as
+  // many output channels as fit 24 registers (12 for AVX2).
+  int64_t budget = vectorWidth >= 16 ? 24 : 12;
+  int64_t block = std::max<int64_t>(1, std::min<int64_t>(F, budget / (row.pieces * KW)));
+  // Images per forall iteration: each iteration sums its images into a
+  // partial gradient of its own, and the partials are added at the end, so
+  // threads never share an accumulator (8 images of LeNet-5's first layer
+  // are 180 KB of x and dy, which stay in L2 across the channel loops).
+  const int64_t chunk = 8;
+
+  rewriter.setInsertionPoint(op);
+  auto index = [&](OpBuilder &b, Location l, int64_t v) {
+    return arith::ConstantIndexOp::create(b, l, v).getResult();
+  };
+  Value batch = tensor::DimOp::create(rewriter, loc, dy, 0);
+  AffineExpr s0 = rewriter.getAffineSymbolExpr(0);
+  Value chunks = affine::makeComposedAffineApply(rewriter, loc, s0.ceilDiv(chunk), {batch});
+  auto partialType = RankedTensorType::get({ShapedType::kDynamic, F, C, KH, KW}, f32);
+  Value partial = tensor::EmptyOp::create(rewriter, loc, partialType, ValueRange{chunks});
+  auto forall = scf::ForallOp::create(rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0)},
+                                      ArrayRef<OpFoldResult>{chunks},
+                                      ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)},
+                                      ValueRange{partial}, /*mapping=*/std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    Block *body = forall.getBody();
+    rewriter.setInsertionPointToStart(body);
+    Value t = body->getArgument(0);
+    Value shared = forall.getRegionIterArgs()[0];
+    AffineExpr d0 = rewriter.getAffineDimExpr(0);
+    Value first = affine::makeComposedAffineApply(rewriter, loc, d0 * chunk, {t});
+    Value last = affine::AffineMinOp::create(
+        rewriter, loc, AffineMap::get(1, 1, {d0 * chunk + chunk, s0}, rewriter.getContext()),
+        ValueRange{t, batch});
+    SmallVector<OpFoldResult> offsets = {t, rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+                                         rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(F),
+                                       rewriter.getIndexAttr(C), rewriter.getIndexAttr(KH),
+                                       rewriter.getIndexAttr(KW)};
+    SmallVector<OpFoldResult> unit(5, rewriter.getIndexAttr(1));
+    auto tileType = RankedTensorType::get({1, F, C, KH, KW}, f32);
+    Value tile = tensor::ExtractSliceOp::create(rewriter, loc, tileType, shared, offsets, sizes, unit);
+    Value zeroRow = arith::ConstantOp::create(rewriter, loc, DenseElementsAttr::get(row.type, 0.0f));
+
+    auto channels = scf::ForOp::create(
+        rewriter, loc, index(rewriter, loc, 0), index(rewriter, loc, C), index(rewriter, loc, 1),
+        ValueRange{tile}, [&](OpBuilder &b, Location l, Value c, ValueRange carried) {
+          Value current = carried[0];
+          for (int64_t kh = 0; kh < KH; ++kh) {
+            for (int64_t f0 = 0; f0 < F; f0 += block) {
+              int64_t size = std::min(block, F - f0);
+              SmallVector<Value> zeros(size * KW * row.pieces, zeroRow);
+              // acc[(i * KW + kw) * pieces + p] += piece p of
+              // dy[n, f0 + i, oh, :] * x[n, c, oh + kh, kw : kw + OW]; lanes
+              // past the row's end read zeros from both.
+              auto images = scf::ForOp::create(
+                  b, l, first, last, index(b, l, 1), zeros,
+                  [&](OpBuilder &b, Location l, Value n, ValueRange perImage) {
+                    auto rows = scf::ForOp::create(
+                        b, l, index(b, l, 0), index(b, l, OH), index(b, l, 1), perImage,
+                        [&](OpBuilder &b, Location l, Value oh, ValueRange perRow) {
+                          SmallVector<Value> acc(perRow.begin(), perRow.end());
+                          Value h = kh ? arith::AddIOp::create(b, l, oh, index(b, l, kh)).getResult() : oh;
+                          SmallVector<SmallVector<Value>> grads;
+                          for (int64_t i = 0; i < size; ++i)
+                            grads.push_back(
+                                row.read(b, l, dy, {n, index(b, l, f0 + i), oh, index(b, l, 0)}));
+                          for (int64_t kw = 0; kw < KW; ++kw) {
+                            SmallVector<Value> input = row.read(b, l, x, {n, c, h, index(b, l, kw)});
+                            for (int64_t i = 0; i < size; ++i)
+                              for (int64_t p = 0; p < row.pieces; ++p) {
+                                Value &a = acc[(i * KW + kw) * row.pieces + p];
+                                a = vector::FMAOp::create(b, l, grads[i][p], input[p], a);
+                              }
+                          }
+                          scf::YieldOp::create(b, l, acc);
+                        });
+                    scf::YieldOp::create(b, l, rows.getResults());
+                  });
+              for (int64_t i = 0; i < size; ++i)
+                for (int64_t kw = 0; kw < KW; ++kw) {
+                  Value pieces = images.getResult((i * KW + kw) * row.pieces);
+                  for (int64_t p = 1; p < row.pieces; ++p)
+                    pieces = arith::AddFOp::create(b, l, pieces,
+                                                   images.getResult((i * KW + kw) * row.pieces + p));
+                  Value sum = vector::ReductionOp::create(b, l, vector::CombiningKind::ADD, pieces);
+                  current = tensor::InsertOp::create(
+                      b, l, sum, current,
+                      ValueRange{index(b, l, 0), index(b, l, f0 + i), c, index(b, l, kh),
+                                 index(b, l, kw)});
+                }
+            }
+          }
+          scf::YieldOp::create(b, l, current);
+        });
+    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(rewriter, loc, channels.getResult(0), shared, offsets,
+                                          sizes, unit);
+  }
+  // The partials of all chunks, added to the accumulator's start.
+  MLIRContext *ctx = rewriter.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> maps = {AffineMap::get(5, 0, {d(4), d(0), d(1), d(2), d(3)}, ctx),
+                                 AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  return linalg::GenericOp::create(rewriter, loc, TypeRange{outType}, ValueRange{forall.getResult(0)},
+                                   ValueRange{init}, maps, iterators,
+                                   [](OpBuilder &b, Location l, ValueRange args) {
+                                     linalg::YieldOp::create(
+                                         b, l, ValueRange{arith::AddFOp::create(b, l, args[1], args[0])});
+                                   })
+      .getResult(0);
+}

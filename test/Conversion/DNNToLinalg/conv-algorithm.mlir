@@ -1,0 +1,88 @@
+// RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg))' | FileCheck %s
+// RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg{convolutions=direct}))' | FileCheck %s --check-prefix=DIRECT
+// RUN: not dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg{convolutions=fft}))' 2>&1 | FileCheck %s --check-prefix=BAD
+
+// BAD: convolutions='fft' is not one of auto, im2col, direct
+
+// Inference (no filter gradient in the function): a convolution with unit
+// strides is linalg.conv_2d_nchw_fchw on the padded input, its accumulator
+// starting at the bias broadcast over the batch and the plane, for the
+// direct kernel of dnn-tile-and-vectorize. No im2col columns, no matmul.
+// CHECK-LABEL: func.func @predict_conv(
+// CHECK-NOT:     linalg.matmul
+// CHECK:         %[[PAD:.*]] = tensor.pad
+// CHECK:         %[[INIT:.*]] = linalg.generic
+// CHECK-SAME:      ins(%{{.*}} : tensor<16xf32>)
+// CHECK:         linalg.conv_2d_nchw_fchw {{.*}}strides = dense<1>
+// CHECK-SAME:      ins(%[[PAD]], %{{.*}} : tensor<?x6x18x18xf32>, tensor<16x6x5x5xf32>) outs(%[[INIT]] :
+// CHECK-NOT:     linalg.matmul
+func.func @predict_conv(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>, %b: tensor<16xf32>) -> tensor<?x16x14x14xf32> {
+  %0 = dnn.conv2d %x, %w, %b stride [1, 1] padding [2, 2] : tensor<?x6x14x14xf32>, tensor<16x6x5x5xf32>, tensor<16xf32>
+  return %0 : tensor<?x16x14x14xf32>
+}
+
+// -----
+
+// Training with a long window (6x5x5): the filter gradient builds the im2col
+// columns of x anyway, so the forward convolution is the matmul over them.
+// CHECK-LABEL: func.func @train_long_window(
+// CHECK-NOT:     linalg.conv_2d_nchw_fchw
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<16x150xf32>, tensor<150x?xf32>)
+// CHECK-NOT:     linalg.conv_2d_nchw_fchw
+// DIRECT-LABEL: func.func @train_long_window(
+// DIRECT:         linalg.conv_2d_nchw_fchw
+func.func @train_long_window(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>, %dy: tensor<?x16x10x10xf32>) -> (tensor<?x16x10x10xf32>, tensor<16x6x5x5xf32>) {
+  %y = dnn.conv2d %x, %w stride [1, 1] padding [0, 0] : tensor<?x6x14x14xf32>, tensor<16x6x5x5xf32>
+  %dw = dnn.conv2d_filter_grad %x, %dy stride [1, 1] padding [0, 0] : tensor<?x6x14x14xf32>, tensor<?x16x10x10xf32> -> tensor<16x6x5x5xf32>
+  return %y, %dw : tensor<?x16x10x10xf32>, tensor<16x6x5x5xf32>
+}
+
+// -----
+
+// Training with a short window (1x5x5) and rows of 24 (3/4 of two 16-lane
+// registers): the filter gradient is the direct generic over
+// (f, c, kh, kw, n, oh, ow), which dnn-tile-and-vectorize gives its kernel,
+// so no im2col columns exist and the forward convolution is direct too.
+// CHECK-LABEL: func.func @train_short_window(
+// CHECK-NOT:     linalg.matmul
+// CHECK:         linalg.conv_2d_nchw_fchw
+// CHECK:         linalg.generic
+// CHECK-SAME:      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK-SAME:      ins(%{{.*}}, %{{.*}} : tensor<?x1x28x28xf32>, tensor<?x6x24x24xf32>) outs(%{{.*}} : tensor<6x1x5x5xf32>)
+// CHECK-NOT:     linalg.matmul
+func.func @train_short_window(%x: tensor<?x1x28x28xf32>, %w: tensor<6x1x5x5xf32>, %dy: tensor<?x6x24x24xf32>) -> (tensor<?x6x24x24xf32>, tensor<6x1x5x5xf32>) {
+  %y = dnn.conv2d %x, %w stride [1, 1] padding [0, 0] : tensor<?x1x28x28xf32>, tensor<6x1x5x5xf32>
+  %dw = dnn.conv2d_filter_grad %x, %dy stride [1, 1] padding [0, 0] : tensor<?x1x28x28xf32>, tensor<?x6x24x24xf32> -> tensor<6x1x5x5xf32>
+  return %y, %dw : tensor<?x6x24x24xf32>, tensor<6x1x5x5xf32>
+}
+
+// -----
+
+// Strides other than 1 stay im2col matmuls (the direct kernel reads rows
+// with unit stride), whatever the option says.
+// CHECK-LABEL: func.func @strided(
+// CHECK:         linalg.matmul
+// DIRECT-LABEL: func.func @strided(
+// DIRECT-NOT:     linalg.conv_2d_nchw_fchw
+// DIRECT:         linalg.matmul
+func.func @strided(%x: tensor<2x3x9x9xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<2x4x4x4xf32> {
+  %0 = dnn.conv2d %x, %w stride [2, 2] padding [0, 0] : tensor<2x3x9x9xf32>, tensor<4x3x3x3xf32>
+  return %0 : tensor<2x4x4x4xf32>
+}
+
+// -----
+
+// Rows of 10 fill less than 3/4 of a 16-lane register: the filter gradient
+// stays an im2col matmul, whose columns the forward convolution then shares
+// only if its window is long; this one (1x3x3) is short, so it is direct.
+// CHECK-LABEL: func.func @train_short_rows(
+// CHECK:         linalg.conv_2d_nchw_fchw
+// CHECK:         linalg.matmul
+// DIRECT-LABEL: func.func @train_short_rows(
+// DIRECT:         linalg.conv_2d_nchw_fchw
+// DIRECT:         linalg.matmul
+func.func @train_short_rows(%x: tensor<?x1x12x12xf32>, %w: tensor<4x1x3x3xf32>, %dy: tensor<?x4x10x10xf32>) -> (tensor<?x4x10x10xf32>, tensor<4x1x3x3xf32>) {
+  %y = dnn.conv2d %x, %w stride [1, 1] padding [0, 0] : tensor<?x1x12x12xf32>, tensor<4x1x3x3xf32>
+  %dw = dnn.conv2d_filter_grad %x, %dy stride [1, 1] padding [0, 0] : tensor<?x1x12x12xf32>, tensor<?x4x10x10xf32> -> tensor<4x1x3x3xf32>
+  return %y, %dw : tensor<?x4x10x10xf32>, tensor<4x1x3x3xf32>
+}
