@@ -338,14 +338,9 @@ struct Conv2dOpLowering : OpConversionPattern<Conv2dOp> {
   /// the input KH*KW times and the matmul streams the copies back (LeNet-5
   /// predict at batch 256, one thread: 10 ms -> 2.6-3.1 ms). But a training
   /// step whose filter gradient builds those columns of the same input
-  /// anyway gets the matmul over them at the cost of its FMAs alone, where
-  /// the matmul reuses each column element for many output channels: a long
-  /// window and at least 32 channels (cifar_cnn's second layer). With a
-  /// short window (LeNet-5's first layer, 1x5x5: a 25-step reduction) or
-  /// few channels (its second, 16: two register tiles of rows, so each
-  /// column element is streamed from memory twice for 16 FMAs) the matmul
-  /// is bound by streaming the columns and the direct kernel is faster
-  /// (LeNet-5's second layer forward: 1.1 ms as a matmul, 0.5 ms direct).
+  /// anyway gets the matmul over them at the cost of its FMAs alone; there
+  /// the direct kernel pays only for a short window (LeNet-5's first layer,
+  /// 1x5x5: a 25-step reduction, whose matmul streams 10 MB per step).
   bool useIm2col(Conv2dOp op, RankedTensorType filterType) const {
     if (algorithm == "im2col")
       return true;
@@ -353,7 +348,7 @@ struct Conv2dOpLowering : OpConversionPattern<Conv2dOp> {
     if (algorithm == "direct" || !unitStrides)
       return !unitStrides;
     int64_t window = filterType.getDimSize(1) * filterType.getDimSize(2) * filterType.getDimSize(3);
-    return window > 32 && filterType.getDimSize(0) >= 32 && sharedColumns.contains(op.getInput());
+    return window > 32 && sharedColumns.contains(op.getInput());
   }
 
   LogicalResult matchAndRewrite(Conv2dOp op, OpAdaptor adaptor,
