@@ -38,6 +38,8 @@ const BuiltinInfo kBuiltins[] = {
     {"relu", Builtin::Relu, kX},
     {"leaky_relu", Builtin::LeakyRelu, kLeakyRelu},
     {"sigmoid", Builtin::Sigmoid, kX},
+    {"silu", Builtin::Silu, kX},
+    {"softplus", Builtin::Softplus, kX},
     {"tanh", Builtin::Tanh, kX},
     {"exp", Builtin::Exp, kX},
     {"log", Builtin::Log, kX},

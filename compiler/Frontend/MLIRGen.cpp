@@ -182,6 +182,8 @@ private:
     case Builtin::Relu: return dnn::ReluOp::create(builder, l, ops[0]);
     case Builtin::LeakyRelu: return dnn::LeakyReluOp::create(builder, l, ops[0], f64(a.slope));
     case Builtin::Sigmoid: return dnn::SigmoidOp::create(builder, l, ops[0]);
+    case Builtin::Silu: return dnn::SiluOp::create(builder, l, ops[0]);
+    case Builtin::Softplus: return dnn::SoftplusOp::create(builder, l, ops[0]);
     case Builtin::Tanh: return dnn::TanhOp::create(builder, l, ops[0]);
     case Builtin::Exp: return dnn::ExpOp::create(builder, l, ops[0]);
     case Builtin::Log: return dnn::LogOp::create(builder, l, ops[0]);

@@ -965,6 +965,8 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
   case Builtin::Relu:
   case Builtin::LeakyRelu:
   case Builtin::Sigmoid:
+  case Builtin::Silu:
+  case Builtin::Softplus:
   case Builtin::Tanh:
   case Builtin::Exp:
   case Builtin::Log:

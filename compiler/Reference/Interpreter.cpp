@@ -137,6 +137,13 @@ Expected<Tensor> compute(Operation *op, llvm::ArrayRef<const Tensor *> in) {
       .Case([&](StopGradientOp) { return *in[0]; })
       .Case([&](ReluOp) { return map(*in[0], [](double x) { return x > 0 ? x : 0.0; }); })
       .Case([&](SigmoidOp) { return map(*in[0], sigmoid); })
+      .Case([&](SiluOp) { return map(*in[0], [&](double x) { return x * sigmoid(x); }); })
+      .Case([&](SoftplusOp) {
+        // log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)).
+        return map(*in[0], [](double x) {
+          return std::max(x, 0.0) + std::log1p(std::exp(-std::abs(x)));
+        });
+      })
       .Case([&](TanhOp) { return map(*in[0], [](double x) { return std::tanh(x); }); })
       .Case([&](ExpOp) { return map(*in[0], [](double x) { return std::exp(x); }); })
       .Case([&](LogOp) { return map(*in[0], [](double x) { return std::log(x); }); })

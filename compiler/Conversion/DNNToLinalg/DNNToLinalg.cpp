@@ -93,6 +93,30 @@ struct SigmoidOpLowering : UnaryLowering<SigmoidOp> {
   }
 };
 
+struct SiluOpLowering : UnaryLowering<SiluOp> {
+  using UnaryLowering::UnaryLowering;
+  // x / (1 + exp(-x)): 0 (-0) for very negative x, where exp overflows.
+  Value body(SiluOp, OpBuilder &b, Location loc, Value x) const override {
+    Type t = x.getType();
+    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    Value denom = arith::AddFOp::create(b, loc, floatConst(b, loc, t, 1.0), e);
+    return arith::DivFOp::create(b, loc, x, denom);
+  }
+};
+
+struct SoftplusOpLowering : UnaryLowering<SoftplusOp> {
+  using UnaryLowering::UnaryLowering;
+  // log(1 + exp(x)) as max(x, 0) + log1p(exp(-|x|)): exp never sees a
+  // positive argument, so it cannot overflow.
+  Value body(SoftplusOp, OpBuilder &b, Location loc, Value x) const override {
+    Type t = x.getType();
+    Value zero = floatConst(b, loc, t, 0.0);
+    Value negAbs = arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x));
+    Value tail = math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, negAbs));
+    return arith::AddFOp::create(b, loc, arith::MaximumFOp::create(b, loc, x, zero), tail);
+  }
+};
+
 /// log(sigmoid(x)) = -softplus(-x) = -(max(-x, 0) + log1p(exp(-|x|))):
 /// finite for every x, where the composed form gives log(0) = -inf for
 /// x below about -88.
@@ -848,7 +872,8 @@ struct ConvertDNNToLinalgPass
                  BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
                  BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
                  BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>, NegOpLowering,
-                 ReluOpLowering, SigmoidOpLowering, TanhOpLowering, ExpOpLowering,
+                 ReluOpLowering, SigmoidOpLowering, SiluOpLowering, SoftplusOpLowering,
+                 TanhOpLowering, ExpOpLowering,
                  LogOpLowering, SqrtOpLowering, AbsOpLowering, LeakyReluOpLowering,
                  PowOpLowering, StopGradientOpLowering, ConstantOpLowering, MatmulOpLowering,
                  Pool2dLowering<MaxPool2dOp, true>,

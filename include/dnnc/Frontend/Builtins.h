@@ -13,7 +13,7 @@
 namespace dnnc::frontend {
 
 enum class Builtin {
-  Relu, LeakyRelu, Sigmoid, Tanh, Exp, Log, Sqrt, Abs, StopGradient,
+  Relu, LeakyRelu, Sigmoid, Silu, Softplus, Tanh, Exp, Log, Sqrt, Abs, StopGradient,
   Softmax, LogSoftmax, Sum, Mean, Max, Min, Argmax,
   Reshape, Flatten, Transpose, Concat,
   Conv2d, MaxPool2d, AvgPool2d,

@@ -59,3 +59,37 @@ func.func @leaky_relu(%a: tensor<4xf32>) -> tensor<4xf32> {
   %0 = dnn.leaky_relu %a slope 0.25 : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// silu(x) = x / (1 + exp(-x)): one divide, no separate sigmoid and multiply.
+// CHECK-LABEL: func.func @silu(
+// CHECK:         ^bb0(%[[X:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT:      %[[NEG:.*]] = arith.negf %[[X]] : f32
+// CHECK-NEXT:      %[[E:.*]] = math.exp %[[NEG]] : f32
+// CHECK-NEXT:      %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:      %[[DEN:.*]] = arith.addf %[[ONE]], %[[E]] : f32
+// CHECK-NEXT:      %[[R:.*]] = arith.divf %[[X]], %[[DEN]] : f32
+// CHECK-NEXT:      linalg.yield %[[R]] : f32
+func.func @silu(%a: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = dnn.silu %a : tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// softplus(x) = max(x, 0) + log1p(exp(-|x|)), which never exponentiates a
+// positive number (log(1 + exp(x)) overflows for x > 88).
+// CHECK-LABEL: func.func @softplus(
+// CHECK:         ^bb0(%[[X:.*]]: f32, %{{.*}}: f32):
+// CHECK:           %[[ABS:.*]] = math.absf %[[X]] : f32
+// CHECK-NEXT:      %[[NEG:.*]] = arith.negf %[[ABS]] : f32
+// CHECK-NEXT:      %[[E:.*]] = math.exp %[[NEG]] : f32
+// CHECK-NEXT:      %[[L:.*]] = math.log1p %[[E]] : f32
+// CHECK-NEXT:      %[[M:.*]] = arith.maximumf %[[X]], %{{.*}} : f32
+// CHECK-NEXT:      %[[R:.*]] = arith.addf %[[M]], %[[L]] : f32
+// CHECK-NEXT:      linalg.yield %[[R]] : f32
+func.func @softplus(%a: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = dnn.softplus %a : tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}

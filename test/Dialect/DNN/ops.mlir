@@ -48,6 +48,10 @@ dnn.model @elementwise {
   %7 = dnn.leaky_relu %6 slope 0.01 : tensor<?x4xf32>
   // CHECK: dnn.sigmoid
   %8 = dnn.sigmoid %7 : tensor<?x4xf32>
+  // CHECK: dnn.silu %{{.*}} : tensor<?x4xf32>
+  %silu = dnn.silu %8 : tensor<?x4xf32>
+  // CHECK: dnn.softplus %{{.*}} : tensor<?x4xf32>
+  %softplus = dnn.softplus %silu : tensor<?x4xf32>
   // CHECK: dnn.tanh
   %9 = dnn.tanh %8 : tensor<?x4xf32>
   // CHECK: dnn.exp

@@ -132,6 +132,24 @@ LogicalResult SigmoidOp::buildGradients(OpBuilder &b, Value g,
   return success();
 }
 
+LogicalResult SiluOp::buildGradients(OpBuilder &b, Value g, SmallVectorImpl<Value> &grads) {
+  // y = x s with s = sigmoid(x): dy/dx = s + x s (1 - s) = s (1 + x (1 - s)).
+  GradBuilder gb{b, getLoc()};
+  Value x = getInput();
+  Value s = SigmoidOp::create(b, getLoc(), x);
+  grads.push_back(gb.mul(g, gb.mul(s, gb.add(gb.scalar(gb.elementType(x), 1.0),
+                                             gb.mul(x, gb.rsub(1.0, s))))));
+  return success();
+}
+
+LogicalResult SoftplusOp::buildGradients(OpBuilder &b, Value g,
+                                         SmallVectorImpl<Value> &grads) {
+  // dy/dx = sigmoid(x)
+  GradBuilder gb{b, getLoc()};
+  grads.push_back(gb.mul(g, SigmoidOp::create(b, getLoc(), getInput())));
+  return success();
+}
+
 LogicalResult TanhOp::buildGradients(OpBuilder &b, Value g, SmallVectorImpl<Value> &grads) {
   // dy/dx = 1 - y^2
   GradBuilder gb{b, getLoc()};

@@ -169,6 +169,12 @@ def DNN_ReluOp : DNN_UnaryOp<"relu", [DNN_Differentiable]> {
   let hasFolder = 1;
 }
 def DNN_SigmoidOp : DNN_UnaryOp<"sigmoid", [DNN_Differentiable]> { let summary = "1 / (1 + exp(-input))"; }
+def DNN_SiluOp : DNN_UnaryOp<"silu", [DNN_Differentiable]> {
+  let summary = "input * sigmoid(input) (torch.nn.functional.silu)";
+}
+def DNN_SoftplusOp : DNN_UnaryOp<"softplus", [DNN_Differentiable]> {
+  let summary = "log(1 + exp(input)) (torch.nn.functional.softplus, beta 1)";
+}
 def DNN_TanhOp : DNN_UnaryOp<"tanh", [DNN_Differentiable]> { let summary = "Hyperbolic tangent"; }
 def DNN_ExpOp : DNN_UnaryOp<"exp", [DNN_Differentiable]> { let summary = "e ** input"; }
 def DNN_LogOp : DNN_UnaryOp<"log", [DNN_Differentiable]> { let summary = "Natural logarithm"; }
