@@ -123,7 +123,7 @@ private:
   }
 
   std::string activation(const std::string &x) {
-    switch (in_.below(6)) {
+    switch (in_.below(8)) {
     case 0:
       return "relu(" + x + ")";
     case 1:
@@ -132,6 +132,10 @@ private:
       return "tanh(" + x + ")";
     case 3:
       return "leaky_relu(" + x + ", slope=0.1)";
+    case 4:
+      return "silu(" + x + ")";
+    case 5:
+      return "softplus(" + x + ")";
     default:
       return x;
     }
