@@ -93,7 +93,8 @@ void dnnc::buildBufferizePipeline(OpPassManager &pm) {
   //   function-boundary-type-conversion=identity-layout-map}, canonicalize,
   // dnn-drop-in-place-results,
   // buffer-results-to-out-params{hoist-static-allocs modify-public-functions},
-  // dnn-plan-workspace, buffer-deallocation-pipeline, dnn-free-loop-temporaries,
+  // dnn-plan-workspace, func.func(promote-buffers-to-stack{max-alloc-size-in-bytes=256}),
+  // buffer-deallocation-pipeline, dnn-free-loop-temporaries,
   // canonicalize, cse
   //
   // Entry points take identity-layout buffers and write results into
@@ -116,6 +117,12 @@ void dnnc::buildBufferizePipeline(OpPassManager &pm) {
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createPlanWorkspacePass());
+  // What the workspace does not take and is a few bytes of static shape (the
+  // shape operand of a memref.reshape: LeNet-5's one heap call per step)
+  // goes on the stack.
+  bufferization::PromoteBuffersToStackPassOptions stack;
+  stack.maxAllocSizeInBytes = 256;
+  pm.addNestedPass<func::FuncOp>(bufferization::createPromoteBuffersToStackPass(stack));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createFreeLoopTemporariesPass());
   pm.addPass(createCanonicalizerPass());
