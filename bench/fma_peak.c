@@ -1,30 +1,13 @@
 /* The machine's f32 FMA peak in GFLOP/s on N threads: independent AVX-512 (else AVX2)
  * FMA chains, enough to cover the FMA latency, per thread. Usage: fma_peak [N]. */
-#include <immintrin.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "simd.h"
 
 #define ITERATIONS 100000000L
 #define CHAINS 12
-#ifdef __AVX512F__
-typedef __m512 vec;
-#define LANES 16
-#define SET1 _mm512_set1_ps
-#define FMA _mm512_fmadd_ps
-#else
-typedef __m256 vec;
-#define LANES 8
-#define SET1 _mm256_set1_ps
-#define FMA _mm256_fmadd_ps
-#endif
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 static void *work(void *out) {
   vec a[CHAINS], b = SET1(0.999f), c = SET1(1e-4f);

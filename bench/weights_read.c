@@ -2,30 +2,10 @@
  * 2.1 MB) with vector loads, over and over: the floor under examples/mlp.dnn's predict at
  * batch 1, which must read them all once per call (docs/performance.md).
  * Usage: cc -O2 -march=native bench/weights_read.c -o weights_read && ./weights_read */
-#include <immintrin.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
-#ifdef __AVX512F__
-typedef __m512 vec;
-#define LANES 16
-#define LOAD _mm512_load_ps
-#define ADD _mm512_add_ps
-#define ZERO _mm512_setzero_ps
-#else
-typedef __m256 vec;
-#define LANES 8
-#define LOAD _mm256_load_ps
-#define ADD _mm256_add_ps
-#define ZERO _mm256_setzero_ps
-#endif
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
+#include "simd.h"
 
 int main(void) {
   const size_t n = 784 * 512 + 512 * 256;

@@ -123,22 +123,14 @@ private:
   }
 
   std::string activation(const std::string &x) {
-    switch (in_.below(8)) {
-    case 0:
-      return "relu(" + x + ")";
-    case 1:
-      return "sigmoid(" + x + ")";
-    case 2:
-      return "tanh(" + x + ")";
-    case 3:
+    // One of these, leaky_relu, or none (two chances in eight).
+    static const char *const unary[] = {"relu", "sigmoid", "tanh", "silu", "softplus"};
+    uint32_t pick = in_.below(8);
+    if (pick < std::size(unary))
+      return std::string(unary[pick]) + "(" + x + ")";
+    if (pick == std::size(unary))
       return "leaky_relu(" + x + ", slope=0.1)";
-    case 4:
-      return "silu(" + x + ")";
-    case 5:
-      return "softplus(" + x + ")";
-    default:
-      return x;
-    }
+    return x;
   }
 
   std::pair<std::string, int64_t> layer(const std::string &x, int64_t width) {

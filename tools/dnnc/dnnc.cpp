@@ -75,11 +75,15 @@ static cl::opt<std::string> targetCPU("target-cpu",
 static cl::opt<std::string> targetFeatures(
     "target-features", cl::desc("Target features, e.g. +avx2,-avx512f (default: the host's)"),
     cl::value_desc("features"), cl::cat(dnncCategory));
-static cl::opt<std::string> convolutions(
-    "convolutions",
-    cl::desc("How forward convolutions are computed: auto (default), im2col (a matmul over "
-             "im2col columns) or direct (a direct kernel where the strides are 1)"),
-    cl::init("auto"), cl::value_desc("auto|im2col|direct"), cl::cat(dnncCategory));
+enum class Convolutions { Auto, Im2col, Direct };
+static cl::opt<Convolutions> convolutions(
+    "convolutions", cl::desc("How forward convolutions are computed"),
+    cl::init(Convolutions::Auto),
+    cl::values(clEnumValN(Convolutions::Auto, "auto", "direct or im2col per convolution (default)"),
+               clEnumValN(Convolutions::Im2col, "im2col", "a matmul over im2col columns"),
+               clEnumValN(Convolutions::Direct, "direct",
+                          "a direct kernel where the strides are 1")),
+    cl::cat(dnncCategory));
 enum OptLevel { O0, O1, O2, O3 };
 static cl::opt<OptLevel> optLevel(cl::desc("Optimization level"), cl::init(O3),
                                   cl::values(clEnumVal(O0, "no optimization"),
@@ -159,12 +163,10 @@ int main(int argc, char **argv) {
   options.target.cpu = targetCPU;
   options.target.features = targetFeatures;
   options.target.optLevel = optLevel;
-  if (convolutions != "auto" && convolutions != "im2col" && convolutions != "direct") {
-    llvm::errs() << "dnnc: error: --convolutions=" << convolutions
-                 << " is not one of auto, im2col, direct\n";
-    return 1;
-  }
-  options.convolutions = convolutions;
+  // convert-dnn-to-linalg's `convolutions` option takes the same names.
+  options.convolutions = convolutions == Convolutions::Im2col   ? "im2col"
+                         : convolutions == Convolutions::Direct ? "direct"
+                                                                : "auto";
   options.link.driver = linker;
   options.link.runtimeLibrary = runtimeLibrary;
   options.argv0 = argv[0];

@@ -82,25 +82,27 @@ DNN_UNARY(AbsOp, isFloat(t) ? math::AbsFOp::create(b, loc, x).getResult()
                                   .getResult())
 #undef DNN_UNARY
 
+/// 1 + exp(-x), the denominator of sigmoid and silu: +inf for very negative
+/// x, where exp overflows, which makes both 0.
+static Value onePlusExpNeg(OpBuilder &b, Location loc, Value x) {
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::AddFOp::create(b, loc, floatConst(b, loc, x.getType(), 1.0), e);
+}
+
 struct SigmoidOpLowering : UnaryLowering<SigmoidOp> {
   using UnaryLowering::UnaryLowering;
-  // 1 / (1 + exp(-x)): exp overflows to +inf for very negative x, giving 0.
+  // 1 / (1 + exp(-x)).
   Value body(SigmoidOp, OpBuilder &b, Location loc, Value x) const override {
-    Type t = x.getType();
-    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-    Value denom = arith::AddFOp::create(b, loc, floatConst(b, loc, t, 1.0), e);
-    return arith::DivFOp::create(b, loc, floatConst(b, loc, t, 1.0), denom);
+    Value denominator = onePlusExpNeg(b, loc, x);
+    return arith::DivFOp::create(b, loc, floatConst(b, loc, x.getType(), 1.0), denominator);
   }
 };
 
 struct SiluOpLowering : UnaryLowering<SiluOp> {
   using UnaryLowering::UnaryLowering;
-  // x / (1 + exp(-x)): 0 (-0) for very negative x, where exp overflows.
+  // x / (1 + exp(-x)): one divide, no separate sigmoid and multiply.
   Value body(SiluOp, OpBuilder &b, Location loc, Value x) const override {
-    Type t = x.getType();
-    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-    Value denom = arith::AddFOp::create(b, loc, floatConst(b, loc, t, 1.0), e);
-    return arith::DivFOp::create(b, loc, x, denom);
+    return arith::DivFOp::create(b, loc, x, onePlusExpNeg(b, loc, x));
   }
 };
 

@@ -53,6 +53,15 @@ Start startOf(Value init) {
   return {nullptr, nullptr, true};
 }
 
+Value index(OpBuilder &b, Location l, int64_t v) {
+  return arith::ConstantIndexOp::create(b, l, v).getResult();
+}
+
+/// Vector registers a kernel may hold accumulators in: 24 of the 32 AVX-512
+/// registers (12 of AVX2's 16), the rest for the rows it reads and the
+/// broadcast weights.
+int64_t accumulatorRegisters(int64_t vectorWidth) { return vectorWidth >= 16 ? 24 : 12; }
+
 /// A row of OW floats as whole vector registers: `pieces` of `width` lanes,
 /// the last one masked to the row's end where OW is not a multiple of the
 /// width (a vector<OW> of odd length, carried through loops, is split by
@@ -84,7 +93,7 @@ struct Row {
     for (int64_t p = 0; p < pieces; ++p) {
       SmallVector<Value> at(indices.begin(), indices.end());
       if (p)
-        at[3] = arith::AddIOp::create(b, l, at[3], arith::ConstantIndexOp::create(b, l, p * width));
+        at[3] = arith::AddIOp::create(b, l, at[3], index(b, l, p * width));
       result.push_back(vector::TransferReadOp::create(
           b, l, type, source, at, AffineMapAttr::get(lastDim), zero, mask(b, l, p),
           b.getBoolArrayAttr({true})));
@@ -100,7 +109,7 @@ struct Row {
     for (int64_t p = 0; p < pieces; ++p) {
       SmallVector<Value> at(indices.begin(), indices.end());
       if (p)
-        at[3] = arith::AddIOp::create(b, l, at[3], arith::ConstantIndexOp::create(b, l, p * width));
+        at[3] = arith::AddIOp::create(b, l, at[3], index(b, l, p * width));
       dest = vector::TransferWriteOp::create(b, l, values[p], dest, at, AffineMapAttr::get(lastDim),
                                              mask(b, l, p), b.getBoolArrayAttr({true}))
                  .getResult();
@@ -141,16 +150,12 @@ Value dnnc::convolveDirectly(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp co
   int64_t OH = outType.getDimSize(2), OW = outType.getDimSize(3);
   Type f32 = outType.getElementType();
   Row row(OW, vectorWidth, f32);
-  // Accumulators per block of channels: 24 of the 32 AVX-512 registers (12
-  // of AVX2's 16), the rest for the input row and the broadcast weights.
-  int64_t budget = vectorWidth >= 16 ? 24 : 12;
-  int64_t block = std::max<int64_t>(1, std::min<int64_t>(F, budget / row.pieces));
+  // A block of channels: as many rows as fit the accumulator registers.
+  int64_t block =
+      std::max<int64_t>(1, std::min<int64_t>(F, accumulatorRegisters(vectorWidth) / row.pieces));
 
   rewriter.setInsertionPoint(conv);
   Start start = startOf(init);
-  auto index = [](OpBuilder &b, Location l, int64_t v) {
-    return arith::ConstantIndexOp::create(b, l, v).getResult();
-  };
   Value batch = tensor::DimOp::create(rewriter, loc, init, 0);
   // Unless the accumulator is read from the init, the output starts empty:
   // neither the fill nor the broadcast bias is ever materialized.
@@ -282,9 +287,9 @@ Value dnnc::filterGradientDirectly(RewriterBase &rewriter, linalg::GenericOp op,
   Type f32 = outType.getElementType();
   Row row(OW, vectorWidth, f32);
   // Accumulators: one row per (channel of the block, kw); the block is as
-  // many output channels as fit 24 registers (12 for AVX2).
-  int64_t budget = vectorWidth >= 16 ? 24 : 12;
-  int64_t block = std::max<int64_t>(1, std::min<int64_t>(F, budget / (row.pieces * KW)));
+  // many output channels as fit the accumulator registers.
+  int64_t block = std::max<int64_t>(
+      1, std::min<int64_t>(F, accumulatorRegisters(vectorWidth) / (row.pieces * KW)));
   // Images per forall iteration: each iteration sums its images into a
   // partial gradient of its own, and the partials are added at the end, so
   // threads never share an accumulator (8 images of LeNet-5's first layer
@@ -292,9 +297,6 @@ Value dnnc::filterGradientDirectly(RewriterBase &rewriter, linalg::GenericOp op,
   const int64_t chunk = 8;
 
   rewriter.setInsertionPoint(op);
-  auto index = [&](OpBuilder &b, Location l, int64_t v) {
-    return arith::ConstantIndexOp::create(b, l, v).getResult();
-  };
   Value batch = tensor::DimOp::create(rewriter, loc, dy, 0);
   AffineExpr s0 = rewriter.getAffineSymbolExpr(0);
   Value chunks = affine::makeComposedAffineApply(rewriter, loc, s0.ceilDiv(chunk), {batch});

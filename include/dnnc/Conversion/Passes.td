@@ -22,12 +22,15 @@ def ConvertDNNToLinalgPass : Pass<"convert-dnn-to-linalg", "mlir::func::FuncOp">
   }];
   let options = [
     Option<"convolutions", "convolutions", "std::string", /*default=*/"\"auto\"",
-           "How forward 2-D convolutions with static planes are lowered: `im2col` "
-           "(a matmul over im2col columns), `direct` (linalg.conv_2d_nchw_fchw, "
-           "which dnn-tile-and-vectorize gives a direct kernel where the strides "
-           "are 1), or `auto`: direct where the strides are 1 and the "
-           "window C*KH*KW is at most 32 elements, too short a reduction for the "
-           "im2col matmul to pay for its copies">
+           "How 2-D convolutions with static planes are lowered: `im2col` (as "
+           "matmuls over im2col columns), `direct` (forward as "
+           "linalg.conv_2d_nchw_fchw, which dnn-tile-and-vectorize gives a direct "
+           "kernel where the strides are 1), or `auto`: direct where the strides "
+           "are 1, except a forward convolution with a window C*KH*KW over 32 "
+           "elements whose input's im2col columns a filter gradient of the same "
+           "function builds anyway. With `auto` and `direct`, a unit-stride "
+           "filter gradient with a window of at most 32 and output rows filling "
+           "3/4 of their registers is the direct generic">
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
