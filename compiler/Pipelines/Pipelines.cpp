@@ -65,13 +65,17 @@ void dnnc::buildDifferentiatePipeline(OpPassManager &pm, bool rewrite) {
 }
 
 void dnnc::buildDNNToLinalgPipeline(OpPassManager &pm, StringRef convolutions) {
-  // dnn-outline-entries, func.func(convert-dnn-to-linalg), canonicalize,
+  // dnn-outline-entries, func.func(convert-dnn-to-linalg), cse, canonicalize,
   // func.func(dnn-fuse-shared-elementwise, dnn-fuse-elementwise),
   // canonicalize, cse
   pm.addPass(dnn::createDNNOutlineEntriesPass());
   ConvertDNNToLinalgPassOptions lowering;
   lowering.convolutions = convolutions.str();
   pm.addNestedPass<func::FuncOp>(createConvertDNNToLinalgPass(lowering));
+  // Before canonicalization drops the unused results of ops that lower to
+  // one op with several results (maxpool2d and maxpool2d_argmax), CSE merges
+  // their copies.
+  pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createFuseSharedElementwisePass());
   pm.addNestedPass<func::FuncOp>(createFuseElementwisePass());

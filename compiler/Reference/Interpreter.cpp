@@ -225,8 +225,18 @@ Expected<Tensor> compute(Operation *op, llvm::ArrayRef<const Tensor *> in) {
           return size.takeError();
         return conv2dFilterGrad(*in[0], *in[1], *size, o.getStride(), o.getPadding());
       })
-      .Case([&](MaxPool2dGradOp o) {
-        return maxPool2dGrad(*in[0], *in[1], o.getSize(), o.getStride(), o.getPadding());
+      .Case([&](MaxPool2dArgmaxOp o) {
+        return maxPool2dArgmax(*in[0], o.getSize(), o.getStride(), o.getPadding());
+      })
+      .Case([&](MaxPool2dArgmaxGradOp o) -> Expected<Tensor> {
+        // The input's shape: the batch from grad, the rest from the type.
+        SmallVector<int64_t, 4> inputShape = {in[1]->rank() == 4 ? in[1]->shape[0] : -1};
+        for (int64_t d = 1; d < 4; ++d)
+          inputShape.push_back(resultDim(o, d));
+        if (llvm::is_contained(inputShape, -1))
+          return fail("maxpool2d_argmax_grad: the input's channels and plane are not static");
+        return maxPool2dArgmaxGrad(*in[0], *in[1], inputShape, o.getSize(), o.getStride(),
+                                   o.getPadding());
       })
       .Case([&](AvgPool2dGradOp o) {
         return avgPool2dGrad(*in[0], in[1]->shape, o.getSize(), o.getStride(),

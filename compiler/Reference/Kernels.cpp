@@ -852,38 +852,76 @@ Expected<Tensor> dnnc::reference::conv2dFilterGrad(const Tensor &x, const Tensor
   return dw;
 }
 
-Expected<Tensor> dnnc::reference::maxPool2dGrad(const Tensor &x, const Tensor &grad,
-                                                ArrayRef<int64_t> size,
-                                                ArrayRef<int64_t> stride,
-                                                ArrayRef<int64_t> padding) {
-  llvm::StringRef op = "maxpool2d_grad";
+Expected<Tensor> dnnc::reference::maxPool2dArgmax(const Tensor &x, ArrayRef<int64_t> size,
+                                                  ArrayRef<int64_t> stride,
+                                                  ArrayRef<int64_t> padding) {
+  llvm::StringRef op = "maxpool2d_argmax";
   if (x.isInteger)
     return fail(op + ": input must be float");
   auto g = window2d(op, x.shape, size, stride, padding);
   if (!g)
     return g.takeError();
-  if (auto err = checkGradShape(op, grad, {g->n, g->c, g->oh, g->ow}))
-    return std::move(err);
-  Tensor dx = makeTensor(x.shape);
+  Tensor argmax = makeTensor({g->n, g->c, g->oh, g->ow}, /*isInteger=*/true);
   int64_t plane = g->h * g->w;
   for (int64_t p = 0; p < g->n * g->c; ++p)
     for (int64_t y = 0; y < g->oh; ++y)
       for (int64_t xo = 0; xo < g->ow; ++xo) {
-        // The first maximum in row-major window order: later elements must be
-        // strictly greater to take over. Padding is never a candidate.
-        int64_t best = -1;
+        // Later elements must be strictly greater to take over; padding is
+        // never a candidate.
+        int64_t best = -1, bestOffset = -1;
         for (int64_t i = 0; i < g->kh; ++i)
           for (int64_t j = 0; j < g->kw; ++j) {
             int64_t offset = g->at(y, xo, i, j);
             if (offset < 0)
               continue;
-            if (best < 0 || x.data[p * plane + offset] > x.data[p * plane + best])
-              best = offset;
+            if (bestOffset < 0 || x.data[p * plane + offset] > x.data[p * plane + bestOffset]) {
+              bestOffset = offset;
+              best = i * g->kw + j;
+            }
           }
-        if (best >= 0)
-          dx.data[p * plane + best] += grad.data[(p * g->oh + y) * g->ow + xo];
+        argmax.data[(p * g->oh + y) * g->ow + xo] = double(best);
+      }
+  return argmax;
+}
+
+Expected<Tensor> dnnc::reference::maxPool2dArgmaxGrad(const Tensor &argmax, const Tensor &grad,
+                                                      ArrayRef<int64_t> inputShape,
+                                                      ArrayRef<int64_t> size,
+                                                      ArrayRef<int64_t> stride,
+                                                      ArrayRef<int64_t> padding) {
+  llvm::StringRef op = "maxpool2d_argmax_grad";
+  auto g = window2d(op, inputShape, size, stride, padding);
+  if (!g)
+    return g.takeError();
+  if (auto err = checkGradShape(op, grad, {g->n, g->c, g->oh, g->ow}))
+    return std::move(err);
+  if (!argmax.isInteger || argmax.shape != grad.shape)
+    return fail(op + ": argmax has shape " + shapeString(argmax.shape) + " but grad has " +
+                shapeString(grad.shape));
+  Tensor dx = makeTensor(inputShape);
+  int64_t plane = g->h * g->w;
+  for (int64_t p = 0; p < g->n * g->c; ++p)
+    for (int64_t y = 0; y < g->oh; ++y)
+      for (int64_t xo = 0; xo < g->ow; ++xo) {
+        int64_t window = (p * g->oh + y) * g->ow + xo;
+        int64_t best = int64_t(argmax.data[window]);
+        if (best < 0 || best >= g->kh * g->kw)
+          continue;
+        int64_t offset = g->at(y, xo, best / g->kw, best % g->kw);
+        if (offset >= 0)
+          dx.data[p * plane + offset] += grad.data[window];
       }
   return dx;
+}
+
+Expected<Tensor> dnnc::reference::maxPool2dGrad(const Tensor &x, const Tensor &grad,
+                                                ArrayRef<int64_t> size,
+                                                ArrayRef<int64_t> stride,
+                                                ArrayRef<int64_t> padding) {
+  auto argmax = maxPool2dArgmax(x, size, stride, padding);
+  if (!argmax)
+    return argmax.takeError();
+  return maxPool2dArgmaxGrad(*argmax, grad, x.shape, size, stride, padding);
 }
 
 Expected<Tensor> dnnc::reference::avgPool2dGrad(const Tensor &grad,

@@ -469,9 +469,11 @@ dnn.model @m {
   %g = dnn.input "g" symbols ["N"] : tensor<?x1x2x2xf32>
   %dx = dnn.conv2d_input_grad %g, %w like %x stride [1, 1] padding [0, 0] : tensor<?x1x2x2xf32>, tensor<1x1x2x2xf32>, tensor<?x1x3x3xf32> -> tensor<?x1x3x3xf32>
   %dw = dnn.conv2d_filter_grad %x, %g stride [1, 1] padding [0, 0] : tensor<?x1x3x3xf32>, tensor<?x1x2x2xf32> -> tensor<1x1x2x2xf32>
-  %mp = dnn.maxpool2d_grad %x, %g size [2, 2] stride [1, 1] padding [0, 0] : tensor<?x1x3x3xf32>, tensor<?x1x2x2xf32> -> tensor<?x1x3x3xf32>
+  %am = dnn.maxpool2d_argmax %x size [2, 2] stride [1, 1] padding [0, 0] : tensor<?x1x3x3xf32> -> tensor<?x1x2x2xi32>
+  %mp = dnn.maxpool2d_argmax_grad %am, %g size [2, 2] stride [1, 1] padding [0, 0] : tensor<?x1x2x2xi32>, tensor<?x1x2x2xf32> -> tensor<?x1x3x3xf32>
   %ap = dnn.avgpool2d_grad %g like %x size [2, 2] stride [1, 1] padding [0, 0] : tensor<?x1x2x2xf32>, tensor<?x1x3x3xf32> -> tensor<?x1x3x3xf32>
   dnn.output "dx" %dx : tensor<?x1x3x3xf32>
+  dnn.output "am" %am : tensor<?x1x2x2xi32>
   dnn.output "mp" %mp : tensor<?x1x3x3xf32>
   dnn.output "ap" %ap : tensor<?x1x3x3xf32>
   dnn.gradient "w" %dw : tensor<1x1x2x2xf32>
@@ -482,7 +484,9 @@ dnn.model @m {
                               {"g", f32({1, 1, 2, 2}, {1, 2, 3, 4})}}));
   EXPECT_EQ(out["dx"].data, (Values{1, 2, 0, 3, 3, -2, 0, -3, -4}));
   EXPECT_EQ(out["grad.w"].data, (Values{37, 47, 67, 77}));
-  // Each 2x2 window's maximum is its bottom-right element.
+  // Each 2x2 window's maximum is its bottom-right element (offset 1 * 2 + 1).
+  EXPECT_EQ(out["am"].data, (Values{3, 3, 3, 3}));
+  EXPECT_TRUE(out["am"].isInteger);
   EXPECT_EQ(out["mp"].data, (Values{0, 0, 0, 0, 1, 2, 0, 3, 4}));
   EXPECT_EQ(out["ap"].data, (Values{0.25, 0.75, 0.5, 1, 2.5, 1.5, 0.75, 1.75, 1}));
 }

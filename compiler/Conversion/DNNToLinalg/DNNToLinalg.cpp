@@ -431,6 +431,15 @@ struct Pool2dLowering : OpConversionPattern<OpTy> {
     Type elementType = type.getElementType();
     // Max pooling pads with -inf so that padding never wins; average pooling
     // pads with zeros that count in the mean (count_include_pad=True).
+    if (IsMax && windowsTileInput(tensorTypeOf(adaptor.getInput()), type, op.getSize(),
+                                 op.getStride(), op.getPadding())) {
+      SmallVector<OpFoldResult> sizes = nchwSizes(
+          rewriter, loc, type, adaptor.getInput(), dimOf(rewriter, loc, adaptor.getInput(), 1),
+          op.getSize(), op.getStride(), op.getPadding());
+      rewriter.replaceOp(
+          op, tiledWindowMaxima(rewriter, loc, adaptor.getInput(), op.getSize(), sizes).first);
+      return success();
+    }
     Value padValue = IsMax ? lowestValue(rewriter, loc, elementType)
                            : floatConst(rewriter, loc, elementType, 0.0);
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(), padValue);

@@ -49,6 +49,13 @@ OpOperand *firstUse(linalg::GenericOp producer) {
   }
   if (users < 2 || !isPureElementwise(first->getOwner()))
     return nullptr;
+  // A user whose result is inserted into a slice of a larger tensor is
+  // computed in that slice (the max-pooling gradient's strided windows of
+  // dx); with a second result it would get a buffer of its own and a copy
+  // into the slice, costlier than the producer's pass of its own.
+  if (llvm::any_of(first->getOwner()->getUsers(),
+                   [](Operation *user) { return isa<tensor::InsertSliceOp>(user); }))
+    return nullptr;
   // A user that reads the value twice (x * x) would still read it after
   // the fusion, i.e. read its own result once its uses are redirected.
   if (llvm::count_if(first->getOwner()->getOperands(),

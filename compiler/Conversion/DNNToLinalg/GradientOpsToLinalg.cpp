@@ -459,71 +459,30 @@ Value gatherFromWindows(
 }
 
 /// The max-pooling gradient when the windows tile the input exactly
-/// (stride = size, no padding, every element in one window: LeNet's 2x2/2):
-/// per window, the offset of its first maximum, from its KH * KW elements;
-/// then per input element, the window's gradient if it is that element. Two
-/// elementwise passes, where the general form below sums over every window
-/// that could contain each element. Null when the windows do not tile.
-Value lowerTiledWindows(OpBuilder &b, Location loc, Value input, Value grad,
-                        RankedTensorType type, ArrayRef<int64_t> size, ArrayRef<int64_t> stride,
-                        ArrayRef<int64_t> padding) {
+/// (windowsTileInput: LeNet's 2x2/2): per input element, the window's
+/// gradient if the window's recorded maximum is that element. One
+/// elementwise pass per offset (kh, kw), where the general form below sums
+/// over every window that could contain each element.
+Value scatterToTiledWindows(OpBuilder &b, Location loc, Value argmax, Value grad,
+                            RankedTensorType type, ArrayRef<int64_t> size) {
   auto gradType = tensorTypeOf(grad);
-  for (int i = 0; i < 2; ++i)
-    if (stride[i] != size[i] || padding[i] != 0 ||
-        type.getDimSize(2 + i) != gradType.getDimSize(2 + i) * size[i])
-      return nullptr;
   int64_t KH = size[0], KW = size[1];
-  if (KH * KW > 64)
-    return nullptr;
   Type elementType = type.getElementType();
   Type i32 = b.getI32Type();
-  auto indexType = RankedTensorType::get(gradType.getShape(), i32);
   SmallVector<OpFoldResult> gradSizes, inputSizes;
   for (int64_t d = 0; d < 4; ++d) {
     gradSizes.push_back(dimOf(b, loc, grad, d));
-    inputSizes.push_back(dimOf(b, loc, input, d));
+    inputSizes.push_back(d == 0 ? gradSizes[0] : b.getIndexAttr(type.getDimSize(d)));
   }
-  // first[n, c, oh, ow] = kh * KW + kw of the window's first maximum, from
-  // the KH * KW strided planes x[n, c, oh * KH + kh, ow * KW + kw] as
-  // operands of one elementwise op (no gathers: vector code).
-  SmallVector<Value> planes;
-  auto planeType = RankedTensorType::get(gradType.getShape(), elementType);
-  for (int64_t kh = 0; kh < KH; ++kh)
-    for (int64_t kw = 0; kw < KW; ++kw)
-      planes.push_back(tensor::ExtractSliceOp::create(
-          b, loc, planeType, input,
-          SmallVector<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(kh),
-                                    b.getIndexAttr(kw)},
-          gradSizes,
-          SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(KH),
-                                    b.getIndexAttr(KW)}));
-  SmallVector<AffineMap> planeMaps(planes.size() + 1, b.getMultiDimIdentityMap(4));
-  Value first =
-      linalg::GenericOp::create(
-          b, loc, TypeRange{indexType}, planes,
-          ValueRange{emptyTensor(b, loc, indexType, gradSizes)}, planeMaps, parallelIterators(4),
-          [&](OpBuilder &nb, Location l, ValueRange args) {
-            Value best = args[0], bestIdx = intConst(nb, l, i32, 0);
-            for (int64_t k = 1; k < KH * KW; ++k) {
-              // Strictly greater: ties keep the earlier offset.
-              Value greater =
-                  arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, args[k], best);
-              best = arith::SelectOp::create(nb, l, greater, args[k], best);
-              bestIdx = arith::SelectOp::create(nb, l, greater, intConst(nb, l, i32, k), bestIdx);
-            }
-            linalg::YieldOp::create(nb, l, bestIdx);
-          })
-          .getResult(0);
   // dx[n, c, oh * KH + kh, ow * KW + kw] = dy[n, c, oh, ow] where (kh, kw)
   // is that maximum: one elementwise pass over the windows per offset
-  // (kh, kw), reading `first` and dy contiguously (no gathers, no div/rem)
-  // and writing a strided window of dx; together they write every element
-  // once.
+  // (kh, kw), reading the argmax and dy contiguously (no gathers, no
+  // div/rem) and writing a strided window of dx; together they write every
+  // element once. (One op with a result per offset would need a buffer per
+  // result and a copy of each into dx.)
   MLIRContext *ctx = b.getContext();
   Value dx = emptyTensor(b, loc, type, inputSizes);
   OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
-  SmallVector<OpFoldResult> windowSizes = {gradSizes[0], gradSizes[1], gradSizes[2],
-                                           gradSizes[3]};
   SmallVector<OpFoldResult> windowStrides = {one, one, b.getIndexAttr(KH), b.getIndexAttr(KW)};
   auto windowType = RankedTensorType::get(gradType.getShape(), elementType);
   SmallVector<AffineMap> maps(3, AffineMap::getMultiDimIdentityMap(4, ctx));
@@ -531,10 +490,10 @@ Value lowerTiledWindows(OpBuilder &b, Location loc, Value input, Value grad,
     for (int64_t kw = 0; kw < KW; ++kw) {
       SmallVector<OpFoldResult> offsets = {zero, zero, b.getIndexAttr(kh), b.getIndexAttr(kw)};
       Value window =
-          tensor::ExtractSliceOp::create(b, loc, windowType, dx, offsets, windowSizes, windowStrides);
+          tensor::ExtractSliceOp::create(b, loc, windowType, dx, offsets, gradSizes, windowStrides);
       Value offset = intConst(b, loc, i32, kh * KW + kw);
       Value picked = linalg::GenericOp::create(
-                         b, loc, TypeRange{windowType}, ValueRange{first, grad}, ValueRange{window},
+                         b, loc, TypeRange{windowType}, ValueRange{argmax, grad}, ValueRange{window},
                          maps, parallelIterators(4),
                          [&](OpBuilder &nb, Location l, ValueRange args) {
                            Value mine = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
@@ -545,81 +504,116 @@ Value lowerTiledWindows(OpBuilder &b, Location loc, Value input, Value grad,
                                    nb, l, mine, args[1], floatConst(nb, l, elementType, 0.0))});
                          })
                          .getResult(0);
-      dx = tensor::InsertSliceOp::create(b, loc, picked, dx, offsets, windowSizes, windowStrides);
+      dx = tensor::InsertSliceOp::create(b, loc, picked, dx, offsets, gradSizes, windowStrides);
     }
   return dx;
 }
 
-struct MaxPool2dGradOpLowering : OpConversionPattern<MaxPool2dGradOp> {
+/// The offset kh * KW + kw of each window's first maximum, for any windows:
+/// a reduction over (kh, kw) of the padded input (ties to the lowest offset
+/// whatever order the loops run in; padding, the lowest value, never beats
+/// an element).
+Value generalWindowArgmax(OpBuilder &b, Location loc, Value input, RankedTensorType argmaxType,
+                          ArrayRef<OpFoldResult> sizes, ArrayRef<int64_t> size,
+                          ArrayRef<int64_t> stride, ArrayRef<int64_t> padding) {
+  MLIRContext *ctx = b.getContext();
+  Type elementType = tensorTypeOf(input).getElementType();
+  Value padded = padSpatial(b, loc, input, padding, lowestValue(b, loc, elementType));
+  Type i32 = b.getI32Type();
+  auto valuesType = RankedTensorType::get(argmaxType.getShape(), elementType);
+  Value maxInit = filledTensor(b, loc, valuesType, sizes, lowestValue(b, loc, elementType));
+  Value idxInit = filledTensor(b, loc, argmaxType, sizes, intConst(b, loc, i32, 0));
+  Value window = tensor::EmptyOp::create(b, loc, size, elementType);
+  AffineExpr n = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
+             oh = getAffineDimExpr(2, ctx), ow = getAffineDimExpr(3, ctx),
+             kh = getAffineDimExpr(4, ctx), kw = getAffineDimExpr(5, ctx);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(6, 0, {n, c, oh * stride[0] + kh, ow * stride[1] + kw}, ctx),
+      AffineMap::get(6, 0, {kh, kw}, ctx), AffineMap::get(6, 0, {n, c, oh, ow}, ctx),
+      AffineMap::get(6, 0, {n, c, oh, ow}, ctx)};
+  SmallVector<utils::IteratorType> iterators = parallelIterators(6);
+  iterators[4] = iterators[5] = utils::IteratorType::reduction;
+  int64_t KW = size[1];
+  auto argmax = linalg::GenericOp::create(
+      b, loc, TypeRange{valuesType, argmaxType}, ValueRange{padded, window},
+      ValueRange{maxInit, idxInit}, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value x = args[0], best = args[2], bestIdx = args[3];
+        Value khI = linalg::IndexOp::create(nb, l, 4), kwI = linalg::IndexOp::create(nb, l, 5);
+        Value flat = arith::AddIOp::create(
+            nb, l, arith::MulIOp::create(nb, l, khI, indexConst(nb, l, KW)), kwI);
+        Value idx = arith::IndexCastOp::create(nb, l, i32, flat);
+        Value greater = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, x, best);
+        Value equal = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, x, best);
+        Value earlier = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, idx, bestIdx);
+        Value take = arith::OrIOp::create(nb, l, greater,
+                                          arith::AndIOp::create(nb, l, equal, earlier));
+        linalg::YieldOp::create(nb, l,
+                                ValueRange{arith::SelectOp::create(nb, l, take, x, best),
+                                           arith::SelectOp::create(nb, l, take, idx, bestIdx)});
+      });
+  return argmax.getResult(1);
+}
+
+struct MaxPool2dArgmaxOpLowering : OpConversionPattern<MaxPool2dArgmaxOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(MaxPool2dGradOp op, OpAdaptor adaptor,
+  LogicalResult matchAndRewrite(MaxPool2dArgmaxOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    auto type = cast<RankedTensorType>(op.getType());
-    Type elementType = type.getElementType();
-    Value input = adaptor.getInput(), grad = adaptor.getGrad();
-    if (failed(requireStaticSpatial(op, rewriter, {input, grad})))
+    Value input = adaptor.getInput();
+    if (failed(requireStaticSpatial(op, rewriter, {input})))
       return failure();
+    auto type = cast<RankedTensorType>(op.getType());
     ArrayRef<int64_t> size = op.getSize(), stride = op.getStride(), padding = op.getPadding();
-    auto gradType = tensorTypeOf(grad);
-    int64_t outSize[2] = {gradType.getDimSize(2), gradType.getDimSize(3)};
-    if (Value tiled = lowerTiledWindows(rewriter, loc, input, grad, type, size, stride, padding)) {
-      rewriter.replaceOp(op, tiled);
+    SmallVector<OpFoldResult> sizes = nchwSizes(rewriter, loc, type, input,
+                                                dimOf(rewriter, loc, input, 1), size, stride,
+                                                padding);
+    // Tiling windows: the same op as the forward pooling's, which CSE merges
+    // with it (one pass yields the maxima and their offsets).
+    if (windowsTileInput(tensorTypeOf(input), type, size, stride, padding)) {
+      rewriter.replaceOp(op, tiledWindowMaxima(rewriter, loc, input, size, sizes).second);
       return success();
     }
+    rewriter.replaceOp(op, generalWindowArgmax(rewriter, loc, input, type, sizes, size, stride,
+                                               padding));
+    return success();
+  }
+};
 
-    // First pass: the offset kh * KW + kw of each window's first maximum
-    // (ties to the lowest offset whatever order the loops run in).
-    Value padded = padSpatial(rewriter, loc, input, padding, lowestValue(rewriter, loc, elementType));
-    Type i32 = rewriter.getI32Type();
-    auto gradShape = gradType.getShape();
-    auto valuesType = RankedTensorType::get(gradShape, elementType);
-    auto indexType = RankedTensorType::get(gradShape, i32);
-    SmallVector<OpFoldResult> sizes;
-    for (int64_t d = 0; d < 4; ++d)
-      sizes.push_back(dimOf(rewriter, loc, grad, d));
-    Value maxInit = filledTensor(rewriter, loc, valuesType, sizes, lowestValue(rewriter, loc, elementType));
-    Value idxInit = filledTensor(rewriter, loc, indexType, sizes, intConst(rewriter, loc, i32, 0));
-    Value window = tensor::EmptyOp::create(rewriter, loc, size, elementType);
-    AffineExpr n = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
-               oh = getAffineDimExpr(2, ctx), ow = getAffineDimExpr(3, ctx),
-               kh = getAffineDimExpr(4, ctx), kw = getAffineDimExpr(5, ctx);
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(6, 0, {n, c, oh * stride[0] + kh, ow * stride[1] + kw}, ctx),
-        AffineMap::get(6, 0, {kh, kw}, ctx), AffineMap::get(6, 0, {n, c, oh, ow}, ctx),
-        AffineMap::get(6, 0, {n, c, oh, ow}, ctx)};
-    SmallVector<utils::IteratorType> iterators = parallelIterators(6);
-    iterators[4] = iterators[5] = utils::IteratorType::reduction;
+struct MaxPool2dArgmaxGradOpLowering : OpConversionPattern<MaxPool2dArgmaxGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MaxPool2dArgmaxGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Type elementType = type.getElementType();
+    Value argmax = adaptor.getArgmax(), grad = adaptor.getGrad();
+    if (failed(requireStaticSpatial(op, rewriter, {grad})))
+      return failure();
+    for (int64_t d = 1; d < 4; ++d)
+      if (type.isDynamicDim(d))
+        return rewriter.notifyMatchFailure(op, "the input's channels and plane must be static");
+    ArrayRef<int64_t> size = op.getSize(), stride = op.getStride(), padding = op.getPadding();
+    auto gradType = tensorTypeOf(grad);
+    if (windowsTileInput(type, gradType, size, stride, padding)) {
+      rewriter.replaceOp(op, scatterToTiledWindows(rewriter, loc, argmax, grad, type, size));
+      return success();
+    }
+    // Each input element gathers the gradient of the windows whose maximum
+    // it is. The result's batch is the grad's (the input is not read).
+    int64_t outSize[2] = {gradType.getDimSize(2), gradType.getDimSize(3)};
+    SmallVector<OpFoldResult> inputSizes = {dimOf(rewriter, loc, grad, 0)};
+    for (int64_t d = 1; d < 4; ++d)
+      inputSizes.push_back(rewriter.getIndexAttr(type.getDimSize(d)));
+    Value like = emptyTensor(rewriter, loc, type, inputSizes);
     int64_t KW = size[1];
-    auto argmax = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{valuesType, indexType}, ValueRange{padded, window},
-        ValueRange{maxInit, idxInit}, maps, iterators,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value x = args[0], best = args[2], bestIdx = args[3];
-          Value khI = linalg::IndexOp::create(b, l, 4), kwI = linalg::IndexOp::create(b, l, 5);
-          Value flat = arith::AddIOp::create(
-              b, l, arith::MulIOp::create(b, l, khI, indexConst(b, l, KW)), kwI);
-          Value idx = arith::IndexCastOp::create(b, l, i32, flat);
-          Value greater = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x, best);
-          Value equal = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, x, best);
-          Value earlier = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, idx, bestIdx);
-          Value take = arith::OrIOp::create(b, l, greater,
-                                            arith::AndIOp::create(b, l, equal, earlier));
-          linalg::YieldOp::create(b, l,
-                                  ValueRange{arith::SelectOp::create(b, l, take, x, best),
-                                             arith::SelectOp::create(b, l, take, idx, bestIdx)});
-        });
-    Value argIdx = argmax.getResult(1);
-
-    // Second pass: each input element gathers the gradient of the windows
-    // whose first maximum it is.
+    Type i32 = rewriter.getI32Type();
     Value result = gatherFromWindows(
-        rewriter, loc, input, type, size, stride, padding, outSize,
+        rewriter, loc, like, type, size, stride, padding, outSize,
         [&](OpBuilder &b, Location l, ValueRange idx, Value wh, Value ww, Value khI,
             Value kwI) -> Value {
           Value at[4] = {idx[0], idx[1], wh, ww};
-          Value best = tensor::ExtractOp::create(b, l, argIdx, at);
+          Value best = tensor::ExtractOp::create(b, l, argmax, at);
           Value flat = arith::AddIOp::create(
               b, l, arith::MulIOp::create(b, l, khI, indexConst(b, l, KW)), kwI);
           Value mine = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, best,
@@ -773,7 +767,8 @@ bool dnnc::lowering::isDirectFilterGradient(Conv2dFilterGradOp op, StringRef con
 void dnnc::lowering::populateGradientOpLoweringPatterns(RewritePatternSet &patterns,
                                                         StringRef convolutions) {
   patterns.add<ReluGradOpLowering, SignOpLowering, EqualOpLowering, MaximumOpLowering, BroadcastLikeOpLowering,
-               SliceOpLowering, Conv2dInputGradOpLowering, MaxPool2dGradOpLowering,
+               SliceOpLowering, Conv2dInputGradOpLowering, MaxPool2dArgmaxOpLowering,
+               MaxPool2dArgmaxGradOpLowering,
                AvgPool2dGradOpLowering, ApplyOptimizerOpLowering>(patterns.getContext());
   patterns.add<Conv2dFilterGradOpLowering>(patterns.getContext(), convolutions);
 }

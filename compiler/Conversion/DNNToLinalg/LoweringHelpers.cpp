@@ -354,6 +354,62 @@ Value buildArgmax(OpBuilder &b, Location loc, Value input, int64_t axis, Type in
 
 
 /// Pads the two spatial dims of an NCHW tensor by `padding` with `value`.
+bool windowsTileInput(RankedTensorType input, RankedTensorType pooled, ArrayRef<int64_t> size,
+                      ArrayRef<int64_t> stride, ArrayRef<int64_t> padding) {
+  if (input.getRank() != 4 || pooled.getRank() != 4 || size[0] * size[1] > 64)
+    return false;
+  for (int i = 0; i < 2; ++i)
+    if (stride[i] != size[i] || padding[i] != 0 || input.isDynamicDim(2 + i) ||
+        pooled.isDynamicDim(2 + i) || input.getDimSize(2 + i) != pooled.getDimSize(2 + i) * size[i])
+      return false;
+  return true;
+}
+
+std::pair<Value, Value> tiledWindowMaxima(OpBuilder &b, Location loc, Value input,
+                                          ArrayRef<int64_t> size, ArrayRef<OpFoldResult> sizes) {
+  int64_t KH = size[0], KW = size[1];
+  Type elementType = tensorTypeOf(input).getElementType();
+  Type i32 = b.getI32Type();
+  SmallVector<int64_t> pooledShape;
+  for (OpFoldResult d : sizes)
+    pooledShape.push_back(getConstantIntValue(d).value_or(ShapedType::kDynamic));
+  auto valuesType = RankedTensorType::get(pooledShape, elementType);
+  auto argmaxType = RankedTensorType::get(pooledShape, i32);
+  SmallVector<Value> planes;
+  for (int64_t kh = 0; kh < KH; ++kh)
+    for (int64_t kw = 0; kw < KW; ++kw)
+      planes.push_back(tensor::ExtractSliceOp::create(
+          b, loc, valuesType, input,
+          SmallVector<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(kh),
+                                    b.getIndexAttr(kw)},
+          sizes,
+          SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(KH),
+                                    b.getIndexAttr(KW)}));
+  SmallVector<AffineMap> maps(planes.size() + 2, b.getMultiDimIdentityMap(4));
+  // The offsets are constants outside the body: CSE replaces constants in a
+  // body with equal ones in scope, which would make the bodies of the two
+  // lowerings differ.
+  SmallVector<Value> offsets;
+  for (int64_t k = 0; k < KH * KW; ++k)
+    offsets.push_back(intConst(b, loc, i32, k));
+  auto op = linalg::GenericOp::create(
+      b, loc, TypeRange{valuesType, argmaxType}, planes,
+      ValueRange{emptyTensor(b, loc, valuesType, sizes), emptyTensor(b, loc, argmaxType, sizes)},
+      maps, parallelIterators(4), [&](OpBuilder &nb, Location l, ValueRange args) {
+        // The maximum as maxpool2d computes it (NaN propagates); the offset
+        // of the first element strictly greater than all before it.
+        Value maximum = args[0], best = args[0], bestIdx = offsets[0];
+        for (int64_t k = 1; k < KH * KW; ++k) {
+          maximum = arith::MaximumFOp::create(nb, l, maximum, args[k]);
+          Value greater = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, args[k], best);
+          best = arith::SelectOp::create(nb, l, greater, args[k], best);
+          bestIdx = arith::SelectOp::create(nb, l, greater, offsets[k], bestIdx);
+        }
+        linalg::YieldOp::create(nb, l, ValueRange{maximum, bestIdx});
+      });
+  return {op.getResult(0), op.getResult(1)};
+}
+
 Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> padding,
                  Value value) {
   if (llvm::all_of(padding, [](int64_t p) { return p == 0; }))

@@ -123,6 +123,21 @@ Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> padd
 
 DenseIntElementsAttr i64Vector(OpBuilder &b, ArrayRef<int64_t> values);
 
+/// Whether max-pooling windows of `size` tile an NCHW `input` exactly into
+/// `pooled`: stride = size, no padding, every element in one window
+/// (LeNet's 2x2/2).
+bool windowsTileInput(RankedTensorType input, RankedTensorType pooled, ArrayRef<int64_t> size,
+                      ArrayRef<int64_t> stride, ArrayRef<int64_t> padding);
+
+/// For windows that tile `input` (windowsTileInput), of pooled sizes
+/// `sizes`: each window's maximum and the offset kh * KW + kw of its first
+/// maximum, from one elementwise op over the KH * KW strided planes
+/// x[n, c, oh * KH + kh, ow * KW + kw] (no gathers: vector code). maxpool2d
+/// and maxpool2d_argmax both lower to this op, so that CSE makes one pass of
+/// them.
+std::pair<Value, Value> tiledWindowMaxima(OpBuilder &b, Location loc, Value input,
+                                          ArrayRef<int64_t> size, ArrayRef<OpFoldResult> sizes);
+
 /// The im2col matrix of a padded NCHW tensor (C static) for a KH x KW window
 /// with `stride` and an OH x OW output: [C*KH*KW, N*OH*OW], row (c, kh, kw),
 /// column (n, oh, ow). Built from one strided window of the input per

@@ -21,6 +21,7 @@
 #include "dnnc/Conversion/Passes.h"
 
 #include "DirectConvolution.h"
+#include "StridedRowReads.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -76,14 +77,24 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
   /// Every op's canonicalization patterns, gathered once per pass rather than
   /// once per matmul piece.
   FrozenRewritePatternSet canonicalization;
+  /// The same with strided row reads made contiguous (StridedRowReads.h),
+  /// which match only once canonicalization has made the rows' masks and
+  /// sizes static.
+  FrozenRewritePatternSet finalCleanup;
 
   LogicalResult initialize(MLIRContext *ctx) override {
-    RewritePatternSet patterns(ctx);
-    for (Dialect *dialect : ctx->getLoadedDialects())
-      dialect->getCanonicalizationPatterns(patterns);
-    for (RegisteredOperationName op : ctx->getRegisteredOperations())
-      op.getCanonicalizationPatterns(patterns, ctx);
+    auto collect = [&](RewritePatternSet &patterns) {
+      for (Dialect *dialect : ctx->getLoadedDialects())
+        dialect->getCanonicalizationPatterns(patterns);
+      for (RegisteredOperationName op : ctx->getRegisteredOperations())
+        op.getCanonicalizationPatterns(patterns, ctx);
+    };
+    RewritePatternSet patterns(ctx), cleanup(ctx);
+    collect(patterns);
+    collect(cleanup);
+    dnnc::populateStridedRowReadPatterns(cleanup);
     canonicalization = FrozenRewritePatternSet(std::move(patterns));
+    finalCleanup = FrozenRewritePatternSet(std::move(cleanup));
     return success();
   }
 
@@ -215,6 +226,7 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     vector::populateVectorContractLoweringPatterns(contracts,
                                                    vector::VectorContractLowering::OuterProduct);
     (void)applyPatternsGreedily(getOperation(), std::move(contracts));
+    (void)applyPatternsGreedily(getOperation(), finalCleanup);
   }
 
   /// Tiles `op` with `sizes` (0 = untiled) and returns the tiled op.

@@ -111,8 +111,23 @@ llvm::Expected<Tensor> conv2dFilterGrad(const Tensor &x, const Tensor &grad,
                                         llvm::ArrayRef<int64_t> kernelSize,
                                         llvm::ArrayRef<int64_t> stride,
                                         llvm::ArrayRef<int64_t> padding);
+/// Each maxpool2d window's first maximum in row-major window order (a later
+/// element must be strictly greater; padding never wins), as its offset
+/// kh * KW + kw in the window: an integer tensor of the pooled shape.
+llvm::Expected<Tensor> maxPool2dArgmax(const Tensor &x, llvm::ArrayRef<int64_t> size,
+                                       llvm::ArrayRef<int64_t> stride,
+                                       llvm::ArrayRef<int64_t> padding);
+/// d loss / d x of maxpool2d for an input of shape `inputShape`, given each
+/// window's maximum (maxPool2dArgmax): each window's grad goes to that
+/// element; an element in several windows sums theirs.
+llvm::Expected<Tensor> maxPool2dArgmaxGrad(const Tensor &argmax, const Tensor &grad,
+                                           llvm::ArrayRef<int64_t> inputShape,
+                                           llvm::ArrayRef<int64_t> size,
+                                           llvm::ArrayRef<int64_t> stride,
+                                           llvm::ArrayRef<int64_t> padding);
 /// d loss / d x of maxpool2d: each window's grad goes to its first maximum in
 /// row-major window order (padding never wins), as torch.nn.MaxPool2d does.
+/// maxPool2dArgmaxGrad of maxPool2dArgmax.
 llvm::Expected<Tensor> maxPool2dGrad(const Tensor &x, const Tensor &grad,
                                      llvm::ArrayRef<int64_t> size,
                                      llvm::ArrayRef<int64_t> stride,

@@ -63,21 +63,22 @@ func.func @conv_asymmetric(%x: tensor<1x1x5x5xf32>, %w: tensor<1x1x3x3xf32>) -> 
 
 // -----
 
-// Max pooling: linalg.pooling_nchw_max over a window-shaped empty tensor,
-// accumulating from -inf.
+// Max pooling over overlapping windows: linalg.pooling_nchw_max over a
+// window-shaped empty tensor, accumulating from -inf. (Windows that tile the
+// input read strided planes instead: maxpool-argmax.mlir.)
 // CHECK-LABEL: func.func @maxpool(
-// CHECK-SAME:    %[[X:.*]]: tensor<?x6x28x28xf32>)
+// CHECK-SAME:    %[[X:.*]]: tensor<?x6x29x29xf32>)
 // CHECK:         %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
 // CHECK-NOT:     tensor.pad
-// CHECK:         %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x6x28x28xf32>
+// CHECK:         %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x6x29x29xf32>
 // CHECK:         %[[EMPTY:.*]] = tensor.empty(%[[N]]) : tensor<?x6x14x14xf32>
 // CHECK:         %[[FILL:.*]] = linalg.fill ins(%[[NEGINF]] : f32) outs(%[[EMPTY]] : tensor<?x6x14x14xf32>)
-// CHECK:         %[[WINDOW:.*]] = tensor.empty() : tensor<2x2xf32>
+// CHECK:         %[[WINDOW:.*]] = tensor.empty() : tensor<3x3xf32>
 // CHECK:         %[[R:.*]] = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-// CHECK-SAME:      ins(%[[X]], %[[WINDOW]] : tensor<?x6x28x28xf32>, tensor<2x2xf32>) outs(%[[FILL]] : tensor<?x6x14x14xf32>)
+// CHECK-SAME:      ins(%[[X]], %[[WINDOW]] : tensor<?x6x29x29xf32>, tensor<3x3xf32>) outs(%[[FILL]] : tensor<?x6x14x14xf32>)
 // CHECK:         return %[[R]]
-func.func @maxpool(%x: tensor<?x6x28x28xf32>) -> tensor<?x6x14x14xf32> {
-  %0 = dnn.maxpool2d %x size [2, 2] stride [2, 2] padding [0, 0] : tensor<?x6x28x28xf32>
+func.func @maxpool(%x: tensor<?x6x29x29xf32>) -> tensor<?x6x14x14xf32> {
+  %0 = dnn.maxpool2d %x size [3, 3] stride [2, 2] padding [0, 0] : tensor<?x6x29x29xf32>
   return %0 : tensor<?x6x14x14xf32>
 }
 

@@ -351,8 +351,14 @@ LogicalResult Conv2dOp::buildGradients(OpBuilder &b, Value g, SmallVectorImpl<Va
 
 LogicalResult MaxPool2dOp::buildGradients(OpBuilder &b, Value g,
                                           SmallVectorImpl<Value> &grads) {
-  grads.push_back(MaxPool2dGradOp::create(b, getLoc(), getInput().getType(), getInput(), g,
-                                          getSize(), getStride(), getPadding()));
+  // The argmax is taken on the forward input: computed with the pooling
+  // itself, it is all the backward pass keeps of that input.
+  auto pooled = cast<RankedTensorType>(getResult().getType());
+  Value argmax = MaxPool2dArgmaxOp::create(
+      b, getLoc(), RankedTensorType::get(pooled.getShape(), b.getI32Type()), getInput(),
+      getSize(), getStride(), getPadding());
+  grads.push_back(MaxPool2dArgmaxGradOp::create(b, getLoc(), getInput().getType(), argmax, g,
+                                                getSize(), getStride(), getPadding()));
   return success();
 }
 

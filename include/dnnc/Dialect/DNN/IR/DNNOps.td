@@ -460,14 +460,39 @@ def DNN_Conv2dFilterGradOp : DNN_Op<"conv2d_filter_grad", [Pure]> {
   }];
 }
 
-def DNN_MaxPool2dGradOp : DNN_Op<"maxpool2d_grad", [Pure]> {
-  let summary = "d loss / d input of maxpool2d: grad routed to each window's first maximum";
-  let arguments = (ins DNN_FloatTensor:$input, DNN_FloatTensor:$grad, DenseI64ArrayAttr:$size,
+def DNN_MaxPool2dArgmaxOp : DNN_Op<"maxpool2d_argmax", [Pure]> {
+  let summary = "Each max-pooling window's first maximum, as its offset kh * KW + kw";
+  let description = [{
+    The argmax that maxpool2d's gradient routes through, in row-major window
+    order (a later element must be strictly greater to take over; padding is
+    never a candidate). maxpool2d's gradient rule emits it on the pooled
+    input, so it is computed in the forward pass: for windows that tile the
+    input, its lowering and maxpool2d's are one op with two results (CSE
+    merges them), and the backward pass reads the recorded offsets instead of
+    the full-size input.
+  }];
+  let arguments = (ins DNN_FloatTensor:$input, DenseI64ArrayAttr:$size,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding);
+  let results = (outs DNN_IndexTensor:$result);
+  let assemblyFormat = [{
+    $input `size` $size `stride` $stride `padding` $padding attr-dict
+    `:` type($input) `->` type($result)
+  }];
+}
+
+def DNN_MaxPool2dArgmaxGradOp : DNN_Op<"maxpool2d_argmax_grad", [Pure]> {
+  let summary = "d loss / d input of maxpool2d: grad routed to each window's recorded maximum";
+  let description = [{
+    Each window's gradient goes to the input element at its recorded offset
+    (dnn.maxpool2d_argmax); an element in several windows sums theirs. The
+    result type is the pooled input's.
+  }];
+  let arguments = (ins DNN_IndexTensor:$argmax, DNN_FloatTensor:$grad, DenseI64ArrayAttr:$size,
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding);
   let results = (outs DNN_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $grad `size` $size `stride` $stride `padding` $padding attr-dict
-    `:` type($input) `,` type($grad) `->` type($result)
+    $argmax `,` $grad `size` $size `stride` $stride `padding` $padding attr-dict
+    `:` type($argmax) `,` type($grad) `->` type($result)
   }];
 }
 

@@ -1,0 +1,81 @@
+// RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg),cse)' | FileCheck %s
+
+// Windows that tile the input (2x2, stride 2, no padding): maxpool2d and
+// maxpool2d_argmax lower to the same elementwise op over the four strided
+// planes of x, which CSE merges: one pass yields each window's maximum and
+// the offset of its first maximum.
+// CHECK-LABEL: func.func @forward_records_argmax(
+// CHECK-SAME:    %[[X:.*]]: tensor<?x6x28x28xf32>)
+// CHECK-NOT:     "reduction"
+// CHECK:         %[[X00:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         %[[X01:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 1] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         %[[X10:.*]] = tensor.extract_slice %[[X]][0, 0, 1, 0] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         %[[X11:.*]] = tensor.extract_slice %[[X]][0, 0, 1, 1] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         %[[POOL:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// CHECK-SAME:      ins(%[[X00]], %[[X01]], %[[X10]], %[[X11]] : {{.*}}) outs(%{{.*}}, %{{.*}} : tensor<?x6x14x14xf32>, tensor<?x6x14x14xi32>)
+// CHECK-NOT:       tensor.extract
+// CHECK:           arith.maximumf
+// CHECK:           arith.cmpf ogt
+// CHECK:           linalg.yield
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %[[POOL]]#0, %[[POOL]]#1
+func.func @forward_records_argmax(%x: tensor<?x6x28x28xf32>) -> (tensor<?x6x14x14xf32>, tensor<?x6x14x14xi32>) {
+  %0 = dnn.maxpool2d %x size [2, 2] stride [2, 2] padding [0, 0] : tensor<?x6x28x28xf32>
+  %1 = dnn.maxpool2d_argmax %x size [2, 2] stride [2, 2] padding [0, 0] : tensor<?x6x28x28xf32> -> tensor<?x6x14x14xi32>
+  return %0, %1 : tensor<?x6x14x14xf32>, tensor<?x6x14x14xi32>
+}
+
+// -----
+
+// The gradient for tiling windows reads only the recorded offsets and dy:
+// per window offset (kh, kw), an elementwise pass over the windows writes dy
+// where that offset is the maximum into the strided window of dx at
+// (kh, kw): contiguous reads, no gathers, every element of dx written once,
+// and x not read at all.
+// CHECK-LABEL: func.func @tiled_windows(
+// CHECK-SAME:    %[[ARG:.*]]: tensor<?x6x14x14xi32>, %[[DY:.*]]: tensor<?x6x14x14xf32>)
+// CHECK-NOT:     "reduction"
+// CHECK:         %[[DX:.*]] = tensor.empty(%{{.*}}) : tensor<?x6x28x28xf32>
+// CHECK:         %[[W0:.*]] = tensor.extract_slice %[[DX]][0, 0, 0, 0] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         %[[P0:.*]] = linalg.generic {{.*}} ins(%[[ARG]], %[[DY]] : {{.*}}) outs(%[[W0]] : tensor<?x6x14x14xf32>)
+// CHECK-NOT:       tensor.extract
+// CHECK:           arith.cmpi eq
+// CHECK:         tensor.insert_slice %[[P0]] into %[[DX]][0, 0, 0, 0] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         tensor.insert_slice {{.*}}[0, 0, 0, 1] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         tensor.insert_slice {{.*}}[0, 0, 1, 0] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK:         %[[R:.*]] = tensor.insert_slice {{.*}}[0, 0, 1, 1] [%{{.*}}, 6, 14, 14] [1, 1, 2, 2]
+// CHECK-NOT:     "reduction"
+// CHECK:         return %[[R]]
+func.func @tiled_windows(%argmax: tensor<?x6x14x14xi32>, %dy: tensor<?x6x14x14xf32>) -> tensor<?x6x28x28xf32> {
+  %0 = dnn.maxpool2d_argmax_grad %argmax, %dy size [2, 2] stride [2, 2] padding [0, 0] : tensor<?x6x14x14xi32>, tensor<?x6x14x14xf32> -> tensor<?x6x28x28xf32>
+  return %0 : tensor<?x6x28x28xf32>
+}
+
+// -----
+
+// Overlapping, padded windows keep the general form: the first maximum of
+// each window is a reduction over the window (padding never wins), and the
+// forward pooling stays linalg.pooling_nchw_max.
+// CHECK-LABEL: func.func @overlapping_windows_argmax(
+// CHECK:         tensor.pad
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+// CHECK-SAME:      outs(%{{.*}}, %{{.*}} : tensor<?x2x4x4xf32>, tensor<?x2x4x4xi32>)
+func.func @overlapping_windows_argmax(%x: tensor<?x2x7x7xf32>) -> tensor<?x2x4x4xi32> {
+  %0 = dnn.maxpool2d_argmax %x size [3, 3] stride [2, 2] padding [1, 1] : tensor<?x2x7x7xf32> -> tensor<?x2x4x4xi32>
+  return %0 : tensor<?x2x4x4xi32>
+}
+
+// -----
+
+// Their gradient: each element sums the gradients of every window that
+// contains it and whose recorded maximum it is (a reduction over the window
+// offsets, reading the argmax).
+// CHECK-LABEL: func.func @overlapping_windows_grad(
+// CHECK-SAME:    %[[ARG:.*]]: tensor<?x2x4x4xi32>,
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+// CHECK:           tensor.extract %[[ARG]]
+// CHECK-SAME:      tensor<?x2x4x4xi32>
+func.func @overlapping_windows_grad(%argmax: tensor<?x2x4x4xi32>, %dy: tensor<?x2x4x4xf32>) -> tensor<?x2x7x7xf32> {
+  %0 = dnn.maxpool2d_argmax_grad %argmax, %dy size [3, 3] stride [2, 2] padding [1, 1] : tensor<?x2x4x4xi32>, tensor<?x2x4x4xf32> -> tensor<?x2x7x7xf32>
+  return %0 : tensor<?x2x7x7xf32>
+}
