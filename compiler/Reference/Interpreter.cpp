@@ -229,12 +229,14 @@ Expected<Tensor> compute(Operation *op, llvm::ArrayRef<const Tensor *> in) {
         return maxPool2dArgmax(*in[0], o.getSize(), o.getStride(), o.getPadding());
       })
       .Case([&](MaxPool2dArgmaxGradOp o) -> Expected<Tensor> {
-        // The input's shape: the batch from grad, the rest from the type.
-        SmallVector<int64_t, 4> inputShape = {in[1]->rank() == 4 ? in[1]->shape[0] : -1};
-        for (int64_t d = 1; d < 4; ++d)
-          inputShape.push_back(resultDim(o, d));
+        // The input's shape: batch and channels from grad, the plane from
+        // the type.
+        if (in[1]->rank() != 4)
+          return fail("maxpool2d_argmax_grad: grad must have rank 4");
+        SmallVector<int64_t, 4> inputShape = {in[1]->shape[0], in[1]->shape[1], resultDim(o, 2),
+                                              resultDim(o, 3)};
         if (llvm::is_contained(inputShape, -1))
-          return fail("maxpool2d_argmax_grad: the input's channels and plane are not static");
+          return fail("maxpool2d_argmax_grad: the input's plane is not static");
         return maxPool2dArgmaxGrad(*in[0], *in[1], inputShape, o.getSize(), o.getStride(),
                                    o.getPadding());
       })

@@ -431,13 +431,16 @@ struct Pool2dLowering : OpConversionPattern<OpTy> {
     Type elementType = type.getElementType();
     // Max pooling pads with -inf so that padding never wins; average pooling
     // pads with zeros that count in the mean (count_include_pad=True).
-    if (IsMax && windowsTileInput(tensorTypeOf(adaptor.getInput()), type, op.getSize(),
-                                 op.getStride(), op.getPadding())) {
+    // Windows that tile the input: one elementwise op over its strided
+    // planes (vector code), not a reduction over each window.
+    if (windowsTileInput(tensorTypeOf(adaptor.getInput()), type, op.getSize(), op.getStride(),
+                         op.getPadding())) {
       SmallVector<OpFoldResult> sizes = nchwSizes(
           rewriter, loc, type, adaptor.getInput(), dimOf(rewriter, loc, adaptor.getInput(), 1),
           op.getSize(), op.getStride(), op.getPadding());
       rewriter.replaceOp(
-          op, tiledWindowMaxima(rewriter, loc, adaptor.getInput(), op.getSize(), sizes).first);
+          op, IsMax ? tiledWindowMaxima(rewriter, loc, adaptor.getInput(), op.getSize(), sizes).first
+                    : tiledWindowMean(rewriter, loc, adaptor.getInput(), op.getSize(), sizes));
       return success();
     }
     Value padValue = IsMax ? lowestValue(rewriter, loc, elementType)

@@ -458,53 +458,48 @@ Value gatherFromWindows(
       .getResult(0);
 }
 
-/// The max-pooling gradient when the windows tile the input exactly
-/// (windowsTileInput: LeNet's 2x2/2): per input element, the window's
-/// gradient if the window's recorded maximum is that element. One
-/// elementwise pass per offset (kh, kw), where the general form below sums
-/// over every window that could contain each element.
-Value scatterToTiledWindows(OpBuilder &b, Location loc, Value argmax, Value grad,
-                            RankedTensorType type, ArrayRef<int64_t> size) {
+/// A pooling gradient when the windows tile the input (windowsTileInput:
+/// LeNet's 2x2/2): every input element is in exactly one window, so for each
+/// window offset (kh, kw) one elementwise pass over the windows computes
+/// `element(window operands, kh * KW + kw)` into the strided window of dx at
+/// (kh, kw), reading `operands` ([N, C, OH, OW] each) contiguously: no
+/// gathers, no div/rem, every element of dx written once. (The general form
+/// sums over every window that could contain each element; one op with a
+/// result per offset would need a buffer per result and a copy of each into
+/// dx.)
+Value scatterToTiledWindows(
+    OpBuilder &b, Location loc, ValueRange operands, RankedTensorType type, ArrayRef<int64_t> size,
+    llvm::function_ref<Value(OpBuilder &, Location, ValueRange, int64_t)> element) {
+  Value grad = operands.back();
   auto gradType = tensorTypeOf(grad);
   int64_t KH = size[0], KW = size[1];
   Type elementType = type.getElementType();
-  Type i32 = b.getI32Type();
   SmallVector<OpFoldResult> gradSizes, inputSizes;
   for (int64_t d = 0; d < 4; ++d) {
     gradSizes.push_back(dimOf(b, loc, grad, d));
-    inputSizes.push_back(d == 0 ? gradSizes[0] : b.getIndexAttr(type.getDimSize(d)));
+    // The batch and channels are the grad's; the plane is static.
+    inputSizes.push_back(d < 2 ? gradSizes[d] : b.getIndexAttr(type.getDimSize(d)));
   }
-  // dx[n, c, oh * KH + kh, ow * KW + kw] = dy[n, c, oh, ow] where (kh, kw)
-  // is that maximum: one elementwise pass over the windows per offset
-  // (kh, kw), reading the argmax and dy contiguously (no gathers, no
-  // div/rem) and writing a strided window of dx; together they write every
-  // element once. (One op with a result per offset would need a buffer per
-  // result and a copy of each into dx.)
   MLIRContext *ctx = b.getContext();
   Value dx = emptyTensor(b, loc, type, inputSizes);
   OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
   SmallVector<OpFoldResult> windowStrides = {one, one, b.getIndexAttr(KH), b.getIndexAttr(KW)};
   auto windowType = RankedTensorType::get(gradType.getShape(), elementType);
-  SmallVector<AffineMap> maps(3, AffineMap::getMultiDimIdentityMap(4, ctx));
+  SmallVector<AffineMap> maps(operands.size() + 1, AffineMap::getMultiDimIdentityMap(4, ctx));
   for (int64_t kh = 0; kh < KH; ++kh)
     for (int64_t kw = 0; kw < KW; ++kw) {
       SmallVector<OpFoldResult> offsets = {zero, zero, b.getIndexAttr(kh), b.getIndexAttr(kw)};
       Value window =
           tensor::ExtractSliceOp::create(b, loc, windowType, dx, offsets, gradSizes, windowStrides);
-      Value offset = intConst(b, loc, i32, kh * KW + kw);
-      Value picked = linalg::GenericOp::create(
-                         b, loc, TypeRange{windowType}, ValueRange{argmax, grad}, ValueRange{window},
-                         maps, parallelIterators(4),
-                         [&](OpBuilder &nb, Location l, ValueRange args) {
-                           Value mine = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
-                                                              args[0], offset);
-                           linalg::YieldOp::create(
-                               nb, l,
-                               ValueRange{arith::SelectOp::create(
-                                   nb, l, mine, args[1], floatConst(nb, l, elementType, 0.0))});
-                         })
-                         .getResult(0);
-      dx = tensor::InsertSliceOp::create(b, loc, picked, dx, offsets, gradSizes, windowStrides);
+      Value part = linalg::GenericOp::create(
+                       b, loc, TypeRange{windowType}, operands, ValueRange{window}, maps,
+                       parallelIterators(4),
+                       [&](OpBuilder &nb, Location l, ValueRange args) {
+                         linalg::YieldOp::create(
+                             nb, l, element(nb, l, args.drop_back(), kh * KW + kw));
+                       })
+                       .getResult(0);
+      dx = tensor::InsertSliceOp::create(b, loc, part, dx, offsets, gradSizes, windowStrides);
     }
   return dx;
 }
@@ -590,20 +585,31 @@ struct MaxPool2dArgmaxGradOpLowering : OpConversionPattern<MaxPool2dArgmaxGradOp
     Value argmax = adaptor.getArgmax(), grad = adaptor.getGrad();
     if (failed(requireStaticSpatial(op, rewriter, {grad})))
       return failure();
-    for (int64_t d = 1; d < 4; ++d)
+    for (int64_t d = 2; d < 4; ++d)
       if (type.isDynamicDim(d))
-        return rewriter.notifyMatchFailure(op, "the input's channels and plane must be static");
+        return rewriter.notifyMatchFailure(op, "the input's plane must be static");
     ArrayRef<int64_t> size = op.getSize(), stride = op.getStride(), padding = op.getPadding();
     auto gradType = tensorTypeOf(grad);
     if (windowsTileInput(type, gradType, size, stride, padding)) {
-      rewriter.replaceOp(op, scatterToTiledWindows(rewriter, loc, argmax, grad, type, size));
+      // dy where the window's maximum is at this offset, else 0.
+      Type i32 = rewriter.getI32Type();
+      rewriter.replaceOp(
+          op, scatterToTiledWindows(
+                  rewriter, loc, {argmax, grad}, type, size,
+                  [&](OpBuilder &b, Location l, ValueRange args, int64_t offset) -> Value {
+                    Value mine = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, args[0],
+                                                       intConst(b, l, i32, offset));
+                    return arith::SelectOp::create(b, l, mine, args[1],
+                                                   floatConst(b, l, elementType, 0.0));
+                  }));
       return success();
     }
     // Each input element gathers the gradient of the windows whose maximum
     // it is. The result's batch is the grad's (the input is not read).
     int64_t outSize[2] = {gradType.getDimSize(2), gradType.getDimSize(3)};
-    SmallVector<OpFoldResult> inputSizes = {dimOf(rewriter, loc, grad, 0)};
-    for (int64_t d = 1; d < 4; ++d)
+    SmallVector<OpFoldResult> inputSizes = {dimOf(rewriter, loc, grad, 0),
+                                            dimOf(rewriter, loc, grad, 1)};
+    for (int64_t d = 2; d < 4; ++d)
       inputSizes.push_back(rewriter.getIndexAttr(type.getDimSize(d)));
     Value like = emptyTensor(rewriter, loc, type, inputSizes);
     int64_t KW = size[1];
@@ -640,6 +646,18 @@ struct AvgPool2dGradOpLowering : OpConversionPattern<AvgPool2dGradOp> {
     auto gradType = tensorTypeOf(grad);
     int64_t outSize[2] = {gradType.getDimSize(2), gradType.getDimSize(3)};
     double scale = 1.0 / double(size[0] * size[1]);
+    if (windowsTileInput(type, gradType, size, op.getStride(), op.getPadding())) {
+      // Each element gets its window's dy / (KH * KW).
+      rewriter.replaceOp(
+          op, scatterToTiledWindows(rewriter, loc, {grad}, type, size,
+                                    [&](OpBuilder &b, Location l, ValueRange args, int64_t) {
+                                      return arith::MulFOp::create(
+                                                 b, l, args[0],
+                                                 floatConst(b, l, elementType, scale))
+                                          .getResult();
+                                    }));
+      return success();
+    }
     Value result = gatherFromWindows(
         rewriter, loc, adaptor.getLike(), type, size, op.getStride(), op.getPadding(), outSize,
         [&](OpBuilder &b, Location l, ValueRange idx, Value wh, Value ww, Value, Value) -> Value {

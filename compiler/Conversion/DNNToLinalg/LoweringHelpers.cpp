@@ -365,26 +365,62 @@ bool windowsTileInput(RankedTensorType input, RankedTensorType pooled, ArrayRef<
   return true;
 }
 
-std::pair<Value, Value> tiledWindowMaxima(OpBuilder &b, Location loc, Value input,
-                                          ArrayRef<int64_t> size, ArrayRef<OpFoldResult> sizes) {
+/// The KH * KW strided planes x[n, c, oh * KH + kh, ow * KW + kw] of an NCHW
+/// tensor whose windows tile it, in row-major window order.
+static SmallVector<Value> tiledWindowPlanes(OpBuilder &b, Location loc, Value input,
+                                            RankedTensorType planeType, ArrayRef<int64_t> size,
+                                            ArrayRef<OpFoldResult> sizes) {
   int64_t KH = size[0], KW = size[1];
-  Type elementType = tensorTypeOf(input).getElementType();
-  Type i32 = b.getI32Type();
-  SmallVector<int64_t> pooledShape;
-  for (OpFoldResult d : sizes)
-    pooledShape.push_back(getConstantIntValue(d).value_or(ShapedType::kDynamic));
-  auto valuesType = RankedTensorType::get(pooledShape, elementType);
-  auto argmaxType = RankedTensorType::get(pooledShape, i32);
   SmallVector<Value> planes;
   for (int64_t kh = 0; kh < KH; ++kh)
     for (int64_t kw = 0; kw < KW; ++kw)
       planes.push_back(tensor::ExtractSliceOp::create(
-          b, loc, valuesType, input,
+          b, loc, planeType, input,
           SmallVector<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(kh),
                                     b.getIndexAttr(kw)},
           sizes,
           SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(KH),
                                     b.getIndexAttr(KW)}));
+  return planes;
+}
+
+static SmallVector<int64_t> staticShape(ArrayRef<OpFoldResult> sizes) {
+  SmallVector<int64_t> shape;
+  for (OpFoldResult d : sizes)
+    shape.push_back(getConstantIntValue(d).value_or(ShapedType::kDynamic));
+  return shape;
+}
+
+Value tiledWindowMean(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> size,
+                      ArrayRef<OpFoldResult> sizes) {
+  Type elementType = tensorTypeOf(input).getElementType();
+  auto type = RankedTensorType::get(staticShape(sizes), elementType);
+  SmallVector<Value> planes = tiledWindowPlanes(b, loc, input, type, size, sizes);
+  SmallVector<AffineMap> maps(planes.size() + 1, b.getMultiDimIdentityMap(4));
+  Value count = floatConst(b, loc, elementType, double(size[0] * size[1]));
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, planes, ValueRange{emptyTensor(b, loc, type, sizes)}, maps,
+             parallelIterators(4),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               // Summed in window order, as pooling_nchw_sum does, then
+               // divided by the window size.
+               Value sum = args[0];
+               for (size_t k = 1; k < planes.size(); ++k)
+                 sum = arith::AddFOp::create(nb, l, sum, args[k]);
+               linalg::YieldOp::create(nb, l, arith::DivFOp::create(nb, l, sum, count).getResult());
+             })
+      .getResult(0);
+}
+
+std::pair<Value, Value> tiledWindowMaxima(OpBuilder &b, Location loc, Value input,
+                                          ArrayRef<int64_t> size, ArrayRef<OpFoldResult> sizes) {
+  int64_t KH = size[0], KW = size[1];
+  Type elementType = tensorTypeOf(input).getElementType();
+  Type i32 = b.getI32Type();
+  SmallVector<int64_t> pooledShape = staticShape(sizes);
+  auto valuesType = RankedTensorType::get(pooledShape, elementType);
+  auto argmaxType = RankedTensorType::get(pooledShape, i32);
+  SmallVector<Value> planes = tiledWindowPlanes(b, loc, input, valuesType, size, sizes);
   SmallVector<AffineMap> maps(planes.size() + 2, b.getMultiDimIdentityMap(4));
   // The offsets are constants outside the body: CSE replaces constants in a
   // body with equal ones in scope, which would make the bodies of the two

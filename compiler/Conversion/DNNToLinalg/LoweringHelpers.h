@@ -123,7 +123,7 @@ Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> padd
 
 DenseIntElementsAttr i64Vector(OpBuilder &b, ArrayRef<int64_t> values);
 
-/// Whether max-pooling windows of `size` tile an NCHW `input` exactly into
+/// Whether pooling windows of `size` tile an NCHW `input` exactly into
 /// `pooled`: stride = size, no padding, every element in one window
 /// (LeNet's 2x2/2).
 bool windowsTileInput(RankedTensorType input, RankedTensorType pooled, ArrayRef<int64_t> size,
@@ -137,6 +137,12 @@ bool windowsTileInput(RankedTensorType input, RankedTensorType pooled, ArrayRef<
 /// them.
 std::pair<Value, Value> tiledWindowMaxima(OpBuilder &b, Location loc, Value input,
                                           ArrayRef<int64_t> size, ArrayRef<OpFoldResult> sizes);
+
+/// For windows that tile `input`, each window's mean, from one elementwise op
+/// over the strided planes (summed in window order, then divided by KH * KW,
+/// as avgpool2d's general form computes it).
+Value tiledWindowMean(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> size,
+                      ArrayRef<OpFoldResult> sizes);
 
 /// The im2col matrix of a padded NCHW tensor (C static) for a KH x KW window
 /// with `stride` and an OH x OW output: [C*KH*KW, N*OH*OW], row (c, kh, kw),

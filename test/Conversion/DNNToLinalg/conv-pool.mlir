@@ -65,7 +65,7 @@ func.func @conv_asymmetric(%x: tensor<1x1x5x5xf32>, %w: tensor<1x1x3x3xf32>) -> 
 
 // Max pooling over overlapping windows: linalg.pooling_nchw_max over a
 // window-shaped empty tensor, accumulating from -inf. (Windows that tile the
-// input read strided planes instead: maxpool-argmax.mlir.)
+// input read strided planes instead: pool-windows.mlir.)
 // CHECK-LABEL: func.func @maxpool(
 // CHECK-SAME:    %[[X:.*]]: tensor<?x6x29x29xf32>)
 // CHECK:         %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32

@@ -107,15 +107,31 @@ func.func @reshape_all_dynamic(%a: tensor<?x?xf32>) -> tensor<?xf32> {
 
 // Pooling a dynamic batch.
 // CHECK-LABEL: func.func @avgpool_dynamic_batch(
-// CHECK-SAME:    %[[X:.*]]: tensor<?x3x4x4xf32>)
-// CHECK:         %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x3x4x4xf32>
+// CHECK-SAME:    %[[X:.*]]: tensor<?x3x5x5xf32>)
+// CHECK:         %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x3x5x5xf32>
 // CHECK:         %[[EMPTY:.*]] = tensor.empty(%[[N]]) : tensor<?x3x2x2xf32>
 // CHECK:         linalg.pooling_nchw_sum
 // CHECK-SAME:      outs(%{{.*}} : tensor<?x3x2x2xf32>)
 // CHECK:         %[[M:.*]] = tensor.dim %{{.*}}, %{{.*}} : tensor<?x3x2x2xf32>
 // CHECK:         tensor.empty(%[[M]]) : tensor<?x3x2x2xf32>
 // CHECK:         arith.divf
-func.func @avgpool_dynamic_batch(%x: tensor<?x3x4x4xf32>) -> tensor<?x3x2x2xf32> {
+func.func @avgpool_dynamic_batch(%x: tensor<?x3x5x5xf32>) -> tensor<?x3x2x2xf32> {
+  %0 = dnn.avgpool2d %x size [2, 2] stride [2, 2] padding [0, 0] : tensor<?x3x5x5xf32>
+  return %0 : tensor<?x3x2x2xf32>
+}
+
+// -----
+
+// Windows that tile a dynamic batch: the strided planes and their result
+// take the batch from tensor.dim.
+// CHECK-LABEL: func.func @avgpool_tiled_dynamic_batch(
+// CHECK-SAME:    %[[X:.*]]: tensor<?x3x4x4xf32>)
+// CHECK:         %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x3x4x4xf32>
+// CHECK:         tensor.extract_slice %[[X]][0, 0, 0, 0] [%[[N]], 3, 2, 2] [1, 1, 2, 2]
+// CHECK:         %[[EMPTY:.*]] = tensor.empty(%[[N]]) : tensor<?x3x2x2xf32>
+// CHECK:         linalg.generic
+// CHECK-SAME:      outs(%[[EMPTY]] : tensor<?x3x2x2xf32>)
+func.func @avgpool_tiled_dynamic_batch(%x: tensor<?x3x4x4xf32>) -> tensor<?x3x2x2xf32> {
   %0 = dnn.avgpool2d %x size [2, 2] stride [2, 2] padding [0, 0] : tensor<?x3x4x4xf32>
   return %0 : tensor<?x3x2x2xf32>
 }

@@ -79,3 +79,37 @@ func.func @overlapping_windows_grad(%argmax: tensor<?x2x4x4xi32>, %dy: tensor<?x
   %0 = dnn.maxpool2d_argmax_grad %argmax, %dy size [3, 3] stride [2, 2] padding [1, 1] : tensor<?x2x4x4xi32>, tensor<?x2x4x4xf32> -> tensor<?x2x7x7xf32>
   return %0 : tensor<?x2x7x7xf32>
 }
+
+// -----
+
+// Average pooling over windows that tile the input: one elementwise op over
+// the strided planes, summed in window order and divided by the window size.
+// CHECK-LABEL: func.func @avgpool_tiled(
+// CHECK-SAME:    %[[X:.*]]: tensor<?x3x8x9xf32>)
+// CHECK-NOT:     linalg.pooling_nchw_sum
+// CHECK:         %[[P:.*]] = tensor.extract_slice %[[X]][0, 0, 1, 2] [%{{.*}}, 3, 4, 3] [1, 1, 2, 3]
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// CHECK:           arith.addf
+// CHECK:           arith.divf %{{.*}}, %{{.*}} : f32
+func.func @avgpool_tiled(%x: tensor<?x3x8x9xf32>) -> tensor<?x3x4x3xf32> {
+  %0 = dnn.avgpool2d %x size [2, 3] stride [2, 3] padding [0, 0] : tensor<?x3x8x9xf32>
+  return %0 : tensor<?x3x4x3xf32>
+}
+
+// -----
+
+// Its gradient: per window offset, dy / 6 into the strided window of dx.
+// CHECK-LABEL: func.func @avgpool_tiled_grad(
+// CHECK-SAME:    %[[DY:.*]]: tensor<?x3x4x3xf32>,
+// CHECK-NOT:     "reduction"
+// CHECK:         %[[DX:.*]] = tensor.empty(%{{.*}}) : tensor<?x3x8x9xf32>
+// CHECK:         %[[W0:.*]] = tensor.extract_slice %[[DX]][0, 0, 0, 0] [%{{.*}}, 3, 4, 3] [1, 1, 2, 3]
+// CHECK:         linalg.generic {{.*}} ins(%[[DY]] : tensor<?x3x4x3xf32>) outs(%[[W0]] : tensor<?x3x4x3xf32>)
+// CHECK:           arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK-COUNT-5: tensor.insert_slice
+// CHECK:         %[[R:.*]] = tensor.insert_slice {{.*}}[0, 0, 1, 2] [%{{.*}}, 3, 4, 3] [1, 1, 2, 3]
+// CHECK:         return %[[R]]
+func.func @avgpool_tiled_grad(%dy: tensor<?x3x4x3xf32>, %x: tensor<?x3x8x9xf32>) -> tensor<?x3x8x9xf32> {
+  %0 = dnn.avgpool2d_grad %dy like %x size [2, 3] stride [2, 3] padding [0, 0] : tensor<?x3x4x3xf32>, tensor<?x3x8x9xf32> -> tensor<?x3x8x9xf32>
+  return %0 : tensor<?x3x8x9xf32>
+}
