@@ -21,7 +21,10 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
 
@@ -139,35 +142,120 @@ bool dnnc::canConvolveDirectly(linalg::Conv2DNchwFchwOp conv, int64_t vectorWidt
   return output.getDimSize(3) <= 4 * vectorWidth;
 }
 
+namespace {
+
+/// A direct convolution's operands, geometry and accumulator start.
+struct DirectConv {
+  Value x, w, init;
+  RankedTensorType outType;
+  int64_t F, C, KH, KW, OH, OW;
+  Row row;
+  Start start;
+
+  DirectConv(linalg::Conv2DNchwFchwOp conv, int64_t vectorWidth)
+      : x(conv.getInputs()[0]), w(conv.getInputs()[1]), init(conv.getOutputs()[0]),
+        outType(cast<RankedTensorType>(init.getType())),
+        F(cast<RankedTensorType>(w.getType()).getDimSize(0)),
+        C(cast<RankedTensorType>(w.getType()).getDimSize(1)),
+        KH(cast<RankedTensorType>(w.getType()).getDimSize(2)),
+        KW(cast<RankedTensorType>(w.getType()).getDimSize(3)), OH(outType.getDimSize(2)),
+        OW(outType.getDimSize(3)), row(OW, vectorWidth, outType.getElementType()),
+        start(startOf(init)) {}
+
+  /// The first accumulator of each of `count` rows of channel `f`: splats of
+  /// the fill value or of the channel's bias (not fromInit).
+  SmallVector<Value> startRows(OpBuilder &b, Location l, int64_t f, int64_t count) const {
+    Value value = start.splat;
+    if (start.perChannel)
+      value = tensor::ExtractOp::create(b, l, start.perChannel, ValueRange{index(b, l, f)});
+    Value splat = vector::BroadcastOp::create(b, l, row.type, value);
+    return SmallVector<Value>(count * row.pieces, splat);
+  }
+
+  /// The filter as [C, KH, KW, F], copied once per call: the weights one
+  /// input channel's step reads are then contiguous, at constant offsets
+  /// from one address (read as w[f, c, kh, kw], each of the F * KH * KW
+  /// weights of a step became an address register of its own, which the
+  /// kernel spilled to the stack and updated there every step).
+  Value packedFilter(OpBuilder &b, Location l) const {
+    auto type = RankedTensorType::get({C, KH, KW, F}, outType.getElementType());
+    Value empty = tensor::EmptyOp::create(b, l, type.getShape(), type.getElementType());
+    return linalg::TransposeOp::create(b, l, w, empty, ArrayRef<int64_t>{1, 2, 3, 0})
+        ->getResult(0);
+  }
+
+  /// The loop over input channels that adds to `accumulators` (piece p of
+  /// output row oh0 + r of channel f0 + i at [(i * rows + r) * pieces + p])
+  /// the products of the filter window with the input rows; each input row
+  /// is read once for all the output rows it contributes to.
+  SmallVector<Value> accumulate(OpBuilder &builder, Location loc, Value packed, Value n,
+                                Value oh0, int64_t rows, int64_t f0, int64_t size,
+                                ArrayRef<Value> accumulators) const {
+    auto channels = scf::ForOp::create(
+        builder, loc, index(builder, loc, 0), index(builder, loc, C), index(builder, loc, 1),
+        accumulators, [&](OpBuilder &b, Location l, Value c, ValueRange carried) {
+          SmallVector<Value> acc(carried.begin(), carried.end());
+          for (int64_t u = 0; u < rows + KH - 1; ++u) {
+            Value h = u ? arith::AddIOp::create(b, l, oh0, index(b, l, u)).getResult() : oh0;
+            for (int64_t kw = 0; kw < KW; ++kw) {
+              SmallVector<Value> input = row.read(b, l, x, {n, c, h, index(b, l, kw)});
+              // Output row r reads input row u through filter row kh = u - r.
+              for (int64_t r = std::max<int64_t>(0, u - KH + 1); r < std::min(rows, u + 1); ++r) {
+                int64_t kh = u - r;
+                for (int64_t i = 0; i < size; ++i) {
+                  Value weight = tensor::ExtractOp::create(
+                      b, l, packed,
+                      ValueRange{c, index(b, l, kh), index(b, l, kw), index(b, l, f0 + i)});
+                  Value splat = vector::BroadcastOp::create(b, l, row.type, weight);
+                  for (int64_t p = 0; p < row.pieces; ++p) {
+                    Value &a = acc[(i * rows + r) * row.pieces + p];
+                    a = vector::FMAOp::create(b, l, splat, input[p], a);
+                  }
+                }
+              }
+            }
+          }
+          scf::YieldOp::create(b, l, acc);
+        });
+    return SmallVector<Value>(channels.getResults());
+  }
+
+  /// Channels per block: as many as keep `rows` rows each in the
+  /// accumulator registers.
+  int64_t block(int64_t rows, int64_t vectorWidth) const {
+    return std::max<int64_t>(
+        1, std::min<int64_t>(F, accumulatorRegisters(vectorWidth) / (rows * row.pieces)));
+  }
+
+  /// The batch size, and the output tensor the kernel writes: the init where
+  /// the accumulators start from it, else a new empty tensor (neither the
+  /// fill nor the broadcast bias is ever materialized).
+  Value batch(OpBuilder &b, Location l) const { return tensor::DimOp::create(b, l, init, 0); }
+};
+
+} // namespace
+
 Value dnnc::convolveDirectly(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp conv,
                              int64_t vectorWidth) {
   Location loc = conv.getLoc();
-  Value x = conv.getInputs()[0], w = conv.getInputs()[1], init = conv.getOutputs()[0];
-  auto filterType = cast<RankedTensorType>(w.getType());
-  auto outType = cast<RankedTensorType>(init.getType());
-  int64_t F = filterType.getDimSize(0), C = filterType.getDimSize(1);
-  int64_t KH = filterType.getDimSize(2), KW = filterType.getDimSize(3);
-  int64_t OH = outType.getDimSize(2), OW = outType.getDimSize(3);
-  Type f32 = outType.getElementType();
-  Row row(OW, vectorWidth, f32);
-  // A block of channels: as many rows as fit the accumulator registers.
-  int64_t block =
-      std::max<int64_t>(1, std::min<int64_t>(F, accumulatorRegisters(vectorWidth) / row.pieces));
+  DirectConv k(conv, vectorWidth);
+  const Row &row = k.row;
+  Type f32 = k.outType.getElementType();
+  int64_t F = k.F, OH = k.OH, OW = k.OW;
+  int64_t block = k.block(1, vectorWidth);
 
   rewriter.setInsertionPoint(conv);
-  Start start = startOf(init);
-  Value batch = tensor::DimOp::create(rewriter, loc, init, 0);
-  // Unless the accumulator is read from the init, the output starts empty:
-  // neither the fill nor the broadcast bias is ever materialized.
-  Value dest = init;
-  if (!start.fromInit)
-    dest = tensor::EmptyOp::create(rewriter, loc, outType,
-                                   outType.isDynamicDim(0) ? ValueRange{batch} : ValueRange{});
+  Value batch = k.batch(rewriter, loc);
+  Value packed = k.packedFilter(rewriter, loc);
+  Value dest = k.init;
+  if (!k.start.fromInit)
+    dest = tensor::EmptyOp::create(rewriter, loc, k.outType,
+                                   k.outType.isDynamicDim(0) ? ValueRange{batch} : ValueRange{});
 
   SmallVector<OpFoldResult> lower = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)};
-  SmallVector<OpFoldResult> upper = {outType.isDynamicDim(0)
+  SmallVector<OpFoldResult> upper = {k.outType.isDynamicDim(0)
                                          ? OpFoldResult(batch)
-                                         : rewriter.getIndexAttr(outType.getDimSize(0)),
+                                         : rewriter.getIndexAttr(k.outType.getDimSize(0)),
                                      rewriter.getIndexAttr(OH)};
   SmallVector<OpFoldResult> steps = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)};
   auto forall = scf::ForallOp::create(rewriter, loc, lower, upper, steps, ValueRange{dest},
@@ -193,40 +281,15 @@ Value dnnc::convolveDirectly(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp co
       // accumulators[i * pieces + p]: piece p of channel f0 + i's row.
       SmallVector<Value> accumulators;
       for (int64_t f = f0; f < f0 + size; ++f) {
-        if (start.fromInit) {
+        if (k.start.fromInit)
           llvm::append_range(accumulators,
                              row.read(rewriter, loc, tile,
                                       {zeroIndex, index(rewriter, loc, f), zeroIndex, zeroIndex}));
-          continue;
-        }
-        Value value = start.splat;
-        if (start.perChannel)
-          value = tensor::ExtractOp::create(rewriter, loc, start.perChannel,
-                                            ValueRange{index(rewriter, loc, f)});
-        Value splat = vector::BroadcastOp::create(rewriter, loc, row.type, value);
-        accumulators.append(row.pieces, splat);
+        else
+          llvm::append_range(accumulators, k.startRows(rewriter, loc, f, 1));
       }
-      auto channels = scf::ForOp::create(
-          rewriter, loc, zeroIndex, index(rewriter, loc, C), index(rewriter, loc, 1), accumulators,
-          [&](OpBuilder &b, Location l, Value c, ValueRange carried) {
-            SmallVector<Value> acc(carried.begin(), carried.end());
-            for (int64_t kh = 0; kh < KH; ++kh) {
-              Value h = kh ? arith::AddIOp::create(b, l, oh, index(b, l, kh)).getResult() : oh;
-              for (int64_t kw = 0; kw < KW; ++kw) {
-                SmallVector<Value> input = row.read(b, l, x, {n, c, h, index(b, l, kw)});
-                for (int64_t i = 0; i < size; ++i) {
-                  Value weight = tensor::ExtractOp::create(
-                      b, l, w, ValueRange{index(b, l, f0 + i), c, index(b, l, kh), index(b, l, kw)});
-                  Value splat = vector::BroadcastOp::create(b, l, row.type, weight);
-                  for (int64_t p = 0; p < row.pieces; ++p)
-                    acc[i * row.pieces + p] =
-                        vector::FMAOp::create(b, l, splat, input[p], acc[i * row.pieces + p]);
-                }
-              }
-            }
-            scf::YieldOp::create(b, l, acc);
-          });
-      SmallVector<Value> rows(channels.getResults());
+      SmallVector<Value> rows =
+          k.accumulate(rewriter, loc, packed, n, oh, 1, f0, size, accumulators);
       for (int64_t i = 0; i < size; ++i)
         tile = row.write(rewriter, loc, ArrayRef<Value>(rows).slice(i * row.pieces, row.pieces),
                          tile, {zeroIndex, index(rewriter, loc, f0 + i), zeroIndex, zeroIndex});
@@ -235,6 +298,224 @@ Value dnnc::convolveDirectly(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp co
     tensor::ParallelInsertSliceOp::create(rewriter, loc, tile, shared, rowOffsets, rowSizes, unit);
   }
   return forall.getResult(0);
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution fused with pooling over tiling windows
+//===----------------------------------------------------------------------===//
+
+linalg::GenericOp dnnc::findTiledPooling(linalg::Conv2DNchwFchwOp conv, int64_t vectorWidth,
+                                         SmallVectorImpl<std::pair<int64_t, int64_t>> &offsets) {
+  offsets.clear();
+  Value result = conv.getResult(0);
+  linalg::GenericOp pool;
+  int64_t KHp = 0, KWp = 0;
+  SmallVector<int64_t> planeSizes;
+  for (OpOperand &use : result.getUses()) {
+    auto slice = dyn_cast<tensor::ExtractSliceOp>(use.getOwner());
+    if (!slice || !slice->hasOneUse() || slice.getSourceType().getRank() != 4 ||
+        slice.getResultType().getRank() != 4)
+      return nullptr;
+    auto user = dyn_cast<linalg::GenericOp>(*slice->getUsers().begin());
+    if (!user || (pool && user != pool))
+      return nullptr;
+    pool = user;
+    std::optional<SmallVector<int64_t>> strides = getConstantIntValues(slice.getMixedStrides());
+    std::optional<SmallVector<int64_t>> at = getConstantIntValues(slice.getMixedOffsets());
+    if (!strides || !at || (*strides)[0] != 1 || (*strides)[1] != 1 || (*at)[0] || (*at)[1])
+      return nullptr;
+    if (!KHp) {
+      KHp = (*strides)[2];
+      KWp = (*strides)[3];
+    } else if ((*strides)[2] != KHp || (*strides)[3] != KWp) {
+      return nullptr;
+    }
+    if ((*at)[2] >= KHp || (*at)[3] >= KWp)
+      return nullptr;
+  }
+  if (!pool || pool.getNumLoops() != 4 || pool.getNumParallelLoops() != 4 ||
+      !pool.hasPureTensorSemantics() ||
+      llvm::any_of(pool.getIndexingMapsArray(), [](AffineMap m) { return !m.isIdentity(); }))
+    return nullptr;
+  // The inputs of the pooling are the KH * KW window offsets' planes of the
+  // convolution, each once, and any other tensors of the pooled shape
+  // (offset {-1, -1}: a loss's operand fused into the pooling, say).
+  llvm::SmallDenseSet<int64_t> seen;
+  RankedTensorType planeType;
+  for (Value input : pool.getDpsInputs()) {
+    auto slice = input.getDefiningOp<tensor::ExtractSliceOp>();
+    if (!slice || slice.getSource() != result) {
+      offsets.push_back({-1, -1});
+      continue;
+    }
+    planeType = slice.getResultType();
+    SmallVector<int64_t> at = *getConstantIntValues(slice.getMixedOffsets());
+    if (!seen.insert(at[2] * KWp + at[3]).second)
+      return nullptr;
+    offsets.push_back({at[2], at[3]});
+  }
+  if ((int64_t)seen.size() != KHp * KWp)
+    return nullptr;
+  for (Value input : pool.getDpsInputs()) {
+    auto type = cast<RankedTensorType>(input.getType());
+    if (type.getShape() != planeType.getShape() && type.getShape().drop_front() !=
+                                                       planeType.getShape().drop_front())
+      return nullptr;
+  }
+  // The windows tile the output: the planes are [N, F, OH / KH, OW / KW].
+  DirectConv k(conv, vectorWidth);
+  if (planeType.isDynamicDim(2) || planeType.isDynamicDim(3) ||
+      planeType.getDimSize(2) * KHp != k.OH || planeType.getDimSize(3) * KWp != k.OW)
+    return nullptr;
+  // Rows of two registers (one shuffle picks a plane's lanes from both),
+  // the accumulators start without reading the output, and the KH rows of a
+  // window fit the accumulator registers. Rows of one register are left to
+  // the separate kernels: holding KH rows per channel halves the channels
+  // of a block, and the fused kernel measured 1.7-2.6x slower there
+  // (LeNet-5's and cifar_cnn's second layers, predict at batch 256); with
+  // two-register rows it is as fast or faster (cifar_cnn's first layer,
+  // predict at batch 256: 12.7-16.9 -> 9.5-10.1 ms; LeNet-5's about even).
+  if (k.row.pieces != 2 || k.start.fromInit ||
+      KHp * k.row.pieces > accumulatorRegisters(vectorWidth))
+    return nullptr;
+  // An elementwise body of scalar arith and math ops that does not read its
+  // outputs.
+  Block &body = pool.getRegion().front();
+  for (BlockArgument out : body.getArguments().drop_front(pool.getNumDpsInputs()))
+    if (!out.use_empty())
+      return nullptr;
+  for (Operation &op : body.without_terminator()) {
+    if (isa<arith::ConstantOp>(op) && isa<FloatType, IntegerType>(op.getResult(0).getType()))
+      continue;
+    if (!op.hasTrait<OpTrait::Elementwise>() ||
+        !isa<arith::ArithDialect, math::MathDialect>(op.getDialect()) || op.getNumRegions() ||
+        llvm::any_of(op.getOperandTypes(), [](Type t) { return isa<ShapedType>(t); }) ||
+        llvm::any_of(op.getResultTypes(), [](Type t) { return isa<ShapedType>(t); }))
+      return nullptr;
+  }
+  return pool;
+}
+
+SmallVector<Value> dnnc::convolveAndPoolDirectly(
+    RewriterBase &rewriter, linalg::Conv2DNchwFchwOp conv, linalg::GenericOp pool,
+    ArrayRef<std::pair<int64_t, int64_t>> offsets, int64_t vectorWidth) {
+  Location loc = conv.getLoc();
+  DirectConv k(conv, vectorWidth);
+  const Row &row = k.row;
+  auto planeType = cast<RankedTensorType>(pool.getResultTypes()[0]);
+  int64_t PH = planeType.getDimSize(2), PW = planeType.getDimSize(3);
+  int64_t KHp = k.OH / PH, KWp = k.OW / PW;
+  int64_t F = k.F;
+  int64_t block = k.block(KHp, vectorWidth);
+
+  rewriter.setInsertionPoint(pool);
+  Value batch = k.batch(rewriter, loc);
+  Value packed = k.packedFilter(rewriter, loc);
+  SmallVector<OpFoldResult> lower = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)};
+  SmallVector<OpFoldResult> upper = {k.outType.isDynamicDim(0)
+                                         ? OpFoldResult(batch)
+                                         : rewriter.getIndexAttr(k.outType.getDimSize(0)),
+                                     rewriter.getIndexAttr(PH)};
+  SmallVector<OpFoldResult> steps = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)};
+  auto forall = scf::ForallOp::create(rewriter, loc, lower, upper, steps, pool.getDpsInits(),
+                                      /*mapping=*/std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    Block *body = forall.getBody();
+    rewriter.setInsertionPointToStart(body);
+    Value n = body->getArgument(0), ph = body->getArgument(1);
+    Value oh0 = arith::MulIOp::create(rewriter, loc, ph, index(rewriter, loc, KHp));
+    SmallVector<OpFoldResult> rowOffsets = {n, rewriter.getIndexAttr(0), ph,
+                                            rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> rowSizes = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(F),
+                                          rewriter.getIndexAttr(1), rewriter.getIndexAttr(PW)};
+    SmallVector<OpFoldResult> unit(4, rewriter.getIndexAttr(1));
+    SmallVector<Value> tiles;
+    for (Value shared : forall.getRegionIterArgs()) {
+      auto type = RankedTensorType::get({1, F, 1, PW},
+                                        cast<RankedTensorType>(shared.getType()).getElementType());
+      tiles.push_back(tensor::ExtractSliceOp::create(rewriter, loc, type, shared, rowOffsets,
+                                                     rowSizes, unit));
+    }
+    Value zeroIndex = index(rewriter, loc, 0);
+    AffineMap lastDim = AffineMap::get(4, 0, {rewriter.getAffineDimExpr(3)}, rewriter.getContext());
+    Block &poolBody = pool.getRegion().front();
+    auto yield = cast<linalg::YieldOp>(poolBody.getTerminator());
+
+    for (int64_t f0 = 0; f0 < F; f0 += block) {
+      int64_t size = std::min(block, F - f0);
+      SmallVector<Value> accumulators;
+      for (int64_t f = f0; f < f0 + size; ++f)
+        llvm::append_range(accumulators, k.startRows(rewriter, loc, f, KHp));
+      SmallVector<Value> rows =
+          k.accumulate(rewriter, loc, packed, n, oh0, KHp, f0, size, accumulators);
+      for (int64_t i = 0; i < size; ++i) {
+        // Each input of the pooling: lanes kw, kw + KW, ... of the output
+        // row kh, picked from its (at most two) registers by one shuffle.
+        IRMapping mapping;
+        for (auto [arg, offset, input] :
+             llvm::zip(poolBody.getArguments(), offsets, pool.getDpsInputs())) {
+          auto [kh, kw] = offset;
+          if (kh < 0) {
+            // Another tensor of the pooled shape: its row, read as is.
+            Type element = cast<RankedTensorType>(input.getType()).getElementType();
+            Value padding = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(element));
+            mapping.map(arg, vector::TransferReadOp::create(
+                                 rewriter, loc, VectorType::get({PW}, element), input,
+                                 ValueRange{n, index(rewriter, loc, f0 + i), ph, zeroIndex},
+                                 AffineMapAttr::get(lastDim), padding, /*mask=*/Value(),
+                                 rewriter.getBoolArrayAttr({true})));
+            continue;
+          }
+          ArrayRef<Value> pieces = ArrayRef<Value>(rows).slice((i * KHp + kh) * row.pieces,
+                                                               row.pieces);
+          SmallVector<int64_t> lanes;
+          for (int64_t j = 0; j < PW; ++j)
+            lanes.push_back(kw + j * KWp);
+          mapping.map(arg, vector::ShuffleOp::create(rewriter, loc, pieces.front(), pieces.back(),
+                                                     lanes));
+        }
+        // The pooling's body on vectors of PW lanes.
+        for (Operation &op : poolBody.without_terminator()) {
+          if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
+            auto type = VectorType::get({PW}, constant.getType());
+            mapping.map(constant.getResult(),
+                        arith::ConstantOp::create(
+                            rewriter, loc, type,
+                            DenseElementsAttr::get(type, cast<TypedAttr>(constant.getValue()))));
+            continue;
+          }
+          // Scalars from outside the body (constants hoisted out of it)
+          // are broadcast.
+          for (Value operand : op.getOperands())
+            if (!mapping.contains(operand) && !isa<ShapedType>(operand.getType()))
+              mapping.map(operand, vector::BroadcastOp::create(
+                                       rewriter, loc, VectorType::get({PW}, operand.getType()),
+                                       operand));
+          Operation *clone = rewriter.clone(op, mapping);
+          for (Value result : clone->getResults())
+            result.setType(VectorType::get({PW}, result.getType()));
+        }
+        for (auto [t, value] : llvm::enumerate(yield.getValues())) {
+          Value lanes = mapping.lookupOrDefault(value);
+          if (!isa<VectorType>(lanes.getType()))
+            lanes = vector::BroadcastOp::create(
+                rewriter, loc, VectorType::get({PW}, lanes.getType()), lanes);
+          tiles[t] = vector::TransferWriteOp::create(
+                         rewriter, loc, lanes, tiles[t],
+                         ValueRange{zeroIndex, index(rewriter, loc, f0 + i), zeroIndex, zeroIndex},
+                         AffineMapAttr::get(lastDim), /*mask=*/Value(),
+                         rewriter.getBoolArrayAttr({true}))
+                         .getResult();
+        }
+      }
+    }
+    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+    for (auto [tile, shared] : llvm::zip(tiles, forall.getRegionIterArgs()))
+      tensor::ParallelInsertSliceOp::create(rewriter, loc, tile, shared, rowOffsets, rowSizes,
+                                            unit);
+  }
+  return SmallVector<Value>(forall.getResults());
 }
 
 //===----------------------------------------------------------------------===//

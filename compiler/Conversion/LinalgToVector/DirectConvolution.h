@@ -22,6 +22,27 @@ bool canConvolveDirectly(mlir::linalg::Conv2DNchwFchwOp conv, int64_t vectorWidt
 mlir::Value convolveDirectly(mlir::RewriterBase &rewriter, mlir::linalg::Conv2DNchwFchwOp conv,
                              int64_t vectorWidth);
 
+/// The elementwise op that pools `conv`'s result over windows that tile it,
+/// if that is all the result is used for and the fused kernel applies: the
+/// op's inputs are the KH * KW strided planes of the result (extract_slices
+/// with strides [1, 1, KH, KW]; their window offsets in `offsets`), its body
+/// scalar arith/math (the maxima, their offsets, a relu), rows of at most
+/// two registers. Null otherwise.
+mlir::linalg::GenericOp
+findTiledPooling(mlir::linalg::Conv2DNchwFchwOp conv, int64_t vectorWidth,
+                 llvm::SmallVectorImpl<std::pair<int64_t, int64_t>> &offsets);
+
+/// Emits the direct kernel for `conv` fused with `pool` (findTiledPooling)
+/// before `pool` and returns the values that replace the pooling's results:
+/// one forall iteration per pooled row (n, ph) computes the KH output rows
+/// of its windows in registers, picks each window offset's lanes with a
+/// shuffle and runs the pooling's body on them; the convolution's output is
+/// never stored.
+llvm::SmallVector<mlir::Value>
+convolveAndPoolDirectly(mlir::RewriterBase &rewriter, mlir::linalg::Conv2DNchwFchwOp conv,
+                        mlir::linalg::GenericOp pool,
+                        llvm::ArrayRef<std::pair<int64_t, int64_t>> offsets, int64_t vectorWidth);
+
 /// Whether `op` is the filter gradient of a convolution with unit strides as
 /// convert-dnn-to-linalg emits it: over (f, c, kh, kw, n, oh, ow),
 /// dw[f, c, kh, kw] += x[n, c, oh + kh, ow + kw] * dy[n, f, oh, ow], f32,

@@ -169,8 +169,22 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
       if (!conv->getParentOfType<scf::ForallOp>() && dnnc::canConvolveDirectly(conv, vectorWidth))
         directConvs.push_back(conv);
     });
-    for (linalg::Conv2DNchwFchwOp conv : directConvs)
+    for (linalg::Conv2DNchwFchwOp conv : directConvs) {
+      // A convolution whose output only feeds pooling over tiling windows
+      // is pooled in registers (conv + bias + pooling + relu in one pass).
+      SmallVector<std::pair<int64_t, int64_t>> offsets;
+      if (linalg::GenericOp pool = dnnc::findTiledPooling(conv, vectorWidth, offsets)) {
+        SmallVector<Value> pooled =
+            dnnc::convolveAndPoolDirectly(rewriter, conv, pool, offsets, vectorWidth);
+        SmallVector<Operation *> planes(conv->getUsers());
+        rewriter.replaceOp(pool, pooled);
+        for (Operation *plane : planes)
+          rewriter.eraseOp(plane);
+        rewriter.eraseOp(conv);
+        continue;
+      }
       rewriter.replaceOp(conv, dnnc::convolveDirectly(rewriter, conv, vectorWidth));
+    }
     SmallVector<linalg::GenericOp> filterGradients;
     getOperation().walk([&](linalg::GenericOp op) {
       if (!op->getParentOfType<scf::ForallOp>() && dnnc::isFilterGradient(op))
