@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "DirectConvolution.h"
+#include "ElementwiseBodies.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -378,21 +379,9 @@ linalg::GenericOp dnnc::findTiledPooling(linalg::Conv2DNchwFchwOp conv, int64_t 
   if (k.row.pieces != 2 || k.start.fromInit ||
       KHp * k.row.pieces > accumulatorRegisters(vectorWidth))
     return nullptr;
-  // An elementwise body of scalar arith and math ops that does not read its
-  // outputs.
-  Block &body = pool.getRegion().front();
-  for (BlockArgument out : body.getArguments().drop_front(pool.getNumDpsInputs()))
-    if (!out.use_empty())
-      return nullptr;
-  for (Operation &op : body.without_terminator()) {
-    if (isa<arith::ConstantOp>(op) && isa<FloatType, IntegerType>(op.getResult(0).getType()))
-      continue;
-    if (!op.hasTrait<OpTrait::Elementwise>() ||
-        !isa<arith::ArithDialect, math::MathDialect>(op.getDialect()) || op.getNumRegions() ||
-        llvm::any_of(op.getOperandTypes(), [](Type t) { return isa<ShapedType>(t); }) ||
-        llvm::any_of(op.getResultTypes(), [](Type t) { return isa<ShapedType>(t); }))
-      return nullptr;
-  }
+  // An elementwise body of scalar arith and math ops.
+  if (!hasScalarElementwiseBody(pool))
+    return nullptr;
   return pool;
 }
 
@@ -440,7 +429,6 @@ SmallVector<Value> dnnc::convolveAndPoolDirectly(
     Value zeroIndex = index(rewriter, loc, 0);
     AffineMap lastDim = AffineMap::get(4, 0, {rewriter.getAffineDimExpr(3)}, rewriter.getContext());
     Block &poolBody = pool.getRegion().front();
-    auto yield = cast<linalg::YieldOp>(poolBody.getTerminator());
 
     for (int64_t f0 = 0; f0 < F; f0 += block) {
       int64_t size = std::min(block, F - f0);
@@ -476,31 +464,8 @@ SmallVector<Value> dnnc::convolveAndPoolDirectly(
                                                      lanes));
         }
         // The pooling's body on vectors of PW lanes.
-        for (Operation &op : poolBody.without_terminator()) {
-          if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
-            auto type = VectorType::get({PW}, constant.getType());
-            mapping.map(constant.getResult(),
-                        arith::ConstantOp::create(
-                            rewriter, loc, type,
-                            DenseElementsAttr::get(type, cast<TypedAttr>(constant.getValue()))));
-            continue;
-          }
-          // Scalars from outside the body (constants hoisted out of it)
-          // are broadcast.
-          for (Value operand : op.getOperands())
-            if (!mapping.contains(operand) && !isa<ShapedType>(operand.getType()))
-              mapping.map(operand, vector::BroadcastOp::create(
-                                       rewriter, loc, VectorType::get({PW}, operand.getType()),
-                                       operand));
-          Operation *clone = rewriter.clone(op, mapping);
-          for (Value result : clone->getResults())
-            result.setType(VectorType::get({PW}, result.getType()));
-        }
-        for (auto [t, value] : llvm::enumerate(yield.getValues())) {
-          Value lanes = mapping.lookupOrDefault(value);
-          if (!isa<VectorType>(lanes.getType()))
-            lanes = vector::BroadcastOp::create(
-                rewriter, loc, VectorType::get({PW}, lanes.getType()), lanes);
+        SmallVector<Value> results = cloneBodyOnVectors(rewriter, loc, pool, mapping, PW);
+        for (auto [t, lanes] : llvm::enumerate(results)) {
           tiles[t] = vector::TransferWriteOp::create(
                          rewriter, loc, lanes, tiles[t],
                          ValueRange{zeroIndex, index(rewriter, loc, f0 + i), zeroIndex, zeroIndex},

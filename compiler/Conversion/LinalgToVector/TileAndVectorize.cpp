@@ -22,6 +22,7 @@
 
 #include "DirectConvolution.h"
 #include "StridedRowReads.h"
+#include "TiledWindowScatter.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -192,6 +193,39 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     });
     for (linalg::GenericOp op : filterGradients)
       rewriter.replaceOp(op, dnnc::filterGradientDirectly(rewriter, op, vectorWidth));
+    // Pooling gradients over tiling windows: whole rows of dx per window
+    // row, instead of a strided pass per window offset.
+    SmallVector<tensor::InsertSliceOp> lastInserts;
+    getOperation().walk([&](tensor::InsertSliceOp insert) {
+      if (!insert->getParentOfType<scf::ForallOp>() &&
+          llvm::none_of(insert->getUsers(), [&](Operation *user) {
+            return isa<tensor::InsertSliceOp>(user) && user->getOperand(1) == insert.getResult();
+          }))
+        lastInserts.push_back(insert);
+    });
+    for (tensor::InsertSliceOp last : lastInserts) {
+      std::optional<dnnc::TiledWindowScatter> scatter = dnnc::matchTiledWindowScatter(last);
+      if (!scatter)
+        continue;
+      rewriter.replaceOp(last, dnnc::scatterWindowRows(rewriter, *scatter));
+      for (tensor::InsertSliceOp insert : llvm::reverse(ArrayRef(scatter->inserts).drop_back())) {
+        SmallVector<Operation *> slices(insert->getUsers());
+        for (Operation *slice : slices)
+          if (isa<tensor::ExtractSliceOp>(slice)) {
+            // Its only users, parts' outputs, are replaced below.
+            for (linalg::GenericOp part : scatter->parts)
+              for (OpOperand &init : part.getDpsInitsMutable())
+                if (init.get() == slice->getResult(0))
+                  init.set(scatter->empty.getResult());
+            rewriter.eraseOp(slice);
+          }
+      }
+      for (tensor::InsertSliceOp insert : llvm::reverse(ArrayRef(scatter->inserts).drop_back()))
+        rewriter.eraseOp(insert);
+      for (linalg::GenericOp part : scatter->parts)
+        rewriter.eraseOp(part);
+    }
+
     ops.clear();
     getOperation().walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics() && !op->getParentOfType<scf::ForallOp>())
