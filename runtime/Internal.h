@@ -123,13 +123,17 @@ struct FreeDeleter {
   void operator()(void *p) const noexcept { std::free(p); }
 };
 
-/// A zero-filled, kBufferAlignment-aligned block of memory.
+/// A kBufferAlignment-aligned block of memory, zero-filled unless asked not
+/// to be.
 class Buffer {
 public:
+  enum class Contents { Zeroed, Uninitialized };
   Buffer() = default;
   /// Throws std::bad_alloc on failure. Never returns a null data() (an empty
-  /// tensor still gets a valid pointer).
-  explicit Buffer(size_t bytes);
+  /// tensor still gets a valid pointer). An entry's workspace need not be
+  /// zeroed (docs/runtime-abi.md): filling it would touch every page of it
+  /// on the first call, however little of it that call uses.
+  explicit Buffer(size_t bytes, Contents contents = Contents::Zeroed);
   void *data() const { return ptr.get(); }
   size_t capacity() const { return bytes; }
 

@@ -16,7 +16,7 @@
 
 using namespace dnnrt;
 
-dnnrt::Buffer::Buffer(size_t size) {
+dnnrt::Buffer::Buffer(size_t size, Contents contents) {
   // aligned_alloc wants a multiple of the alignment; an empty tensor still
   // gets one line so that its pointer is valid and distinct.
   size_t rounded = size == 0 ? kBufferAlignment
@@ -27,7 +27,8 @@ dnnrt::Buffer::Buffer(size_t size) {
   void *p = std::aligned_alloc(kBufferAlignment, rounded);
   if (!p)
     throw std::bad_alloc();
-  std::memset(p, 0, rounded);
+  if (contents == Contents::Zeroed)
+    std::memset(p, 0, rounded);
   ptr.reset(p);
   bytes = rounded;
 }
@@ -424,7 +425,7 @@ dnn_status dnnrt::callEntry(dnn_session &session, const dnn_entry_info &entry,
     if (session.workspace.capacity() < static_cast<uint64_t>(bytes)) {
       session.workspace = Buffer(); // Free the old one before taking a larger one.
       try {
-        session.workspace = Buffer(static_cast<size_t>(bytes));
+        session.workspace = Buffer(static_cast<size_t>(bytes), Buffer::Contents::Uninitialized);
       } catch (const std::bad_alloc &) {
         return fail(DNN_ERROR_OUT_OF_MEMORY,
                     "entry '%s' needs a workspace of %lld bytes for these shapes, "
