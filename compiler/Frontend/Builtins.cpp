@@ -33,6 +33,10 @@ constexpr BuiltinParam kLoss[] = {{"prediction", K::Tensor, true},
 constexpr BuiltinParam kAccuracy[] = {{"logits", K::Tensor, true},
                                       {"labels", K::Tensor, true}};
 constexpr BuiltinParam kOneHot[] = {{"labels", K::Tensor, true}, {"classes", K::Int, true}};
+constexpr BuiltinParam kLayerNorm[] = {{"x", K::Tensor, true},
+                                       {"weight", K::OptionalTensor, false},
+                                       {"bias", K::OptionalTensor, false},
+                                       {"eps", K::Float, false}};
 
 const BuiltinInfo kBuiltins[] = {
     {"relu", Builtin::Relu, kX},
@@ -66,6 +70,7 @@ const BuiltinInfo kBuiltins[] = {
     {"cross_entropy", Builtin::CrossEntropy, kLoss},
     {"accuracy", Builtin::Accuracy, kAccuracy},
     {"one_hot", Builtin::OneHot, kOneHot},
+    {"layer_norm", Builtin::LayerNorm, kLayerNorm},
 };
 } // namespace
 

@@ -216,8 +216,38 @@ private:
     case Builtin::CrossEntropy: return dnn::CrossEntropyOp::create(builder, l, ops[0], ops[1]);
     case Builtin::Accuracy: return dnn::AccuracyOp::create(builder, l, ops[0], ops[1]);
     case Builtin::OneHot: return dnn::OneHotOp::create(builder, l, ops[0], i64(a.numClasses), TypeAttr());
+    case Builtin::LayerNorm: return emitLayerNorm(ops, a.eps, l);
     }
     llvm_unreachable("unknown builtin");
+  }
+
+  /// layer_norm(x, weight, bias, eps) as the ops it is made of, so that
+  /// autodiff, the lowering and the reference interpreter all follow from
+  /// theirs: (x - mean) / sqrt(var + eps) * weight + bias over the last dim,
+  /// var the biased variance, as torch.nn.functional.layer_norm.
+  Value emitLayerNorm(ArrayRef<Value> ops, double eps, Location l) {
+    Value x = ops[0];
+    auto type = cast<RankedTensorType>(x.getType());
+    auto last = builder.getDenseI64ArrayAttr({type.getRank() - 1});
+    UnitAttr keep = builder.getUnitAttr();
+    Value mean = dnn::MeanOp::create(builder, l, x, last, keep);
+    Value centered = dnn::SubOp::create(builder, l, x, mean);
+    Value variance = dnn::MeanOp::create(
+        builder, l, dnn::MulOp::create(builder, l, centered, centered), last, keep);
+    auto scalar = RankedTensorType::get({}, type.getElementType());
+    DenseElementsAttr epsAttr =
+        type.getElementType().isF32()
+            ? DenseElementsAttr::get(scalar, llvm::ArrayRef((float)eps))
+            : DenseElementsAttr::get(scalar, llvm::ArrayRef(eps));
+    Value epsValue = dnn::ConstantOp::create(builder, l, scalar, cast<ElementsAttr>(epsAttr));
+    Value deviation =
+        dnn::SqrtOp::create(builder, l, dnn::AddOp::create(builder, l, variance, epsValue));
+    Value y = dnn::DivOp::create(builder, l, centered, deviation);
+    if (ops[1])
+      y = dnn::MulOp::create(builder, l, y, ops[1]);
+    if (ops[2])
+      y = dnn::AddOp::create(builder, l, y, ops[2]);
+    return y;
   }
 
   OpBuilder builder;

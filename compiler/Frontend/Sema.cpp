@@ -846,6 +846,12 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
       if (!v) {
         error(arg->getRange(), what + " must be a number");
         ok = false;
+      } else if (p.name == "eps") {
+        if (!(*v > 0)) {
+          error(arg->getRange(), what + " must be positive");
+          ok = false;
+        }
+        attrs.eps = *v;
       } else {
         attrs.slope = *v;
       }
@@ -1082,6 +1088,27 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
     }
     result.shape = *shape;
     return result;
+  }
+  case Builtin::LayerNorm: {
+    // Normalized over the last dim, as torch.nn.functional.layer_norm with
+    // normalized_shape = x.shape[-1:]; weight and bias are [D].
+    if (!needFloat(x, "tensor"))
+      return TensorType::getPoison();
+    if (x.shape.empty())
+      return fail("needs at least one dim to normalize over");
+    size_t next = 1;
+    const char *roles[] = {"weight", "bias"};
+    for (auto [i, role] : llvm::enumerate(roles)) {
+      if (!e.operands[1 + i])
+        continue;
+      const TensorType &t = tensors[next++];
+      if (t.dtype != x.dtype)
+        return fail(std::string(role) + " " + t.str() + " has another element type");
+      if (t.shape.size() != 1 || !(t.shape[0] == x.shape.back()))
+        return fail(std::string(role) + " must have the shape of the normalized (last) dim, [" +
+                    x.shape.back().str() + "], got " + t.str());
+    }
+    return x;
   }
   case Builtin::MaxPool2d:
   case Builtin::AvgPool2d:

@@ -151,6 +151,7 @@ struct BuiltinAttrs {
   bool keepDims = false;
   int64_t axis = 0;                     // softmax, log_softmax, argmax, concat
   double slope = 0.01;                  // leaky_relu
+  double eps = 1e-5;                    // layer_norm
   llvm::SmallVector<int64_t> shape;     // reshape (-1 = dynamic)
   llvm::SmallVector<int64_t> perm;      // transpose
   llvm::SmallVector<int64_t> size, stride, padding; // conv2d and pooling
