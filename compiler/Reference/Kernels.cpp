@@ -756,6 +756,15 @@ struct Window2d {
   /// Every multiply of a conv2d with `f` filters over this geometry, as flat
   /// indices (out[n, f, y, x], x[n, c, iy, ix], w[f, c, i, j]): the index
   /// relation both of its adjoints walk.
+  /// fn(p, y, x, window) for every window (y, x) of every plane p = n * c + c
+  /// (`window`: its flat index in the pooled tensor).
+  template <typename Fn> void forEachWindow(Fn fn) const {
+    for (int64_t p = 0; p < n * c; ++p)
+      for (int64_t y = 0; y < oh; ++y)
+        for (int64_t xo = 0; xo < ow; ++xo)
+          fn(p, y, xo, (p * oh + y) * ow + xo);
+  }
+
   template <typename Fn> void forEachConvTap(int64_t f, Fn fn) const {
     for (int64_t b = 0; b < n; ++b)
       for (int64_t of = 0; of < f; ++of)
@@ -863,24 +872,22 @@ Expected<Tensor> dnnc::reference::maxPool2dArgmax(const Tensor &x, ArrayRef<int6
     return g.takeError();
   Tensor argmax = makeTensor({g->n, g->c, g->oh, g->ow}, /*isInteger=*/true);
   int64_t plane = g->h * g->w;
-  for (int64_t p = 0; p < g->n * g->c; ++p)
-    for (int64_t y = 0; y < g->oh; ++y)
-      for (int64_t xo = 0; xo < g->ow; ++xo) {
-        // Later elements must be strictly greater to take over; padding is
-        // never a candidate.
-        int64_t best = -1, bestOffset = -1;
-        for (int64_t i = 0; i < g->kh; ++i)
-          for (int64_t j = 0; j < g->kw; ++j) {
-            int64_t offset = g->at(y, xo, i, j);
-            if (offset < 0)
-              continue;
-            if (bestOffset < 0 || x.data[p * plane + offset] > x.data[p * plane + bestOffset]) {
-              bestOffset = offset;
-              best = i * g->kw + j;
-            }
-          }
-        argmax.data[(p * g->oh + y) * g->ow + xo] = double(best);
+  g->forEachWindow([&](int64_t p, int64_t y, int64_t xo, int64_t window) {
+    // Later elements must be strictly greater to take over; padding is
+    // never a candidate.
+    int64_t best = -1, bestOffset = -1;
+    for (int64_t i = 0; i < g->kh; ++i)
+      for (int64_t j = 0; j < g->kw; ++j) {
+        int64_t offset = g->at(y, xo, i, j);
+        if (offset < 0)
+          continue;
+        if (bestOffset < 0 || x.data[p * plane + offset] > x.data[p * plane + bestOffset]) {
+          bestOffset = offset;
+          best = i * g->kw + j;
+        }
       }
+    argmax.data[window] = double(best);
+  });
   return argmax;
 }
 
@@ -900,17 +907,14 @@ Expected<Tensor> dnnc::reference::maxPool2dArgmaxGrad(const Tensor &argmax, cons
                 shapeString(grad.shape));
   Tensor dx = makeTensor(inputShape);
   int64_t plane = g->h * g->w;
-  for (int64_t p = 0; p < g->n * g->c; ++p)
-    for (int64_t y = 0; y < g->oh; ++y)
-      for (int64_t xo = 0; xo < g->ow; ++xo) {
-        int64_t window = (p * g->oh + y) * g->ow + xo;
-        int64_t best = int64_t(argmax.data[window]);
-        if (best < 0 || best >= g->kh * g->kw)
-          continue;
-        int64_t offset = g->at(y, xo, best / g->kw, best % g->kw);
-        if (offset >= 0)
-          dx.data[p * plane + offset] += grad.data[window];
-      }
+  g->forEachWindow([&](int64_t p, int64_t y, int64_t xo, int64_t window) {
+    int64_t best = int64_t(argmax.data[window]);
+    if (best < 0 || best >= g->kh * g->kw)
+      return;
+    int64_t offset = g->at(y, xo, best / g->kw, best % g->kw);
+    if (offset >= 0)
+      dx.data[p * plane + offset] += grad.data[window];
+  });
   return dx;
 }
 

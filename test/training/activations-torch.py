@@ -16,9 +16,7 @@ torch or NumPy.
       --work-dir build/test/training/activations-torch
 """
 
-import argparse
 import os
-import subprocess
 import sys
 
 try:
@@ -28,6 +26,9 @@ try:
 except ImportError as e:
     print(f"activations-torch: skipped ({e})")
     sys.exit(77)
+
+sys.dont_write_bytecode = True  # no __pycache__ beside the shared module
+from torch_reference import Harness  # noqa: E402
 
 RTOL, ATOL = 2e-6, 1e-6
 
@@ -43,39 +44,9 @@ model act {
 """
 
 
-def run(cmd):
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"activations-torch: command failed (exit {proc.returncode}): "
-                 f"{' '.join(cmd)}\n{proc.stdout}")
-
-
-def compare(name, got, want):
-    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
-    if got.shape != want.shape:
-        sys.exit(f"activations-torch: {name}: shape {got.shape}, torch {want.shape}")
-    bad = np.abs(got - want) > ATOL + RTOL * np.abs(want)
-    if bad.any():
-        i = np.unravel_index(np.argmax(np.abs(got - want)), got.shape)
-        sys.exit(f"activations-torch: {name}: {int(bad.sum())} values differ from torch; "
-                 f"the largest at {i}: dnnc {got[i]!r}, torch {want[i]!r}")
-    print(f"{name}: {got.size} values within {ATOL:g} + {RTOL:g} |torch| of torch")
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dnnc", required=True)
-    ap.add_argument("--dnn-run", required=True)
-    ap.add_argument("--work-dir", required=True)
-    args = ap.parse_args()
-    os.makedirs(args.work_dir, exist_ok=True)
-    path = lambda name: os.path.join(args.work_dir, name)
-
-    with open(path("act.dnn"), "w") as f:
-        f.write(MODEL)
-    run([args.dnnc, path("act.dnn"), "-o", path("act.so")])
-    run([args.dnn_run, "init", path("act.so"), "--seed", "1", "-o", path("act.safetensors")])
+    harness = Harness("activations-torch", __doc__)
+    harness.compile("act", MODEL)
 
     rng = np.random.default_rng(7)
     x = np.concatenate([
@@ -84,11 +55,9 @@ def main():
         np.array([0, -0.0, 20, 20.5, -20, 88, 89, -88, -89, 1e-3, -1e-3, 30, -30, 5, -5, 19.9],
                  np.float32),
     ]).reshape(16, 16)
-    np.save(path("x.npy"), x)
-    run([args.dnn_run, "predict", path("act.so"), "--params", path("act.safetensors"),
-         "--input", f"x={path('x.npy')}", "--out", path("predict")])
-    run([args.dnn_run, "grad", path("act.so"), "--params", path("act.safetensors"),
-         "--input", f"x={path('x.npy')}", "--out", path("grad")])
+    np.save(harness.path("x.npy"), x)
+    harness.entry("predict", "act", {"x": harness.path("x.npy")}, "predict")
+    harness.entry("grad", "act", {"x": harness.path("x.npy")}, "grad")
 
     xt = torch.from_numpy(x)
     a = torch.ones(16, dtype=torch.float32, requires_grad=True)
@@ -96,9 +65,10 @@ def main():
     silu, softplus = F.silu(h), F.softplus(h)
     (silu.sum() + 0.5 * softplus.sum()).backward()
 
-    compare("silu", np.load(path("predict/silu_h.npy")), silu.detach().numpy())
-    compare("softplus", np.load(path("predict/softplus_h.npy")), softplus.detach().numpy())
-    compare("grad.a", np.load(path("grad/grad.a.npy")), a.grad.numpy())
+    out = lambda name: np.load(harness.path(name))
+    harness.compare("silu", out("predict/silu_h.npy"), silu.detach().numpy(), ATOL, RTOL)
+    harness.compare("softplus", out("predict/softplus_h.npy"), softplus.detach().numpy(), ATOL, RTOL)
+    harness.compare("grad.a", out("grad/grad.a.npy"), a.grad.numpy(), ATOL, RTOL)
     return 0
 
 

@@ -228,10 +228,20 @@ struct DirectConv {
         1, std::min<int64_t>(F, accumulatorRegisters(vectorWidth) / (rows * row.pieces)));
   }
 
-  /// The batch size, and the output tensor the kernel writes: the init where
-  /// the accumulators start from it, else a new empty tensor (neither the
-  /// fill nor the broadcast bias is ever materialized).
+  /// The batch size.
   Value batch(OpBuilder &b, Location l) const { return tensor::DimOp::create(b, l, init, 0); }
+
+  /// A forall over (image, row) for `rows` rows per image, sharing `outs`.
+  scf::ForallOp forallOverRows(OpBuilder &b, Location l, Value batch, int64_t rows,
+                               ValueRange outs) const {
+    SmallVector<OpFoldResult> lower = {b.getIndexAttr(0), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> upper = {outType.isDynamicDim(0)
+                                           ? OpFoldResult(batch)
+                                           : b.getIndexAttr(outType.getDimSize(0)),
+                                       b.getIndexAttr(rows)};
+    SmallVector<OpFoldResult> steps = {b.getIndexAttr(1), b.getIndexAttr(1)};
+    return scf::ForallOp::create(b, l, lower, upper, steps, outs, /*mapping=*/std::nullopt);
+  }
 };
 
 } // namespace
@@ -248,19 +258,13 @@ Value dnnc::convolveDirectly(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp co
   rewriter.setInsertionPoint(conv);
   Value batch = k.batch(rewriter, loc);
   Value packed = k.packedFilter(rewriter, loc);
+  // Unless the accumulator is read from the init, the output starts empty:
+  // neither the fill nor the broadcast bias is ever materialized.
   Value dest = k.init;
   if (!k.start.fromInit)
     dest = tensor::EmptyOp::create(rewriter, loc, k.outType,
                                    k.outType.isDynamicDim(0) ? ValueRange{batch} : ValueRange{});
-
-  SmallVector<OpFoldResult> lower = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)};
-  SmallVector<OpFoldResult> upper = {k.outType.isDynamicDim(0)
-                                         ? OpFoldResult(batch)
-                                         : rewriter.getIndexAttr(k.outType.getDimSize(0)),
-                                     rewriter.getIndexAttr(OH)};
-  SmallVector<OpFoldResult> steps = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)};
-  auto forall = scf::ForallOp::create(rewriter, loc, lower, upper, steps, ValueRange{dest},
-                                      /*mapping=*/std::nullopt);
+  auto forall = k.forallOverRows(rewriter, loc, batch, OH, ValueRange{dest});
   {
     OpBuilder::InsertionGuard guard(rewriter);
     Block *body = forall.getBody();
@@ -400,14 +404,7 @@ SmallVector<Value> dnnc::convolveAndPoolDirectly(
   rewriter.setInsertionPoint(pool);
   Value batch = k.batch(rewriter, loc);
   Value packed = k.packedFilter(rewriter, loc);
-  SmallVector<OpFoldResult> lower = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)};
-  SmallVector<OpFoldResult> upper = {k.outType.isDynamicDim(0)
-                                         ? OpFoldResult(batch)
-                                         : rewriter.getIndexAttr(k.outType.getDimSize(0)),
-                                     rewriter.getIndexAttr(PH)};
-  SmallVector<OpFoldResult> steps = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)};
-  auto forall = scf::ForallOp::create(rewriter, loc, lower, upper, steps, pool.getDpsInits(),
-                                      /*mapping=*/std::nullopt);
+  auto forall = k.forallOverRows(rewriter, loc, batch, PH, pool.getDpsInits());
   {
     OpBuilder::InsertionGuard guard(rewriter);
     Block *body = forall.getBody();
