@@ -82,11 +82,18 @@ def TileAndVectorizePass : Pass<"dnn-tile-and-vectorize", "mlir::func::FuncOp"> 
     activation, relu_grad): it runs on the register tile before the single
     store. Transposes use square register tiles and a shuffle network;
     2-D convolutions with unit strides get a direct kernel (each output
-    row of a block of channels in registers, the input rows read in place);
-    other 2-D convolutions (all output channels per tile, so that the FMAs
-    run along them) and poolings are cut into 1-D rows
-    and vectorized along the output width. Ops the vectorizer rejects (e.g.
-    gathers) stay scalar loops inside the same tiles.
+    row of a block of channels in registers, the input rows read in place),
+    and where their output only feeds pooling over tiling windows and its
+    rows span two registers, the pooling runs in the same kernel on the
+    rows in registers (the convolution's output is never stored); a pooling
+    gradient over tiling windows of one or two columns (a strided insert per
+    window offset) becomes one pass writing whole rows; other 2-D
+    convolutions (all output channels per tile, so that the FMAs run along
+    them) and poolings are cut into 1-D rows and vectorized along the
+    output width. Finally, vector reads of rows whose elements are a
+    constant stride apart become one contiguous read and a shuffle. Ops the
+    vectorizer rejects (e.g. gathers) stay scalar loops inside the same
+    tiles.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
