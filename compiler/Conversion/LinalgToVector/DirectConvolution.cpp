@@ -379,7 +379,8 @@ linalg::GenericOp dnnc::findTiledPooling(linalg::Conv2DNchwFchwOp conv, int64_t 
   // of a block, and the fused kernel measured 1.7-2.6x slower there
   // (LeNet-5's and cifar_cnn's second layers, predict at batch 256); with
   // two-register rows it is as fast or faster (cifar_cnn's first layer,
-  // predict at batch 256: 12.7-16.9 -> 9.5-10.1 ms; LeNet-5's about even).
+  // predict at batch 256: 14.3-15.2 -> 7.9-9.2 ms; LeNet-5's first layer in
+  // training 0.52-0.55 -> 0.47-0.53 ms).
   if (k.row.pieces != 2 || k.start.fromInit ||
       KHp * k.row.pieces > accumulatorRegisters(vectorWidth))
     return nullptr;
@@ -399,7 +400,10 @@ SmallVector<Value> dnnc::convolveAndPoolDirectly(
   int64_t PH = planeType.getDimSize(2), PW = planeType.getDimSize(3);
   int64_t KHp = k.OH / PH, KWp = k.OW / PW;
   int64_t F = k.F;
-  int64_t block = k.block(KHp, vectorWidth);
+  // Half the accumulator budget: the KH rows' pooling epilogue needs
+  // registers of its own, and with the whole budget the kernel spilled
+  // (LeNet-5's first layer in training: 0.63-0.73 -> 0.47-0.53 ms).
+  int64_t block = std::max<int64_t>(1, k.block(KHp, vectorWidth) / 2);
 
   rewriter.setInsertionPoint(pool);
   Value batch = k.batch(rewriter, loc);
