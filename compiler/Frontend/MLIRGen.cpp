@@ -131,12 +131,17 @@ private:
   }
 
   Value constant(double value, const frontend::TensorType &type, Location l) {
-    auto t = RankedTensorType::get({}, elementType(type.dtype));
+    return constant(value, elementType(type.dtype), l);
+  }
+
+  /// A scalar dnn.constant of element type f32, f64 or i32.
+  Value constant(double value, Type element, Location l) {
+    auto t = RankedTensorType::get({}, element);
     float f = (float)value;
     int32_t i = (int32_t)value;
-    DenseElementsAttr attr = type.dtype == DType::F32   ? DenseElementsAttr::get(t, llvm::ArrayRef(f))
-                             : type.dtype == DType::F64 ? DenseElementsAttr::get(t, llvm::ArrayRef(value))
-                                                        : DenseElementsAttr::get(t, llvm::ArrayRef(i));
+    DenseElementsAttr attr = element.isF32()   ? DenseElementsAttr::get(t, llvm::ArrayRef(f))
+                             : element.isF64() ? DenseElementsAttr::get(t, llvm::ArrayRef(value))
+                                               : DenseElementsAttr::get(t, llvm::ArrayRef(i));
     return dnn::ConstantOp::create(builder, l, t, cast<ElementsAttr>(attr));
   }
 
@@ -234,14 +239,9 @@ private:
     Value centered = dnn::SubOp::create(builder, l, x, mean);
     Value variance = dnn::MeanOp::create(
         builder, l, dnn::MulOp::create(builder, l, centered, centered), last, keep);
-    auto scalar = RankedTensorType::get({}, type.getElementType());
-    DenseElementsAttr epsAttr =
-        type.getElementType().isF32()
-            ? DenseElementsAttr::get(scalar, llvm::ArrayRef((float)eps))
-            : DenseElementsAttr::get(scalar, llvm::ArrayRef(eps));
-    Value epsValue = dnn::ConstantOp::create(builder, l, scalar, cast<ElementsAttr>(epsAttr));
-    Value deviation =
-        dnn::SqrtOp::create(builder, l, dnn::AddOp::create(builder, l, variance, epsValue));
+    Value deviation = dnn::SqrtOp::create(
+        builder, l,
+        dnn::AddOp::create(builder, l, variance, constant(eps, type.getElementType(), l)));
     Value y = dnn::DivOp::create(builder, l, centered, deviation);
     if (ops[1])
       y = dnn::MulOp::create(builder, l, y, ops[1]);

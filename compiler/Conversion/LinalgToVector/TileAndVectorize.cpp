@@ -207,23 +207,7 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
       std::optional<dnnc::TiledWindowScatter> scatter = dnnc::matchTiledWindowScatter(last);
       if (!scatter)
         continue;
-      rewriter.replaceOp(last, dnnc::scatterWindowRows(rewriter, *scatter));
-      for (tensor::InsertSliceOp insert : llvm::reverse(ArrayRef(scatter->inserts).drop_back())) {
-        SmallVector<Operation *> slices(insert->getUsers());
-        for (Operation *slice : slices)
-          if (isa<tensor::ExtractSliceOp>(slice)) {
-            // Its only users, parts' outputs, are replaced below.
-            for (linalg::GenericOp part : scatter->parts)
-              for (OpOperand &init : part.getDpsInitsMutable())
-                if (init.get() == slice->getResult(0))
-                  init.set(scatter->empty.getResult());
-            rewriter.eraseOp(slice);
-          }
-      }
-      for (tensor::InsertSliceOp insert : llvm::reverse(ArrayRef(scatter->inserts).drop_back()))
-        rewriter.eraseOp(insert);
-      for (linalg::GenericOp part : scatter->parts)
-        rewriter.eraseOp(part);
+      dnnc::scatterWindowRows(rewriter, *scatter);
     }
 
     ops.clear();

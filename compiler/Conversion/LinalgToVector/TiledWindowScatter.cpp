@@ -87,7 +87,7 @@ dnnc::matchTiledWindowScatter(tensor::InsertSliceOp last) {
   return scatter;
 }
 
-Value dnnc::scatterWindowRows(RewriterBase &rewriter, TiledWindowScatter scatter) {
+void dnnc::scatterWindowRows(RewriterBase &rewriter, TiledWindowScatter scatter) {
   tensor::InsertSliceOp last = scatter.inserts.back();
   Location loc = last.getLoc();
   auto type = cast<RankedTensorType>(scatter.empty.getType());
@@ -157,5 +157,21 @@ Value dnnc::scatterWindowRows(RewriterBase &rewriter, TiledWindowScatter scatter
     rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
     tensor::ParallelInsertSliceOp::create(rewriter, loc, tile, shared, rowsAt, rowsSize, unit);
   }
-  return forall.getResult(0);
+  rewriter.replaceOp(last, forall.getResult(0));
+  // The rest of the chain only feeds itself (the parts' results go to the
+  // inserts, the partial results to the next insert and to the slices the
+  // parts write into): cut those references, then erase it all.
+  SmallVector<Operation *> dead;
+  for (tensor::InsertSliceOp insert : ArrayRef(scatter.inserts).drop_back()) {
+    dead.push_back(insert);
+    for (Operation *user : insert->getUsers())
+      if (isa<tensor::ExtractSliceOp>(user))
+        dead.push_back(user);
+  }
+  for (linalg::GenericOp part : scatter.parts)
+    dead.push_back(part);
+  for (Operation *op : dead)
+    op->dropAllReferences();
+  for (Operation *op : dead)
+    rewriter.eraseOp(op);
 }

@@ -29,12 +29,13 @@ struct TiledWindowScatter {
 /// static planes, scalar elementwise parts.
 std::optional<TiledWindowScatter> matchTiledWindowScatter(mlir::tensor::InsertSliceOp last);
 
-/// Emits the row kernel for `scatter` and returns the value that replaces
-/// its last insert: one forall iteration per window row (n, c, ph) computes
-/// every part's row of windows and writes the KH rows of the result whole,
-/// the KW parts of a row interleaved by a shuffle, instead of one pass per
-/// window offset writing every KW-th element.
-mlir::Value scatterWindowRows(mlir::RewriterBase &rewriter, TiledWindowScatter scatter);
+/// Replaces `scatter` (its last insert's result; the inserts, the parts and
+/// the slices giving the parts their outputs are erased) with the row
+/// kernel: one forall iteration per window row (n, c, ph) computes every
+/// part's row of windows and writes the KH rows of the result whole, the KW
+/// parts of a row interleaved by a shuffle, instead of one pass per window
+/// offset writing every KW-th element.
+void scatterWindowRows(mlir::RewriterBase &rewriter, TiledWindowScatter scatter);
 
 } // namespace dnnc
 
