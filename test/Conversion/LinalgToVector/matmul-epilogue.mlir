@@ -74,13 +74,15 @@ func.func @weight_grad(%x: tensor<?x64xf32>, %dy: tensor<?x32xf32>) -> tensor<64
 // A matmul split into pieces, with no epilogue (the column gradients of a
 // convolution's input gradient, w^T @ dy': 150 = 144 + 6 rows, the columns
 // whole tiles of 32 and a rest of single columns): each piece starts its
-// accumulator as a splat, and no pass fills the whole product first.
+// accumulator as a splat, and no pass fills the whole product first. With
+// w (16x150) small and static and dy of the batch, the column panels are
+// the outer loop: each panel of dy is read once for all row tiles.
 // CHECK-LABEL: func.func @split_no_epilogue(
 // CHECK-DAG:     %[[ZERO8:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
 // CHECK-DAG:     %[[ZERO6:.*]] = arith.constant dense<0.000000e+00> : vector<6x32xf32>
 // CHECK-NOT:     linalg.
 // CHECK-NOT:     vector.transfer_write %cst
-// CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (144, %{{.*}}) step (8, 32)
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%{{.*}}, 144) step (32, 8)
 // CHECK:           scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO8]]) -> (vector<8x32xf32>)
 // CHECK:         scf.forall
 // CHECK:         scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (32)

@@ -1,0 +1,461 @@
+//===- WindowColumns.cpp - im2col and col2im in one pass each ---------------===//
+//
+// A convolution with short output rows (LeNet-5's second layer: 10 columns,
+// under one vector register) is an im2col matmul, and its input gradient a
+// matmul followed by col2im. convert-dnn-to-linalg builds both per window
+// offset (kh, kw): im2col as KH * KW copies of a strided window of the input
+// into a plane of the columns, col2im as KH * KW elementwise passes adding a
+// plane of the column gradients into a strided window of dx. Each pass is a
+// parallel region of its own over the whole batch (LeNet-5's 5x5 window: 50
+// regions of about 25 us, a fifth of its training step), re-reading the
+// input or re-writing dx every time.
+//
+// Here each becomes one pass. im2col: one forall iteration per output row
+// (c, n, oh) reads the KH input rows its windows cover and writes the
+// KH * KW rows of columns they give. col2im: one forall iteration per plane
+// (n, c) walks the output rows oh, adding every window offset's column row,
+// moved to its columns by a shuffle, into the KH rows of dx the windows of
+// row oh cover; those rows live in registers, and a row is stored (once)
+// when the windows have moved past it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "WindowColumns.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using dnnc::WindowAccumulation;
+using dnnc::WindowGather;
+
+namespace {
+
+/// The inserts that end in `last`, each writing into the previous one's
+/// result (first to last); returns what the first one writes into.
+Value collectInsertChain(tensor::InsertSliceOp last,
+                         SmallVectorImpl<tensor::InsertSliceOp> &inserts) {
+  Value value = last.getResult();
+  while (auto insert = value.getDefiningOp<tensor::InsertSliceOp>()) {
+    inserts.push_back(insert);
+    value = insert.getDest();
+  }
+  std::reverse(inserts.begin(), inserts.end());
+  return value;
+}
+
+/// Whether the partial results of `inserts` (all but the last one's) are read
+/// only by the next insert and by slices read only by `parts`.
+bool chainFeedsOnlyItself(ArrayRef<tensor::InsertSliceOp> inserts, ArrayRef<Operation *> parts) {
+  for (tensor::InsertSliceOp insert : inserts.drop_back())
+    for (Operation *user : insert->getUsers()) {
+      if (isa<tensor::InsertSliceOp>(user) && user->getOperand(1) == insert.getResult())
+        continue;
+      auto slice = dyn_cast<tensor::ExtractSliceOp>(user);
+      if (!slice || llvm::any_of(slice->getUsers(),
+                                 [&](Operation *u) { return !llvm::is_contained(parts, u); }))
+        return false;
+    }
+  return true;
+}
+
+/// Erases the chain once its last insert is replaced: the parts, the
+/// partial results, the slices of those the parts read, and the ops in
+/// `alsoDead` once nothing reads them.
+void eraseChain(RewriterBase &rewriter, ArrayRef<tensor::InsertSliceOp> inserts,
+                ArrayRef<Operation *> parts, ArrayRef<Operation *> alsoDead) {
+  SmallVector<Operation *> dead(parts.begin(), parts.end());
+  for (tensor::InsertSliceOp insert : inserts.drop_back()) {
+    dead.push_back(insert);
+    for (Operation *user : insert->getUsers())
+      if (isa<tensor::ExtractSliceOp>(user))
+        dead.push_back(user);
+  }
+  for (Operation *op : dead)
+    op->dropAllReferences();
+  for (Operation *op : dead)
+    rewriter.eraseOp(op);
+  for (Operation *op : alsoDead)
+    if (op->use_empty())
+      rewriter.eraseOp(op);
+}
+
+bool hasValues(ArrayRef<OpFoldResult> values, ArrayRef<int64_t> expected) {
+  std::optional<SmallVector<int64_t>> constants = getConstantIntValues(values);
+  return constants && ArrayRef<int64_t>(*constants) == expected;
+}
+
+/// Static sizes `expected` (kDynamic: any) of `values`.
+bool hasSizes(ArrayRef<OpFoldResult> values, ArrayRef<int64_t> expected) {
+  for (auto [value, size] : llvm::zip_equal(values, expected))
+    if (!ShapedType::isDynamic(size) && getConstantIntValue(value) != size)
+      return false;
+  return true;
+}
+
+Value indexConstant(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+OpFoldResult dimOf(OpBuilder &b, Location loc, Value tensor, int64_t d) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (!type.isDynamicDim(d))
+    return b.getIndexAttr(type.getDimSize(d));
+  return tensor::DimOp::create(b, loc, tensor, d).getResult();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// im2col
+//===----------------------------------------------------------------------===//
+
+std::optional<WindowGather> dnnc::matchWindowGather(tensor::InsertSliceOp last,
+                                                    int64_t maxLanes) {
+  WindowGather gather;
+  gather.empty = collectInsertChain(last, gather.inserts).getDefiningOp<tensor::EmptyOp>();
+  if (!gather.empty || gather.inserts.size() < 2)
+    return std::nullopt;
+  RankedTensorType type = gather.empty.getType();
+  if (type.getRank() != 6 || !type.getElementType().isF32() ||
+      llvm::any_of(std::initializer_list<int64_t>{0, 1, 2, 4, 5},
+                   [&](int64_t d) { return type.isDynamicDim(d); }))
+    return std::nullopt;
+  int64_t C = type.getDimSize(0), KH = type.getDimSize(1), KW = type.getDimSize(2);
+  int64_t OH = type.getDimSize(4), OW = type.getDimSize(5);
+  if ((int64_t)gather.inserts.size() != KH * KW || OW > maxLanes)
+    return std::nullopt;
+  gather.KH = KH;
+  gather.KW = KW;
+
+  llvm::SmallDenseSet<int64_t> seen;
+  SmallVector<Operation *> copies;
+  for (auto [i, insert] : llvm::enumerate(gather.inserts)) {
+    std::optional<SmallVector<int64_t>> at = getConstantIntValues(insert.getMixedOffsets());
+    if (!at || !hasSizes(insert.getMixedSizes(), {C, 1, 1, ShapedType::kDynamic, OH, OW}) ||
+        !hasValues(insert.getMixedStrides(), {1, 1, 1, 1, 1, 1}))
+      return std::nullopt;
+    int64_t kh = (*at)[1], kw = (*at)[2];
+    if (ArrayRef<int64_t>(*at) != ArrayRef<int64_t>{0, kh, kw, 0, 0, 0} ||
+        !seen.insert(kh * KW + kw).second)
+      return std::nullopt;
+    auto copy = insert.getSource().getDefiningOp<linalg::TransposeOp>();
+    if (!copy || !insert.getSource().hasOneUse() || !copy.hasPureTensorSemantics() ||
+        copy.getPermutation() != ArrayRef<int64_t>{1, 0, 2, 3})
+      return std::nullopt;
+    auto window = copy.getInput().getDefiningOp<tensor::ExtractSliceOp>();
+    if (!window || window.getSourceType().getRank() != 4 || window.getType().getRank() != 4)
+      return std::nullopt;
+    std::optional<SmallVector<int64_t>> strides = getConstantIntValues(window.getMixedStrides());
+    if (!strides || (*strides)[0] != 1 || (*strides)[1] != 1 ||
+        !hasValues(window.getMixedOffsets(), {0, 0, kh, kw}) ||
+        !hasSizes(window.getMixedSizes(), {ShapedType::kDynamic, C, OH, OW}))
+      return std::nullopt;
+    if (i == 0) {
+      gather.input = window.getSource();
+      gather.strideH = (*strides)[2];
+      gather.strideW = (*strides)[3];
+    }
+    if (window.getSource() != gather.input || (*strides)[2] != gather.strideH ||
+        (*strides)[3] != gather.strideW)
+      return std::nullopt;
+    gather.copies.push_back(copy);
+    copies.push_back(copy);
+  }
+  auto inputType = cast<RankedTensorType>(gather.input.getType());
+  if (inputType.isDynamicDim(2) || inputType.isDynamicDim(3) || inputType.getDimSize(1) != C ||
+      !chainFeedsOnlyItself(gather.inserts, copies))
+    return std::nullopt;
+  return gather;
+}
+
+void dnnc::gatherWindowRows(RewriterBase &rewriter, WindowGather gather) {
+  tensor::InsertSliceOp last = gather.inserts.back();
+  Location loc = last.getLoc();
+  RankedTensorType type = gather.empty.getType();
+  Type f32 = type.getElementType();
+  int64_t C = type.getDimSize(0), KH = gather.KH, KW = gather.KW;
+  int64_t OH = type.getDimSize(4), OW = type.getDimSize(5);
+  int64_t sH = gather.strideH, sW = gather.strideW;
+
+  rewriter.setInsertionPoint(last);
+  SmallVector<OpFoldResult> upper = {rewriter.getIndexAttr(C),
+                                     dimOf(rewriter, loc, gather.empty, 3),
+                                     rewriter.getIndexAttr(OH)};
+  SmallVector<OpFoldResult> lower(3, rewriter.getIndexAttr(0)), steps(3, rewriter.getIndexAttr(1));
+  auto forall = scf::ForallOp::create(rewriter, loc, lower, upper, steps,
+                                      ValueRange{gather.empty.getResult()},
+                                      /*mapping=*/std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    Block *body = forall.getBody();
+    rewriter.setInsertionPointToStart(body);
+    Value c = body->getArgument(0), n = body->getArgument(1), oh = body->getArgument(2);
+    Value shared = forall.getRegionIterArgs()[0];
+    OpFoldResult zero = rewriter.getIndexAttr(0), one = rewriter.getIndexAttr(1);
+    SmallVector<OpFoldResult> tileAt = {c, zero, zero, n, oh, zero};
+    SmallVector<OpFoldResult> tileSize = {one,
+                                          rewriter.getIndexAttr(KH),
+                                          rewriter.getIndexAttr(KW),
+                                          one,
+                                          one,
+                                          rewriter.getIndexAttr(OW)};
+    SmallVector<OpFoldResult> unit(6, one);
+    auto tileType = RankedTensorType::get({1, KH, KW, 1, 1, OW}, f32);
+    Value tile = tensor::ExtractSliceOp::create(rewriter, loc, tileType, shared, tileAt, tileSize,
+                                                unit);
+    Value c0 = indexConstant(rewriter, loc, 0);
+    Value padding = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(f32));
+    auto rowType = VectorType::get({1, 1, 1, OW}, f32);
+    auto flatType = VectorType::get({OW}, f32);
+    AffineMap lastDim = AffineMap::getMinorIdentityMap(6, 1, rewriter.getContext());
+    Value h0 = arith::MulIOp::create(rewriter, loc, oh, indexConstant(rewriter, loc, sH));
+    for (int64_t kh = 0; kh < KH; ++kh) {
+      Value h = arith::AddIOp::create(rewriter, loc, h0, indexConstant(rewriter, loc, kh));
+      for (int64_t kw = 0; kw < KW; ++kw) {
+        // The window row's OW elements, sW apart (a strided read is made
+        // contiguous by StridedRowReads).
+        Value source = gather.input;
+        SmallVector<Value> at = {n, c, h, indexConstant(rewriter, loc, kw)};
+        if (sW != 1) {
+          source = tensor::ExtractSliceOp::create(
+              rewriter, loc, RankedTensorType::get({1, 1, 1, OW}, f32), gather.input,
+              getAsOpFoldResult(at), SmallVector<OpFoldResult>{one, one, one, rewriter.getIndexAttr(OW)},
+              SmallVector<OpFoldResult>{one, one, one, rewriter.getIndexAttr(sW)});
+          at.assign(4, c0);
+        }
+        Value row = vector::TransferReadOp::create(rewriter, loc, rowType, source, at, padding,
+                                                   SmallVector<bool>(4, true));
+        row = vector::ShapeCastOp::create(rewriter, loc, flatType, row);
+        tile = vector::TransferWriteOp::create(
+                   rewriter, loc, row, tile,
+                   ValueRange{c0, indexConstant(rewriter, loc, kh), indexConstant(rewriter, loc, kw),
+                              c0, c0, c0},
+                   AffineMapAttr::get(lastDim), /*mask=*/Value(), rewriter.getBoolArrayAttr({true}))
+                   .getResult();
+      }
+    }
+    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(rewriter, loc, tile, shared, tileAt, tileSize, unit);
+  }
+  rewriter.replaceOp(last, forall.getResult(0));
+
+  SmallVector<Operation *> parts, windows;
+  for (linalg::TransposeOp copy : gather.copies) {
+    parts.push_back(copy);
+    windows.push_back(copy.getInput().getDefiningOp());
+  }
+  eraseChain(rewriter, gather.inserts, parts, windows);
+}
+
+//===----------------------------------------------------------------------===//
+// col2im
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Whether `part`'s body is out + in (either order).
+bool addsInputToOutput(linalg::GenericOp part) {
+  Block &block = part.getRegion().front();
+  if (block.getNumArguments() != 2 || block.getOperations().size() != 2)
+    return false;
+  auto add = dyn_cast<arith::AddFOp>(block.front());
+  auto yield = dyn_cast<linalg::YieldOp>(block.getTerminator());
+  if (!add || !yield || yield->getOperand(0) != add.getResult())
+    return false;
+  Value in = block.getArgument(0), out = block.getArgument(1);
+  return (add.getLhs() == in && add.getRhs() == out) || (add.getLhs() == out && add.getRhs() == in);
+}
+
+} // namespace
+
+std::optional<WindowAccumulation>
+dnnc::matchWindowAccumulation(tensor::InsertSliceOp last, int64_t maxLanes, int64_t vectorWidth) {
+  WindowAccumulation acc;
+  acc.fill = collectInsertChain(last, acc.inserts).getDefiningOp<linalg::FillOp>();
+  if (!acc.fill || acc.inserts.size() < 2 || !acc.fill.hasPureTensorSemantics() ||
+      !matchPattern(acc.fill.value(), m_AnyZeroFloat()))
+    return std::nullopt;
+  auto type = cast<RankedTensorType>(acc.fill.result().getType());
+  if (type.getRank() != 4 || !type.getElementType().isF32() || type.isDynamicDim(1) ||
+      type.isDynamicDim(2) || type.isDynamicDim(3))
+    return std::nullopt;
+  int64_t C = type.getDimSize(1), PH = type.getDimSize(2), PW = type.getDimSize(3);
+  MLIRContext *ctx = last.getContext();
+  AffineExpr d0, d1, d2, d3;
+  bindDims(ctx, d0, d1, d2, d3);
+  AffineMap planeMap = AffineMap::get(4, 0, {d1, d0, d2, d3}, ctx);
+
+  llvm::SmallDenseSet<int64_t> seen;
+  SmallVector<Operation *> parts;
+  int64_t OH = 0, OW = 0;
+  for (auto [i, insert] : llvm::enumerate(acc.inserts)) {
+    std::optional<SmallVector<int64_t>> at = getConstantIntValues(insert.getMixedOffsets());
+    std::optional<SmallVector<int64_t>> strides = getConstantIntValues(insert.getMixedStrides());
+    RankedTensorType windowType = insert.getSourceType();
+    if (!at || !strides || (*at)[0] || (*at)[1] || (*strides)[0] != 1 || (*strides)[1] != 1 ||
+        windowType.getRank() != 4 || windowType.isDynamicDim(2) || windowType.isDynamicDim(3) ||
+        windowType.getDimSize(1) != C)
+      return std::nullopt;
+    int64_t kh = (*at)[2], kw = (*at)[3];
+    if (i == 0) {
+      acc.strideH = (*strides)[2];
+      acc.strideW = (*strides)[3];
+      OH = windowType.getDimSize(2);
+      OW = windowType.getDimSize(3);
+    }
+    if ((*strides)[2] != acc.strideH || (*strides)[3] != acc.strideW ||
+        windowType.getDimSize(2) != OH || windowType.getDimSize(3) != OW)
+      return std::nullopt;
+
+    // The part adds a plane of the columns to the window it replaces.
+    auto part = insert.getSource().getDefiningOp<linalg::GenericOp>();
+    if (!part || !insert.getSource().hasOneUse() || part.getNumDpsInputs() != 1 ||
+        part.getNumDpsInits() != 1 || part.getNumParallelLoops() != 4 ||
+        part.getNumLoops() != 4 || !part.hasPureTensorSemantics() || !addsInputToOutput(part) ||
+        part.getIndexingMapsArray()[0] != planeMap || !part.getIndexingMapsArray()[1].isIdentity())
+      return std::nullopt;
+    auto window = part.getDpsInits()[0].getDefiningOp<tensor::ExtractSliceOp>();
+    if (!window || window.getSource() != insert.getDest() ||
+        !llvm::equal(window.getMixedOffsets(), insert.getMixedOffsets(), isEqualConstantIntOrValue) ||
+        !llvm::equal(window.getMixedSizes(), insert.getMixedSizes(), isEqualConstantIntOrValue) ||
+        !llvm::equal(window.getMixedStrides(), insert.getMixedStrides(), isEqualConstantIntOrValue))
+      return std::nullopt;
+    auto plane = part.getDpsInputs()[0].getDefiningOp<tensor::ExtractSliceOp>();
+    if (!plane || plane.getSourceType().getRank() != 6 ||
+        !hasValues(plane.getMixedOffsets(), {0, kh, kw, 0, 0, 0}) ||
+        !hasSizes(plane.getMixedSizes(), {C, 1, 1, ShapedType::kDynamic, OH, OW}) ||
+        !hasValues(plane.getMixedStrides(), {1, 1, 1, 1, 1, 1}))
+      return std::nullopt;
+    if (i == 0)
+      acc.columns = plane.getSource();
+    if (plane.getSource() != acc.columns)
+      return std::nullopt;
+    auto columnsType = plane.getSourceType();
+    if (columnsType.isDynamicDim(1) || columnsType.isDynamicDim(2) || kh < 0 || kw < 0 ||
+        kh >= columnsType.getDimSize(1) || kw >= columnsType.getDimSize(2) ||
+        !seen.insert(kh * columnsType.getDimSize(2) + kw).second)
+      return std::nullopt;
+    acc.KH = columnsType.getDimSize(1);
+    acc.KW = columnsType.getDimSize(2);
+    acc.parts.push_back(part);
+    parts.push_back(part);
+  }
+  // Every window offset once; rows of dx that the windows of consecutive
+  // output rows reach (sH <= KH), within the registers.
+  int64_t KH = acc.KH, KW = acc.KW, sH = acc.strideH, sW = acc.strideW;
+  int64_t registersPerRow = (PW + vectorWidth - 1) / vectorWidth;
+  if ((int64_t)acc.inserts.size() != KH * KW || sH < 1 || sW < 1 || sH > KH || PW > maxLanes ||
+      KH * registersPerRow > 16 || (OH - 1) * sH + KH > PH || (OW - 1) * sW + KW > PW ||
+      !chainFeedsOnlyItself(acc.inserts, parts))
+    return std::nullopt;
+  return acc;
+}
+
+void dnnc::accumulateWindowRows(RewriterBase &rewriter, WindowAccumulation acc) {
+  tensor::InsertSliceOp last = acc.inserts.back();
+  Location loc = last.getLoc();
+  auto type = cast<RankedTensorType>(acc.fill.result().getType());
+  Type f32 = type.getElementType();
+  int64_t C = type.getDimSize(1), PH = type.getDimSize(2), PW = type.getDimSize(3);
+  int64_t KH = acc.KH, KW = acc.KW, sH = acc.strideH, sW = acc.strideW;
+  RankedTensorType windowType = acc.inserts.front().getSourceType();
+  int64_t OH = windowType.getDimSize(2), OW = windowType.getDimSize(3);
+
+  rewriter.setInsertionPoint(last);
+  // Every row of the result is written, so it starts from the fill's
+  // destination, not the zeros.
+  Value dest = acc.fill.getOutputs()[0];
+  SmallVector<OpFoldResult> upper = {dimOf(rewriter, loc, dest, 0), rewriter.getIndexAttr(C)};
+  SmallVector<OpFoldResult> lower(2, rewriter.getIndexAttr(0)), steps(2, rewriter.getIndexAttr(1));
+  auto forall = scf::ForallOp::create(rewriter, loc, lower, upper, steps, ValueRange{dest},
+                                      /*mapping=*/std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    Block *body = forall.getBody();
+    rewriter.setInsertionPointToStart(body);
+    Value n = body->getArgument(0), c = body->getArgument(1);
+    Value shared = forall.getRegionIterArgs()[0];
+    OpFoldResult zero = rewriter.getIndexAttr(0), one = rewriter.getIndexAttr(1);
+    SmallVector<OpFoldResult> planeAt = {n, c, zero, zero};
+    SmallVector<OpFoldResult> planeSize = {one, one, rewriter.getIndexAttr(PH),
+                                           rewriter.getIndexAttr(PW)};
+    SmallVector<OpFoldResult> unit(4, one);
+    auto tileType = RankedTensorType::get({1, 1, PH, PW}, f32);
+    Value tile = tensor::ExtractSliceOp::create(rewriter, loc, tileType, shared, planeAt,
+                                                planeSize, unit);
+    auto rowType = VectorType::get({PW}, f32), columnType = VectorType::get({OW}, f32);
+    Value zeroRow = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(rowType));
+    Value zeroColumns = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(columnType));
+    Value padding = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(f32));
+    Value c0 = indexConstant(rewriter, loc, 0);
+    AffineMap columnsRow = AffineMap::getMinorIdentityMap(6, 1, rewriter.getContext());
+    AffineMap tileRow = AffineMap::getMinorIdentityMap(4, 1, rewriter.getContext());
+    auto writeRow = [&](OpBuilder &b, Value row, Value into, Value h) {
+      return vector::TransferWriteOp::create(b, loc, row, into, ValueRange{c0, c0, h, c0},
+                                             AffineMapAttr::get(tileRow), /*mask=*/Value(),
+                                             b.getBoolArrayAttr({true}))
+          .getResult();
+    };
+    // Lane j of a column row goes to column kw + j * sW of dx's row.
+    SmallVector<SmallVector<int64_t>> spread(KW);
+    for (int64_t kw = 0; kw < KW; ++kw)
+      for (int64_t x = 0; x < PW; ++x) {
+        int64_t j = (x - kw) / sW;
+        bool hit = x >= kw && (x - kw) % sW == 0 && j < OW;
+        spread[kw].push_back(hit ? j : OW);
+      }
+
+    // Row oh's windows cover dx rows oh sH ... oh sH + KH - 1, carried in
+    // registers (rows[k] = row oh sH + k); the first sH are then complete.
+    SmallVector<Value> initial = {tile};
+    initial.append(KH, zeroRow);
+    auto loop = scf::ForOp::create(
+        rewriter, loc, c0, indexConstant(rewriter, loc, OH), indexConstant(rewriter, loc, 1),
+        initial, [&](OpBuilder &b, Location l, Value oh, ValueRange carried) {
+          SmallVector<Value> rows(carried.drop_front());
+          for (int64_t kh = 0; kh < KH; ++kh)
+            for (int64_t kw = 0; kw < KW; ++kw) {
+              Value column = vector::TransferReadOp::create(
+                  b, l, columnType, acc.columns,
+                  ValueRange{c, indexConstant(b, l, kh), indexConstant(b, l, kw), n, oh, c0},
+                  AffineMapAttr::get(columnsRow), padding, /*mask=*/Value(),
+                  b.getBoolArrayAttr({true}));
+              Value moved = vector::ShuffleOp::create(b, l, column, zeroColumns, spread[kw]);
+              rows[kh] = arith::AddFOp::create(b, l, rows[kh], moved);
+            }
+          Value into = carried.front();
+          Value h0 = arith::MulIOp::create(b, l, oh, indexConstant(b, l, sH));
+          for (int64_t k = 0; k < sH; ++k)
+            into = writeRow(b, rows[k], into,
+                            k ? arith::AddIOp::create(b, l, h0, indexConstant(b, l, k)) : h0);
+          SmallVector<Value> next = {into};
+          next.append(rows.begin() + sH, rows.end());
+          next.append(sH, zeroRow);
+          scf::YieldOp::create(b, l, next);
+        });
+    // The rows the last windows reach past OH sH, then rows no window
+    // reaches (zeros).
+    tile = loop.getResult(0);
+    for (int64_t k = 0; k < KH - sH; ++k)
+      tile = writeRow(rewriter, loop.getResult(1 + k), tile, indexConstant(rewriter, loc, OH * sH + k));
+    for (int64_t h = (OH - 1) * sH + KH; h < PH; ++h)
+      tile = writeRow(rewriter, zeroRow, tile, indexConstant(rewriter, loc, h));
+    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(rewriter, loc, tile, shared, planeAt, planeSize, unit);
+  }
+  rewriter.replaceOp(last, forall.getResult(0));
+
+  SmallVector<Operation *> parts, planes;
+  for (linalg::GenericOp part : acc.parts) {
+    parts.push_back(part);
+    planes.push_back(part.getDpsInputs()[0].getDefiningOp());
+  }
+  // The first part's window is a slice of the fill, which goes last.
+  planes.push_back(acc.parts.front().getDpsInits()[0].getDefiningOp());
+  planes.push_back(acc.fill);
+  eraseChain(rewriter, acc.inserts, parts, planes);
+}
