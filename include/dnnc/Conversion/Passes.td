@@ -74,7 +74,8 @@ def TileAndVectorizePass : Pass<"dnn-tile-and-vectorize", "mlir::func::FuncOp"> 
     parallel dimension is cut into tiles of `4 * vector-width` elements and
     vectorized at that size, masked where the tile is partial. Matmuls are
     first split so that no tile is partial, then get register tiles of
-    `R x 2*vector-width` (R = 8 for 16 lanes, else 4) with the reduction in
+    `R x 2*vector-width` (R = 8 for 16 lanes, else 4; row tile by row tile
+    where K is short and A static and small) with the reduction in
     steps of 8, the accumulator carried in registers across it and
     vector.contract lowered to outer products. A fill of the accumulator is
     fused into each tile (the accumulator starts as a splat), and so is the
@@ -87,7 +88,10 @@ def TileAndVectorizePass : Pass<"dnn-tile-and-vectorize", "mlir::func::FuncOp"> 
     rows span two registers, the pooling runs in the same kernel on the
     rows in registers (the convolution's output is never stored); a pooling
     gradient over tiling windows of one or two columns (a strided insert per
-    window offset) becomes one pass writing whole rows; other 2-D
+    window offset) becomes one pass writing whole rows; likewise im2col
+    columns (one copy per window offset) become one pass per output row,
+    and col2im (one add per window offset) one pass per plane with the
+    rows of dx summed in registers; other 2-D
     convolutions (all output channels per tile, so that the FMAs run along
     them) and poolings are cut into 1-D rows and vectorized along the
     output width. Finally, vector reads of rows whose elements are a

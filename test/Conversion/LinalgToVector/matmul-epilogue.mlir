@@ -75,8 +75,9 @@ func.func @weight_grad(%x: tensor<?x64xf32>, %dy: tensor<?x32xf32>) -> tensor<64
 // convolution's input gradient, w^T @ dy': 150 = 144 + 6 rows, the columns
 // whole tiles of 32 and a rest of single columns): each piece starts its
 // accumulator as a splat, and no pass fills the whole product first. With
-// w (16x150) small and static and dy of the batch, the column panels are
-// the outer loop: each panel of dy is read once for all row tiles.
+// K = 16 and the columns of the batch, the tiles go row tile by row tile
+// (the first forall dim, which the runtime hands out fastest, is the
+// columns): the product is written as 8 contiguous rows at a time.
 // CHECK-LABEL: func.func @split_no_epilogue(
 // CHECK-DAG:     %[[ZERO8:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
 // CHECK-DAG:     %[[ZERO6:.*]] = arith.constant dense<0.000000e+00> : vector<6x32xf32>
