@@ -99,6 +99,7 @@ void dnnc::buildBufferizePipeline(OpPassManager &pm) {
   // buffer-results-to-out-params{hoist-static-allocs modify-public-functions},
   // dnn-plan-workspace, func.func(promote-buffers-to-stack{max-alloc-size-in-bytes=256}),
   // buffer-deallocation-pipeline, dnn-free-loop-temporaries,
+  // dnn-stack-loop-temporaries,
   // canonicalize, cse
   //
   // Entry points take identity-layout buffers and write results into
@@ -129,6 +130,7 @@ void dnnc::buildBufferizePipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(bufferization::createPromoteBuffersToStackPass(stack));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createFreeLoopTemporariesPass());
+  pm.addPass(createStackLoopTemporariesPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -163,6 +163,24 @@ def FreeLoopTemporariesPass : Pass<"dnn-free-loop-temporaries", "mlir::ModuleOp"
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
 
+def StackLoopTemporariesPass : Pass<"dnn-stack-loop-temporaries", "mlir::ModuleOp"> {
+  let summary = "Put small per-iteration temporaries of bounded size on the stack";
+  let description = [{
+    After dnn-free-loop-temporaries. A `memref.alloc` in a loop body, freed
+    once in the same block, whose one dynamic size (the outermost) has a
+    constant upper bound (a tile's `affine.min`) that keeps it within
+    `max-bytes`, becomes a `memref.alloca` of that bound (a view of the
+    size asked for replaces the buffer) inside a `memref.alloca_scope`
+    around its live range, so each iteration's stack space is released:
+    no heap call per tile (argmax's running maxima in every predict).
+  }];
+  let options = [
+    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"4096",
+           "largest stack buffer, in bytes">
+  ];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def PlanWorkspacePass : Pass<"dnn-plan-workspace", "mlir::ModuleOp"> {
   let summary = "Place an entry's temporaries in one workspace planned at compile time";
   let description = [{
