@@ -68,6 +68,9 @@ std::unique_ptr<Expr> NumberExpr::clone() const {
 std::unique_ptr<Expr> BoolExpr::clone() const {
   return std::make_unique<BoolExpr>(getRange(), value);
 }
+std::unique_ptr<Expr> StringExpr::clone() const {
+  return std::make_unique<StringExpr>(getRange(), value);
+}
 std::unique_ptr<Expr> NameExpr::clone() const {
   return std::make_unique<NameExpr>(getRange(), name);
 }
@@ -149,6 +152,8 @@ private:
       os << "Number " << n->value;
     } else if (auto *b = llvm::dyn_cast<BoolExpr>(&e)) {
       os << "Bool " << (b->value ? "true" : "false");
+    } else if (auto *str = llvm::dyn_cast<StringExpr>(&e)) {
+      os << "String \"" << str->value << "\"";
     } else if (auto *n = llvm::dyn_cast<NameExpr>(&e)) {
       os << "Name " << n->name;
     } else if (auto *u = llvm::dyn_cast<UnaryExpr>(&e)) {

@@ -10,6 +10,7 @@ namespace {
 using K = ArgKind;
 constexpr BuiltinParam kX[] = {{"x", K::Tensor, true}};
 constexpr BuiltinParam kLeakyRelu[] = {{"x", K::Tensor, true}, {"slope", K::Float, false}};
+constexpr BuiltinParam kGelu[] = {{"x", K::Tensor, true}, {"approximate", K::String, false}};
 constexpr BuiltinParam kAxis[] = {{"x", K::Tensor, true}, {"axis", K::Int, false}};
 constexpr BuiltinParam kReduce[] = {{"x", K::Tensor, true},
                                     {"axis", K::Axes, false},
@@ -43,6 +44,7 @@ const BuiltinInfo kBuiltins[] = {
     {"leaky_relu", Builtin::LeakyRelu, kLeakyRelu},
     {"sigmoid", Builtin::Sigmoid, kX},
     {"silu", Builtin::Silu, kX},
+    {"gelu", Builtin::Gelu, kGelu},
     {"softplus", Builtin::Softplus, kX},
     {"tanh", Builtin::Tanh, kX},
     {"exp", Builtin::Exp, kX},

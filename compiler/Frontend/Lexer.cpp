@@ -14,6 +14,7 @@ llvm::StringRef dnnc::frontend::getTokenKindName(TokenKind kind) {
   case TokenKind::Error: return "invalid character";
   case TokenKind::Identifier: return "identifier";
   case TokenKind::Number: return "number";
+  case TokenKind::String: return "string";
   case TokenKind::KwModel: return "'model'";
   case TokenKind::KwFn: return "'fn'";
   case TokenKind::KwInput: return "'input'";
@@ -87,6 +88,18 @@ Token Lexer::next() {
     case '-': return make(TokenKind::Minus, start);
     case '/': return make(TokenKind::Slash, start);
     case '@': return make(TokenKind::At, start);
+    case '"': {
+      // A string runs to the next quote on the same line; no escapes.
+      while (cur != buffer.end() && *cur != '"' && *cur != '\n')
+        ++cur;
+      if (cur == buffer.end() || *cur != '"') {
+        Token bad = make(TokenKind::Error, start);
+        diags.error(bad.getRange(), "unterminated string: a string ends with '\"' on its line");
+        return bad;
+      }
+      ++cur;
+      return make(TokenKind::String, start);
+    }
     case '*':
       if (cur != buffer.end() && *cur == '*') {
         ++cur;

@@ -188,6 +188,7 @@ private:
     case Builtin::LeakyRelu: return dnn::LeakyReluOp::create(builder, l, ops[0], f64(a.slope));
     case Builtin::Sigmoid: return dnn::SigmoidOp::create(builder, l, ops[0]);
     case Builtin::Silu: return dnn::SiluOp::create(builder, l, ops[0]);
+    case Builtin::Gelu: return dnn::GeluOp::create(builder, l, ops[0], a.tanhApproximation);
     case Builtin::Softplus: return dnn::SoftplusOp::create(builder, l, ops[0]);
     case Builtin::Tanh: return dnn::TanhOp::create(builder, l, ops[0]);
     case Builtin::Exp: return dnn::ExpOp::create(builder, l, ops[0]);

@@ -392,6 +392,9 @@ std::unique_ptr<Expr> Parser::parsePrimary() {
     }
     return std::make_unique<NumberExpr>(t.getRange(), value, isInteger);
   }
+  case TokenKind::String:
+    advance();
+    return std::make_unique<StringExpr>(t.getRange(), t.spelling.drop_front().drop_back());
   case TokenKind::KwTrue:
   case TokenKind::KwFalse:
     advance();

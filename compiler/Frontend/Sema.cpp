@@ -388,6 +388,10 @@ TensorType Sema::check(Expr &e) {
     error(e.getRange(), "a boolean is only allowed as an argument such as keepdims=true");
     type = TensorType::getPoison();
     break;
+  case Expr::Kind::String:
+    error(e.getRange(), "a string is only allowed as an argument such as approximate=\"tanh\"");
+    type = TensorType::getPoison();
+    break;
   case Expr::Kind::List:
     error(e.getRange(), "a list is only allowed as an argument of a builtin such as "
                         "reshape, transpose or concat");
@@ -416,9 +420,11 @@ TensorType Sema::checkName(NameExpr &e) {
     auto it = frame.args.find(e.name);
     if (it != frame.args.end()) {
       e.boundArgument = it->second;
-      if (llvm::isa<ListExpr, BoolExpr>(it->second)) {
+      if (llvm::isa<ListExpr, BoolExpr, StringExpr>(it->second)) {
         error(e.getRange(), "parameter '" + e.name + "' is bound to a " +
-                                (llvm::isa<ListExpr>(it->second) ? "list" : "boolean") +
+                                (llvm::isa<ListExpr>(it->second)   ? "list"
+                                 : llvm::isa<BoolExpr>(it->second) ? "boolean"
+                                                                   : "string") +
                                 ", which can only be passed on as a builtin's argument");
         return TensorType::getPoison();
       }
@@ -591,7 +597,7 @@ TensorType Sema::checkCall(CallExpr &e) {
   error(e.calleeRange, "unknown function '" + e.callee + "'" + role +
                            (hint.empty() || !role.empty() ? "" : "; did you mean '" + hint + "'?"));
   for (Argument &a : e.args)
-    if (!llvm::isa<ListExpr, BoolExpr>(a.value.get()))
+    if (!llvm::isa<ListExpr, BoolExpr, StringExpr>(a.value.get()))
       check(*a.value);
   return TensorType::getPoison();
 }
@@ -734,7 +740,7 @@ TensorType Sema::checkUserCall(CallExpr &e, const FunctionDecl &fn) {
   // constants that the body passes on to builtins.
   // (A number stays weak until the body decides its dtype.)
   for (Argument &a : e.args)
-    if (!llvm::isa<ListExpr, BoolExpr>(a.value.get()))
+    if (!llvm::isa<ListExpr, BoolExpr, StringExpr>(a.value.get()))
       check(*a.value);
   if (!bindArguments(e, names, required, bound))
     return TensorType::getPoison();
@@ -786,7 +792,7 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
   llvm::SmallVector<Expr *> bound;
   if (!bindArguments(e, names, required, bound)) {
     for (Argument &a : e.args)
-      if (!llvm::isa<ListExpr, BoolExpr>(lookThrough(a.value.get())))
+      if (!llvm::isa<ListExpr, BoolExpr, StringExpr>(lookThrough(a.value.get())))
         check(*a.value);
     return TensorType::getPoison();
   }
@@ -864,6 +870,17 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
         ok = false;
       } else {
         attrs.keepDims = b->value;
+      }
+      break;
+    }
+    case ArgKind::String: {
+      // gelu's approximate: "none" (the erf form) or "tanh", as in torch.
+      auto *str = llvm::dyn_cast<StringExpr>(lookThrough(arg));
+      if (!str || (str->value != "none" && str->value != "tanh")) {
+        error(arg->getRange(), what + " must be \"none\" or \"tanh\"");
+        ok = false;
+      } else {
+        attrs.tanhApproximation = str->value == "tanh";
       }
       break;
     }
@@ -972,6 +989,7 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
   case Builtin::LeakyRelu:
   case Builtin::Sigmoid:
   case Builtin::Silu:
+  case Builtin::Gelu:
   case Builtin::Softplus:
   case Builtin::Tanh:
   case Builtin::Exp:

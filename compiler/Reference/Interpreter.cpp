@@ -138,6 +138,7 @@ Expected<Tensor> compute(Operation *op, llvm::ArrayRef<const Tensor *> in) {
       .Case([&](ReluOp) { return map(*in[0], [](double x) { return x > 0 ? x : 0.0; }); })
       .Case([&](SigmoidOp) { return map(*in[0], sigmoid); })
       .Case([&](SiluOp) { return map(*in[0], [&](double x) { return x * sigmoid(x); }); })
+      .Case([&](GeluOp o) { return gelu(*in[0], o.getTanh()); })
       .Case([&](SoftplusOp) {
         // log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)).
         return map(*in[0], [](double x) {
@@ -204,6 +205,7 @@ Expected<Tensor> compute(Operation *op, llvm::ArrayRef<const Tensor *> in) {
       .Case([&](ReluGradOp o) {
         return reluGrad(*in[0], *in[1], o.getSlopeAttr().getValueAsDouble());
       })
+      .Case([&](GeluGradOp o) { return geluGrad(*in[0], *in[1], o.getTanh()); })
       .Case([&](SignOp) { return sign(*in[0]); })
       .Case([&](EqualOp) { return equal(*in[0], *in[1]); })
       .Case([&](MaximumOp) { return binary(BinaryKind::Max, *in[0], *in[1]); })

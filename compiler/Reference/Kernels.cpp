@@ -650,6 +650,39 @@ Expected<Tensor> dnnc::reference::reluGrad(const Tensor &input, const Tensor &gr
   return out;
 }
 
+namespace {
+constexpr double kTanhGeluScale = 0.7978845608028654; // sqrt(2 / pi)
+double tanhGeluArgument(double x) { return kTanhGeluScale * (x + 0.044715 * x * x * x); }
+} // namespace
+
+Tensor dnnc::reference::gelu(const Tensor &x, bool tanhForm) {
+  return map(x, [&](double v) {
+    return tanhForm ? 0.5 * v * (1 + std::tanh(tanhGeluArgument(v)))
+                    : 0.5 * v * (1 + std::erf(v * M_SQRT1_2));
+  });
+}
+
+Expected<Tensor> dnnc::reference::geluGrad(const Tensor &input, const Tensor &grad,
+                                           bool tanhForm) {
+  if (input.isInteger || grad.isInteger || input.shape != grad.shape)
+    return fail("gelu_grad: input " + shapeString(input.shape) + " and grad " +
+                shapeString(grad.shape) + " must be float tensors of one shape");
+  Tensor out = grad;
+  for (int64_t i = 0; i < out.numElements(); ++i) {
+    double x = input.data[i], derivative;
+    if (tanhForm) {
+      double t = std::tanh(tanhGeluArgument(x));
+      derivative = 0.5 * (1 + t) +
+                   0.5 * x * (1 - t * t) * kTanhGeluScale * (1 + 3 * 0.044715 * x * x);
+    } else {
+      derivative = 0.5 * (1 + std::erf(x * M_SQRT1_2)) +
+                   x * std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI);
+    }
+    out.data[i] = grad.data[i] * derivative;
+  }
+  return out;
+}
+
 Tensor dnnc::reference::sign(const Tensor &x) {
   return map(x, [](double v) { return v > 0 ? 1.0 : v < 0 ? -1.0 : v == 0 ? 0.0 : v; });
 }

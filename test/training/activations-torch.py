@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""silu and softplus against torch.nn.functional, values and gradients.
+"""silu, softplus and gelu against torch.nn.functional, values and gradients.
 
 docs/language.md promises that `silu(x)` is torch.nn.functional.silu and
-`softplus(x)` is torch.nn.functional.softplus (beta 1). A model scales its
+`softplus(x)` is torch.nn.functional.softplus (beta 1), and `gelu(x)` /
+`gelu(x, approximate="tanh")` torch.nn.functional.gelu. A model scales its
 input by a parameter `a` (all ones) and outputs both functions of it, with a
 loss that weights them differently; `dnn-run predict` gives the outputs and
 `dnn-run grad` the gradient of the loss with respect to `a`, on inputs from
@@ -39,7 +40,9 @@ model act {
   let h = x * a
   output silu_h = silu(h)
   output softplus_h = softplus(h)
-  loss l = sum(silu(h)) + 0.5 * sum(softplus(h))
+  output gelu_h = gelu(h)
+  output gelu_tanh_h = gelu(h, approximate="tanh")
+  loss l = sum(silu(h)) + 0.5 * sum(softplus(h)) + 0.25 * sum(gelu(h)) + 0.125 * sum(gelu(h, approximate="tanh"))
 }
 """
 
@@ -63,11 +66,14 @@ def main():
     a = torch.ones(16, dtype=torch.float32, requires_grad=True)
     h = xt * a
     silu, softplus = F.silu(h), F.softplus(h)
-    (silu.sum() + 0.5 * softplus.sum()).backward()
+    gelu, gelu_tanh = F.gelu(h), F.gelu(h, approximate="tanh")
+    (silu.sum() + 0.5 * softplus.sum() + 0.25 * gelu.sum() + 0.125 * gelu_tanh.sum()).backward()
 
     out = lambda name: np.load(harness.path(name))
     harness.compare("silu", out("predict/silu_h.npy"), silu.detach().numpy(), ATOL, RTOL)
     harness.compare("softplus", out("predict/softplus_h.npy"), softplus.detach().numpy(), ATOL, RTOL)
+    harness.compare("gelu", out("predict/gelu_h.npy"), gelu.detach().numpy(), ATOL, RTOL)
+    harness.compare("gelu tanh", out("predict/gelu_tanh_h.npy"), gelu_tanh.detach().numpy(), ATOL, RTOL)
     harness.compare("grad.a", out("grad/grad.a.npy"), a.grad.numpy(), ATOL, RTOL)
     return 0
 

@@ -13,10 +13,12 @@
 #include "LoweringHelpers.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <limits>
 
@@ -103,6 +105,20 @@ struct SiluOpLowering : UnaryLowering<SiluOp> {
   // x / (1 + exp(-x)): one divide, no separate sigmoid and multiply.
   Value body(SiluOp, OpBuilder &b, Location loc, Value x) const override {
     return arith::DivFOp::create(b, loc, x, onePlusExpNeg(b, loc, x));
+  }
+};
+
+struct GeluOpLowering : UnaryLowering<GeluOp> {
+  using UnaryLowering::UnaryLowering;
+  // 0.5 x (1 + erf(x / sqrt 2)), or 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+  Value body(GeluOp op, OpBuilder &b, Location loc, Value x) const override {
+    Type t = x.getType();
+    Value inner = op.getTanh() ? math::TanhOp::create(b, loc, tanhGeluArgument(b, loc, x)).getResult()
+                               : math::ErfOp::create(b, loc,
+                                                     arith::MulFOp::create(b, loc, x, floatConst(b, loc, t, M_SQRT1_2)))
+                                     .getResult();
+    Value half = arith::MulFOp::create(b, loc, x, floatConst(b, loc, t, 0.5));
+    return arith::AddFOp::create(b, loc, half, arith::MulFOp::create(b, loc, half, inner));
   }
 };
 
@@ -878,7 +894,7 @@ struct ConvertDNNToLinalgPass
                  BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
                  BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
                  BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>, NegOpLowering,
-                 ReluOpLowering, SigmoidOpLowering, SiluOpLowering, SoftplusOpLowering,
+                 ReluOpLowering, SigmoidOpLowering, SiluOpLowering, GeluOpLowering, SoftplusOpLowering,
                  TanhOpLowering, ExpOpLowering,
                  LogOpLowering, SqrtOpLowering, AbsOpLowering, LeakyReluOpLowering,
                  PowOpLowering, StopGradientOpLowering, ConstantOpLowering, MatmulOpLowering,
@@ -905,6 +921,12 @@ struct ConvertDNNToLinalgPass
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       return signalPassFailure();
     readTransposedOperandsInPlace();
+    // erf (gelu) has no LLVM intrinsic and libm's erff one element at a
+    // time would not vectorize: upstream's polynomial approximation, in
+    // arith ops that vectorize with the rest of the body.
+    RewritePatternSet erf(ctx);
+    populatePolynomialApproximateErfPattern(erf);
+    (void)applyPatternsGreedily(getOperation(), std::move(erf));
   }
 
   /// matmul(transpose(a), b) -> matmul with lhs map (m, n, k) -> (k, m) on

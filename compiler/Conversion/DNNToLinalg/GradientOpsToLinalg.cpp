@@ -86,6 +86,32 @@ struct ReluGradOpLowering : ElementwiseLowering<ReluGradOp> {
   }
 };
 
+struct GeluGradOpLowering : ElementwiseLowering<GeluGradOp> {
+  using ElementwiseLowering::ElementwiseLowering;
+  // grad * (Phi(x) + x phi(x)) = grad * (0.5 (1 + erf(x / sqrt 2)) + x exp(-x^2 / 2) / sqrt(2 pi));
+  // tanh form, u = sqrt(2/pi) (x + 0.044715 x^3), t = tanh(u):
+  // grad * (0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)).
+  Value element(GeluGradOp op, OpBuilder &b, Location loc, ValueRange xs) const override {
+    Value x = xs[0], g = xs[1];
+    Type t = x.getType();
+    auto c = [&](double v) { return floatConst(b, loc, t, v); };
+    auto mul = [&](Value l, Value r) { return arith::MulFOp::create(b, loc, l, r).getResult(); };
+    auto add = [&](Value l, Value r) { return arith::AddFOp::create(b, loc, l, r).getResult(); };
+    Value x2 = mul(x, x), derivative;
+    if (op.getTanh()) {
+      Value th = math::TanhOp::create(b, loc, tanhGeluArgument(b, loc, x));
+      Value slope = mul(c(0.7978845608028654), add(c(1.0), mul(x2, c(3 * 0.044715))));
+      Value oneMinusT2 = arith::SubFOp::create(b, loc, c(1.0), mul(th, th));
+      derivative = add(mul(c(0.5), add(c(1.0), th)), mul(mul(c(0.5), x), mul(oneMinusT2, slope)));
+    } else {
+      Value cdf = mul(c(0.5), add(c(1.0), math::ErfOp::create(b, loc, mul(x, c(M_SQRT1_2)))));
+      Value pdf = mul(c(0.3989422804014327), math::ExpOp::create(b, loc, mul(x2, c(-0.5))));
+      derivative = add(cdf, mul(x, pdf));
+    }
+    return mul(g, derivative);
+  }
+};
+
 struct SignOpLowering : ElementwiseLowering<SignOp> {
   using ElementwiseLowering::ElementwiseLowering;
   Value element(SignOp, OpBuilder &b, Location loc, ValueRange xs) const override {
@@ -784,7 +810,7 @@ bool dnnc::lowering::isDirectFilterGradient(Conv2dFilterGradOp op, StringRef con
 
 void dnnc::lowering::populateGradientOpLoweringPatterns(RewritePatternSet &patterns,
                                                         StringRef convolutions) {
-  patterns.add<ReluGradOpLowering, SignOpLowering, EqualOpLowering, MaximumOpLowering, BroadcastLikeOpLowering,
+  patterns.add<ReluGradOpLowering, GeluGradOpLowering, SignOpLowering, EqualOpLowering, MaximumOpLowering, BroadcastLikeOpLowering,
                SliceOpLowering, Conv2dInputGradOpLowering, MaxPool2dArgmaxOpLowering,
                MaxPool2dArgmaxGradOpLowering,
                AvgPool2dGradOpLowering, ApplyOptimizerOpLowering>(patterns.getContext());

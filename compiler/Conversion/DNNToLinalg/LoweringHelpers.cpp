@@ -461,6 +461,15 @@ Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> padd
   return tensor::PadOp::create(b, loc, paddedType, input, pads, pads, value);
 }
 
+Value tanhGeluArgument(OpBuilder &b, Location loc, Value x) {
+  Type t = x.getType();
+  Value x2 = arith::MulFOp::create(b, loc, x, x);
+  Value cubic = arith::AddFOp::create(
+      b, loc, floatConst(b, loc, t, 1.0), arith::MulFOp::create(b, loc, x2, floatConst(b, loc, t, 0.044715)));
+  return arith::MulFOp::create(
+      b, loc, arith::MulFOp::create(b, loc, x, cubic), floatConst(b, loc, t, 0.7978845608028654));
+}
+
 Value im2colColumns(OpBuilder &b, Location loc, Value padded, int64_t KH, int64_t KW, int64_t OH,
                     int64_t OW, ArrayRef<int64_t> stride) {
   auto paddedType = tensorTypeOf(padded);

@@ -59,7 +59,7 @@ struct CallExpr;
 
 class Expr {
 public:
-  enum class Kind { Number, Bool, Name, Unary, Binary, Call, List };
+  enum class Kind { Number, Bool, String, Name, Unary, Binary, Call, List };
   Expr(Kind kind, llvm::SMRange range) : kind(kind), range(range) {}
   virtual ~Expr() = default;
 
@@ -89,6 +89,14 @@ struct BoolExpr : Expr {
   static bool classof(const Expr *e) { return e->getKind() == Kind::Bool; }
   std::unique_ptr<Expr> clone() const override;
   bool value;
+};
+
+/// A string constant (only as a builtin's argument, e.g. approximate="tanh").
+struct StringExpr : Expr {
+  StringExpr(llvm::SMRange r, llvm::StringRef value) : Expr(Kind::String, r), value(value) {}
+  static bool classof(const Expr *e) { return e->getKind() == Kind::String; }
+  std::unique_ptr<Expr> clone() const override;
+  std::string value; // without the quotes
 };
 
 struct NameExpr : Expr {
@@ -152,6 +160,7 @@ struct BuiltinAttrs {
   int64_t axis = 0;                     // softmax, log_softmax, argmax, concat
   double slope = 0.01;                  // leaky_relu
   double eps = 1e-5;                    // layer_norm
+  bool tanhApproximation = false;       // gelu(approximate="tanh")
   llvm::SmallVector<int64_t> shape;     // reshape (-1 = dynamic)
   llvm::SmallVector<int64_t> perm;      // transpose
   llvm::SmallVector<int64_t> size, stride, padding; // conv2d and pooling

@@ -13,7 +13,7 @@
 namespace dnnc::frontend {
 
 enum class Builtin {
-  Relu, LeakyRelu, Sigmoid, Silu, Softplus, Tanh, Exp, Log, Sqrt, Abs, StopGradient,
+  Relu, LeakyRelu, Sigmoid, Silu, Gelu, Softplus, Tanh, Exp, Log, Sqrt, Abs, StopGradient,
   Softmax, LogSoftmax, Sum, Mean, Max, Min, Argmax,
   Reshape, Flatten, Transpose, Concat,
   Conv2d, MaxPool2d, AvgPool2d,
@@ -29,6 +29,7 @@ enum class ArgKind {
   Int,            // an integer constant
   Float,          // a numeric constant
   Bool,           // true or false
+  String,         // a string constant
   Axes,           // an integer or a list of integers; omitted means all axes
   Pair,           // an integer or [height, width]
   Shape,          // a list of positive integers, symbols and at most one -1

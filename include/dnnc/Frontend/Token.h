@@ -13,6 +13,7 @@ enum class TokenKind {
   Error,   // a character the language does not use
   Identifier,
   Number,
+  String, // "..." (spelling includes the quotes)
   // Keywords.
   KwModel, KwFn, KwInput, KwParam, KwLet, KwOutput, KwLoss, KwTrain, KwWith,
   KwTrue, KwFalse,

@@ -85,6 +85,9 @@ llvm::Expected<Tensor> oneHot(const Tensor &labels, int64_t numClasses);
 /// grad where input > 0, else slope * grad (relu_grad; relu is slope 0,
 /// which gives 0 there even for an infinite or NaN grad).
 llvm::Expected<Tensor> reluGrad(const Tensor &input, const Tensor &grad, double slope);
+/// gelu (the erf form, or the tanh form), and grad times its derivative.
+Tensor gelu(const Tensor &x, bool tanhForm);
+llvm::Expected<Tensor> geluGrad(const Tensor &input, const Tensor &grad, bool tanhForm);
 /// -1, 0 or 1 by the sign of each element (NaN stays NaN).
 Tensor sign(const Tensor &x);
 /// NumPy-broadcast lhs == rhs: 1 or 0, in lhs's element type.

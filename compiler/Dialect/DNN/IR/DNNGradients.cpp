@@ -142,6 +142,12 @@ LogicalResult SiluOp::buildGradients(OpBuilder &b, Value g, SmallVectorImpl<Valu
   return success();
 }
 
+LogicalResult GeluOp::buildGradients(OpBuilder &b, Value g, SmallVectorImpl<Value> &grads) {
+  // A closed form of its own (erf has no op here): gelu_grad.
+  grads.push_back(GeluGradOp::create(b, getLoc(), getInput().getType(), getInput(), g, getTanh()));
+  return success();
+}
+
 LogicalResult SoftplusOp::buildGradients(OpBuilder &b, Value g,
                                          SmallVectorImpl<Value> &grads) {
   // dy/dx = sigmoid(x)

@@ -172,6 +172,15 @@ def DNN_SigmoidOp : DNN_UnaryOp<"sigmoid", [DNN_Differentiable]> { let summary =
 def DNN_SiluOp : DNN_UnaryOp<"silu", [DNN_Differentiable]> {
   let summary = "input * sigmoid(input) (torch.nn.functional.silu)";
 }
+def DNN_GeluOp : DNN_UnaryOp<"gelu", [DNN_Differentiable]> {
+  let summary = "input * Phi(input), Phi the standard normal CDF (torch.nn.functional.gelu)";
+  let description = [{
+    The exact form `0.5 x (1 + erf(x / sqrt(2)))`, or with `tanh` torch's
+    `approximate="tanh"`: `0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`.
+  }];
+  let arguments = (ins DNN_FloatTensor:$input, UnitAttr:$tanh);
+  let assemblyFormat = "$input (`tanh` $tanh^)? attr-dict `:` type($input)";
+}
 def DNN_SoftplusOp : DNN_UnaryOp<"softplus", [DNN_Differentiable]> {
   let summary = "log(1 + exp(input)) (torch.nn.functional.softplus, beta 1)";
 }
@@ -391,6 +400,13 @@ def DNN_ReluGradOp : DNN_Op<"relu_grad", [Pure, AllTypesMatch<["input", "grad", 
   let arguments = (ins DNN_FloatTensor:$input, DNN_FloatTensor:$grad, F64Attr:$slope);
   let results = (outs DNN_FloatTensor:$result);
   let assemblyFormat = "$input `,` $grad `slope` $slope attr-dict `:` type($input)";
+}
+
+def DNN_GeluGradOp : DNN_Op<"gelu_grad", [Pure, AllTypesMatch<["input", "grad", "result"]>]> {
+  let summary = "grad * d gelu(input) / d input (the form `tanh` selects)";
+  let arguments = (ins DNN_FloatTensor:$input, DNN_FloatTensor:$grad, UnitAttr:$tanh);
+  let results = (outs DNN_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $grad (`tanh` $tanh^)? attr-dict `:` type($input)";
 }
 
 def DNN_SignOp : DNN_UnaryOp<"sign"> {
