@@ -18,7 +18,7 @@
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/Transforms/DialectConversion.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 #include <limits>
 
@@ -924,9 +924,11 @@ struct ConvertDNNToLinalgPass
     // erf (gelu) has no LLVM intrinsic and libm's erff one element at a
     // time would not vectorize: upstream's polynomial approximation, in
     // arith ops that vectorize with the rest of the body.
+    // (A walk, not the greedy driver, which would also fold and hoist every
+    // constant of every body.)
     RewritePatternSet erf(ctx);
     populatePolynomialApproximateErfPattern(erf);
-    (void)applyPatternsGreedily(getOperation(), std::move(erf));
+    walkAndApplyPatterns(getOperation(), FrozenRewritePatternSet(std::move(erf)));
   }
 
   /// matmul(transpose(a), b) -> matmul with lhs map (m, n, k) -> (k, m) on

@@ -7,17 +7,18 @@
 // constant, so an infinite grad does not leak through as NaN) and
 // slope * grad for leaky_relu.
 // CHECK-LABEL: func.func @relu_grad(
-// CHECK-DAG:     %[[SLOPE:.*]] = arith.constant 1.000000e-01 : f32
-// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK:         linalg.generic {{.*}} ins(%arg0, %arg1 : tensor<?x3xf32>, tensor<?x3xf32>)
 // CHECK-NEXT:    ^bb0(%[[X:.*]]: f32, %[[G:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT:      %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-NEXT:      %[[POS:.*]] = arith.cmpf ogt, %[[X]], %[[ZERO]] : f32
 // CHECK-NEXT:      %[[R:.*]] = arith.select %[[POS]], %[[G]], %[[ZERO]] : f32
 // CHECK-NEXT:      linalg.yield %[[R]]
 // CHECK:         linalg.generic
 // CHECK-NEXT:    ^bb0(%[[X2:.*]]: f32, %[[G2:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT:      %[[SCALED:.*]] = arith.mulf %[[G2]], %[[SLOPE]] : f32
-// CHECK-NEXT:      %[[POS2:.*]] = arith.cmpf ogt, %[[X2]], %[[ZERO]] : f32
+// CHECK-DAG:       %[[ZERO2:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG:       %[[SLOPE:.*]] = arith.constant 1.000000e-01 : f32
+// CHECK:           %[[SCALED:.*]] = arith.mulf %[[G2]], %[[SLOPE]] : f32
+// CHECK-NEXT:      %[[POS2:.*]] = arith.cmpf ogt, %[[X2]], %[[ZERO2]] : f32
 // CHECK-NEXT:      arith.select %[[POS2]], %[[G2]], %[[SCALED]] : f32
 func.func @relu_grad(%x: tensor<?x3xf32>, %g: tensor<?x3xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>) {
   %0 = dnn.relu_grad %x, %g slope 0.000000e+00 : tensor<?x3xf32>
@@ -59,17 +60,19 @@ func.func @gelu(%x: tensor<?x3xf32>, %g: tensor<?x3xf32>) -> (tensor<?x3xf32>, t
 // sign (abs's gradient): -1 or 1 by two ordered compares, else 0; equal
 // (the mask of max's gradient): 1 or 0; maximum.
 // CHECK-LABEL: func.func @sign_equal_maximum(
-// CHECK-DAG:     %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
-// CHECK-DAG:     %[[MINUS:.*]] = arith.constant -1.000000e+00 : f32
-// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK:         ^bb0(%[[X:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT:      %[[NEG:.*]] = arith.cmpf olt, %[[X]], %[[ZERO]] : f32
+// CHECK-DAG:       %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG:       %[[MINUS:.*]] = arith.constant -1.000000e+00 : f32
+// CHECK:           %[[NEG:.*]] = arith.cmpf olt, %[[X]], %[[ZERO]] : f32
 // CHECK-NEXT:      %[[S:.*]] = arith.select %[[NEG]], %[[MINUS]], %[[ZERO]] : f32
+// CHECK-NEXT:      %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK-NEXT:      %[[POS:.*]] = arith.cmpf ogt, %[[X]], %[[ZERO]] : f32
 // CHECK-NEXT:      arith.select %[[POS]], %[[ONE]], %[[S]] : f32
 // CHECK:         ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT:      %[[EQ:.*]] = arith.cmpf oeq, %[[A]], %[[B]] : f32
-// CHECK-NEXT:      arith.select %[[EQ]], %[[ONE]], %[[ZERO]] : f32
+// CHECK-DAG:       %[[ONE2:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-DAG:       %[[ZERO2:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:           %[[EQ:.*]] = arith.cmpf oeq, %[[A]], %[[B]] : f32
+// CHECK-NEXT:      arith.select %[[EQ]], %[[ONE2]], %[[ZERO2]] : f32
 // CHECK:         ^bb0(%[[C:.*]]: f32, %[[D:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT:      arith.maximumf %[[C]], %[[D]] : f32
 func.func @sign_equal_maximum(%x: tensor<?x3xf32>, %m: tensor<?x3xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x3xf32>) {
@@ -87,7 +90,7 @@ func.func @sign_equal_maximum(%x: tensor<?x3xf32>, %m: tensor<?x3xf32>) -> (tens
 // CHECK-DAG:   #[[$SCALAR:.*]] = affine_map<(d0, d1) -> ()>
 // CHECK-DAG:   #[[$ROWS:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-LABEL: func.func @broadcast_like(
-// CHECK:         %[[COUNT:.*]] = arith.muli %{{.*}}, %c3 : index
+// CHECK:         %[[COUNT:.*]] = arith.muli %c3, %{{.*}} : index
 // CHECK:         %[[I:.*]] = arith.index_cast %[[COUNT]] : index to i64
 // CHECK:         %[[F:.*]] = arith.sitofp %[[I]] : i64 to f32
 // CHECK:         linalg.generic {indexing_maps = [#[[$SCALAR]], #{{.*}}]{{.*}} ins(%arg0 : tensor<f32>)

@@ -8,12 +8,12 @@
 // momentum (torch.optim.SGD with momentum): v = beta v + g; p += -lr v.
 // CHECK-LABEL: func.func @momentum(
 // CHECK-SAME:    %[[P:.*]]: tensor<4xf32>, %[[G:.*]]: tensor<4xf32>, %[[V:.*]]: tensor<4xf32>, %[[LR:.*]]: tensor<f64>
-// CHECK-DAG:     %[[BETA:.*]] = arith.constant 0.899999976 : f32
 // CHECK:         %[[L:.*]] = tensor.extract %[[LR]][] : tensor<f64>
 // CHECK:         %[[NEG:.*]] = arith.negf %[[L]] : f64
 // CHECK:         %[[STEP:.*]] = arith.truncf %[[NEG]] : f64 to f32
 // CHECK:         %[[R:.*]]:2 = linalg.generic {{.*}} ins(%[[G]] : tensor<4xf32>) outs(%[[P]], %[[V]] : tensor<4xf32>, tensor<4xf32>)
 // CHECK-NEXT:    ^bb0(%[[GI:.*]]: f32, %[[PI:.*]]: f32, %[[VI:.*]]: f32):
+// CHECK-NEXT:      %[[BETA:.*]] = arith.constant 0.899999976 : f32
 // CHECK-NEXT:      %[[DECAYED:.*]] = arith.mulf %[[VI]], %[[BETA]] : f32
 // CHECK-NEXT:      %[[NV:.*]] = arith.addf %[[DECAYED]], %[[GI]] : f32
 // CHECK-NEXT:      %[[UPD:.*]] = arith.mulf %[[NV]], %[[STEP]] : f32
@@ -29,9 +29,9 @@ func.func @momentum(%p: tensor<4xf32>, %g: tensor<4xf32>, %v: tensor<4xf32>, %lr
 
 // sgd with weight decay: g' = g + wd p; p += -lr g'.
 // CHECK-LABEL: func.func @sgd_decay(
-// CHECK-DAG:     %[[WD:.*]] = arith.constant 0.00999999977 : f32
 // CHECK:         linalg.generic
 // CHECK-NEXT:    ^bb0(%[[GI:.*]]: f32, %[[PI:.*]]: f32):
+// CHECK-NEXT:      %[[WD:.*]] = arith.constant 0.00999999977 : f32
 // CHECK-NEXT:      %[[D:.*]] = arith.mulf %[[PI]], %[[WD]] : f32
 // CHECK-NEXT:      %[[GD:.*]] = arith.addf %[[GI]], %[[D]] : f32
 // CHECK-NEXT:      %[[UPD:.*]] = arith.mulf %[[GD]], %{{.*}} : f32
@@ -57,7 +57,7 @@ func.func @sgd_decay(%p: tensor<4xf32>, %g: tensor<4xf32>, %lr: tensor<f64>, %st
 // CHECK:         linalg.generic {{.*}} outs(%{{.*}}, %{{.*}}, %{{.*}} : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
 // CHECK:           %[[SQ:.*]] = math.sqrt %{{.*}} : f32
 // CHECK-NEXT:      %[[CORR:.*]] = arith.divf %[[SQ]], %[[C2F]] : f32
-// CHECK-NEXT:      arith.addf %[[CORR]], %{{.*}} : f32
+// CHECK:           arith.addf %[[CORR]], %{{.*}} : f32
 // CHECK:           linalg.yield %{{.*}}, %{{.*}}, %{{.*}} : f32, f32, f32
 // CHECK-NOT:     math.powf
 func.func @adam(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>, %lr: tensor<f64>, %step: tensor<i32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
