@@ -10,7 +10,9 @@
 // back (LeNet-5's first convolution: 10 MB per step for a 30 MFLOP layer),
 // this reads each input row from cache and writes each output row once.
 // An accumulator that starts as a fill or as the bias broadcast over the
-// batch and the plane starts as a splat of it in registers.
+// batch and the plane starts as a splat of it in registers. Rows too short
+// for the lanes (at most 3/4 of a register) are vectorized along the output
+// channels instead (convolveAlongChannels).
 //
 //===----------------------------------------------------------------------===//
 
@@ -246,10 +248,107 @@ struct DirectConv {
 
 } // namespace
 
+/// Whether `k` takes the kernel vectorized along output channels: rows
+/// that fill at most 3/4 of a register (lanes along the row would idle),
+/// channels in whole registers, and a row's accumulators within budget.
+static bool alongChannels(const DirectConv &k, int64_t vectorWidth) {
+  return !k.start.fromInit && 4 * k.OW <= 3 * vectorWidth && k.F % vectorWidth == 0 &&
+         k.OW <= accumulatorRegisters(vectorWidth);
+}
+
+/// The direct kernel with output channels as the vector lanes, for short
+/// rows (LeNet-5's second layer: rows of 10, which fill 10 of 16 lanes when
+/// they are the vector): per output row and block of `vectorWidth`
+/// channels, one accumulator per column; each step (c, kh, kw) reads the
+/// packed filter's channel vector once and multiplies it by each input
+/// element of the window row (a broadcast); the block is transposed once
+/// into rows and stored.
+static Value convolveAlongChannels(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp conv,
+                                   const DirectConv &k, int64_t vectorWidth) {
+  Location loc = conv.getLoc();
+  Type f32 = k.outType.getElementType();
+  int64_t F = k.F, C = k.C, KH = k.KH, KW = k.KW, OH = k.OH, OW = k.OW, W = vectorWidth;
+  auto lanes = VectorType::get({W}, f32);
+
+  rewriter.setInsertionPoint(conv);
+  Value batch = k.batch(rewriter, loc);
+  Value packed = k.packedFilter(rewriter, loc);
+  Value dest = tensor::EmptyOp::create(rewriter, loc, k.outType,
+                                       k.outType.isDynamicDim(0) ? ValueRange{batch} : ValueRange{});
+  auto forall = k.forallOverRows(rewriter, loc, batch, OH, ValueRange{dest});
+  OpBuilder::InsertionGuard guard(rewriter);
+  Block *body = forall.getBody();
+  rewriter.setInsertionPointToStart(body);
+  Value n = body->getArgument(0), oh = body->getArgument(1);
+  Value shared = forall.getRegionIterArgs()[0];
+  SmallVector<OpFoldResult> rowOffsets = {n, rewriter.getIndexAttr(0), oh,
+                                          rewriter.getIndexAttr(0)};
+  SmallVector<OpFoldResult> rowSizes = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(F),
+                                        rewriter.getIndexAttr(1), rewriter.getIndexAttr(OW)};
+  SmallVector<OpFoldResult> unit(4, rewriter.getIndexAttr(1));
+  Value tile = tensor::ExtractSliceOp::create(
+      rewriter, loc, RankedTensorType::get({1, F, 1, OW}, f32), shared, rowOffsets, rowSizes, unit);
+  Value zeroIndex = index(rewriter, loc, 0);
+  Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(f32));
+  AffineMap lastOf4 = AffineMap::get(4, 0, {rewriter.getAffineDimExpr(3)}, rewriter.getContext());
+
+  for (int64_t f0 = 0; f0 < F; f0 += W) {
+    Value start;
+    if (k.start.perChannel)
+      start = vector::TransferReadOp::create(
+          rewriter, loc, lanes, k.start.perChannel, ValueRange{index(rewriter, loc, f0)}, zero,
+          SmallVector<bool>{true});
+    else
+      start = vector::BroadcastOp::create(rewriter, loc, lanes, k.start.splat);
+    SmallVector<Value> initial(OW, start);
+    auto channels = scf::ForOp::create(
+        rewriter, loc, zeroIndex, index(rewriter, loc, C), index(rewriter, loc, 1), initial,
+        [&](OpBuilder &b, Location l, Value c, ValueRange carried) {
+          SmallVector<Value> acc(carried.begin(), carried.end());
+          for (int64_t kh = 0; kh < KH; ++kh) {
+            Value h = kh ? arith::AddIOp::create(b, l, oh, index(b, l, kh)).getResult() : oh;
+            for (int64_t kw = 0; kw < KW; ++kw) {
+              Value weights = vector::TransferReadOp::create(
+                  b, l, lanes, packed,
+                  ValueRange{c, index(b, l, kh), index(b, l, kw), index(b, l, f0)}, zero,
+                  SmallVector<bool>{true});
+              for (int64_t ow = 0; ow < OW; ++ow) {
+                Value element = tensor::ExtractOp::create(
+                    b, l, k.x, ValueRange{n, c, h, index(b, l, ow + kw)});
+                Value splat = vector::BroadcastOp::create(b, l, lanes, element);
+                acc[ow] = vector::FMAOp::create(b, l, splat, weights, acc[ow]);
+              }
+            }
+          }
+          scf::YieldOp::create(b, l, acc);
+        });
+    // [OW][W] -> [W][OW]: each channel's output row, stored whole.
+    auto blockType = VectorType::get({OW, W}, f32);
+    Value block = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(blockType));
+    for (int64_t ow = 0; ow < OW; ++ow)
+      block = vector::InsertOp::create(rewriter, loc, channels.getResult(ow), block,
+                                       ArrayRef<int64_t>{ow});
+    Value rows = vector::TransposeOp::create(rewriter, loc, block, ArrayRef<int64_t>{1, 0});
+    for (int64_t f = 0; f < W; ++f) {
+      Value row = vector::ExtractOp::create(rewriter, loc, rows, ArrayRef<int64_t>{f});
+      tile = vector::TransferWriteOp::create(
+                 rewriter, loc, row, tile,
+                 ValueRange{zeroIndex, index(rewriter, loc, f0 + f), zeroIndex, zeroIndex},
+                 AffineMapAttr::get(lastOf4), /*mask=*/Value(), rewriter.getBoolArrayAttr({true}))
+                 .getResult();
+    }
+  }
+  rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(rewriter, loc, tile, shared, rowOffsets, rowSizes, unit);
+  return forall.getResult(0);
+}
+
 Value dnnc::convolveDirectly(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp conv,
                              int64_t vectorWidth) {
   Location loc = conv.getLoc();
   DirectConv k(conv, vectorWidth);
+  if (alongChannels(k, vectorWidth))
+    return convolveAlongChannels(rewriter, conv, k, vectorWidth);
   const Row &row = k.row;
   Type f32 = k.outType.getElementType();
   int64_t F = k.F, OH = k.OH, OW = k.OW;

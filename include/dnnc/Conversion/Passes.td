@@ -83,7 +83,8 @@ def TileAndVectorizePass : Pass<"dnn-tile-and-vectorize", "mlir::func::FuncOp"> 
     activation, relu_grad): it runs on the register tile before the single
     store. Transposes use square register tiles and a shuffle network;
     2-D convolutions with unit strides get a direct kernel (each output
-    row of a block of channels in registers, the input rows read in place),
+    row of a block of channels in registers, the input rows read in place;
+    rows shorter than 3/4 of a register vectorized along the channels),
     and where their output only feeds pooling over tiling windows and its
     rows span two registers, the pooling runs in the same kernel on the
     rows in registers (the convolution's output is never stored); a pooling

@@ -36,6 +36,42 @@ func.func @conv_bias(%x: tensor<?x1x32x32xf32>, %w: tensor<6x1x5x5xf32>, %b: ten
 
 // -----
 
+// Rows of 10 (under 3/4 of a 16-lane register) with 16 output channels: the
+// kernel vectorized along the channels. Per output row one accumulator per
+// column, a vector of the 16 channels starting as the bias; each step
+// (c, kh, kw) reads the packed filter's channel vector once and adds it times
+// each of the window row's 10 input elements (broadcast); the 10 x 16 block
+// is transposed into the 16 channel rows, each stored once (10 lanes).
+// CHECK-LABEL: func.func @conv_short_rows(
+// CHECK-SAME:    %[[X:.*]]: tensor<?x6x14x14xf32>, %[[W:.*]]: tensor<16x6x5x5xf32>, %[[B:.*]]: tensor<16xf32>)
+// CHECK:         %[[PACKED:.*]] = scf.forall {{.*}} -> (tensor<6x5x5x16xf32>)
+// CHECK:         scf.forall (%[[N:.*]], %[[OH:.*]]) in (%{{.*}}, 10) shared_outs(%[[SHARED:.*]] = %{{.*}}) -> (tensor<?x16x10x10xf32>)
+// CHECK:           %[[BIAS:.*]] = vector.transfer_read %[[B]][%c0]{{.*}} : tensor<16xf32>, vector<16xf32>
+// CHECK:           scf.for %[[C:.*]] = %c0 to %c6 step %c1 iter_args(%{{.*}} = %[[BIAS]], {{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:             vector.transfer_read %[[PACKED]][%[[C]], %c0, %c0, %c0]{{.*}} : tensor<6x5x5x16xf32>, vector<16xf32>
+// CHECK:             tensor.extract %[[X]][%[[N]], %[[C]], %[[OH]], %c0] : tensor<?x6x14x14xf32>
+// CHECK:             vector.fma {{.*}} : vector<16xf32>
+// CHECK-COUNT-249:   vector.fma {{.*}} : vector<16xf32>
+// CHECK-NOT:         vector.fma
+// CHECK:             scf.yield
+// CHECK-COUNT-16:  vector.transfer_write {{.*}} : vector<10xf32>, tensor<1x16x1x10xf32>
+// CHECK:           tensor.parallel_insert_slice {{.*}} into %[[SHARED]][%[[N]], 0, %[[OH]], 0] [1, 16, 1, 10]
+func.func @conv_short_rows(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>, %b: tensor<16xf32>) -> tensor<?x16x10x10xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x6x14x14xf32>
+  %empty = tensor.empty(%n) : tensor<?x16x10x10xf32>
+  %init = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<16xf32>) outs(%empty : tensor<?x16x10x10xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<?x16x10x10xf32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<?x6x14x14xf32>, tensor<16x6x5x5xf32>) outs(%init : tensor<?x16x10x10xf32>) -> tensor<?x16x10x10xf32>
+  return %y : tensor<?x16x10x10xf32>
+}
+
+// -----
+
 // Many channels, rows of 2 registers: blocks of 12 channels (24 accumulator
 // registers), then the last 8; the input channels are a loop carrying the
 // block's rows, starting from the fill's splat.
