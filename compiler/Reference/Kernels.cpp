@@ -635,11 +635,20 @@ Expected<Tensor> dnnc::reference::oneHot(const Tensor &labels, int64_t numClasse
 // Gradient building blocks
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// The operands of an elementwise gradient op: float tensors of one shape.
+llvm::Error checkInputAndGrad(llvm::StringRef op, const Tensor &input, const Tensor &grad) {
+  if (input.isInteger || grad.isInteger || input.shape != grad.shape)
+    return fail(op + ": input " + shapeString(input.shape) + " and grad " +
+                shapeString(grad.shape) + " must be float tensors of one shape");
+  return llvm::Error::success();
+}
+} // namespace
+
 Expected<Tensor> dnnc::reference::reluGrad(const Tensor &input, const Tensor &grad,
                                            double slope) {
-  if (input.isInteger || grad.isInteger || input.shape != grad.shape)
-    return fail("relu_grad: input " + shapeString(input.shape) + " and grad " +
-                shapeString(grad.shape) + " must be float tensors of one shape");
+  if (llvm::Error e = checkInputAndGrad("relu_grad", input, grad))
+    return std::move(e);
   Tensor out = grad;
   // Slope 0 selects 0 rather than multiplying, so that an infinite or NaN
   // grad (sqrt'(0), say) does not leak through where relu is flat, as in
@@ -664,9 +673,8 @@ Tensor dnnc::reference::gelu(const Tensor &x, bool tanhForm) {
 
 Expected<Tensor> dnnc::reference::geluGrad(const Tensor &input, const Tensor &grad,
                                            bool tanhForm) {
-  if (input.isInteger || grad.isInteger || input.shape != grad.shape)
-    return fail("gelu_grad: input " + shapeString(input.shape) + " and grad " +
-                shapeString(grad.shape) + " must be float tensors of one shape");
+  if (llvm::Error e = checkInputAndGrad("gelu_grad", input, grad))
+    return std::move(e);
   Tensor out = grad;
   for (int64_t i = 0; i < out.numElements(); ++i) {
     double x = input.data[i], derivative;

@@ -377,8 +377,8 @@ struct Conv2dOpLowering : OpConversionPattern<Conv2dOp> {
   /// predict at batch 256, one thread: 10 ms -> 2.6-3.1 ms). That holds in
   /// training too, even where the filter gradient builds the same columns
   /// anyway: the matmul over them took 13.9 ms per cifar_cnn step at batch
-  /// 64 where the direct kernel takes 5.9 ms (step 45-47 -> 35-37 ms), and
-  /// LeNet-5's step went from 5.9-6.3 to 5.1-5.8 ms.
+  /// 64 where the direct kernel takes 5.9 ms (step 45-48 -> 35-40 ms, 5 runs), and
+  /// LeNet-5's from 5.8-6.6 to 5.3-5.9 ms (3 runs, docs/performance.md).
   bool useIm2col(Conv2dOp op) const {
     if (algorithm == "im2col")
       return true;

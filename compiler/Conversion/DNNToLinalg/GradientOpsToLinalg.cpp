@@ -100,7 +100,7 @@ struct GeluGradOpLowering : ElementwiseLowering<GeluGradOp> {
     Value x2 = mul(x, x), derivative;
     if (op.getTanh()) {
       Value th = math::TanhOp::create(b, loc, tanhGeluArgument(b, loc, x));
-      Value slope = mul(c(0.7978845608028654), add(c(1.0), mul(x2, c(3 * 0.044715))));
+      Value slope = mul(c(kTanhGeluScale), add(c(1.0), mul(x2, c(3 * kTanhGeluCubic))));
       Value oneMinusT2 = arith::SubFOp::create(b, loc, c(1.0), mul(th, th));
       derivative = add(mul(c(0.5), add(c(1.0), th)), mul(mul(c(0.5), x), mul(oneMinusT2, slope)));
     } else {

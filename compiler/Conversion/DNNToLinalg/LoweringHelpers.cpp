@@ -465,9 +465,9 @@ Value tanhGeluArgument(OpBuilder &b, Location loc, Value x) {
   Type t = x.getType();
   Value x2 = arith::MulFOp::create(b, loc, x, x);
   Value cubic = arith::AddFOp::create(
-      b, loc, floatConst(b, loc, t, 1.0), arith::MulFOp::create(b, loc, x2, floatConst(b, loc, t, 0.044715)));
+      b, loc, floatConst(b, loc, t, 1.0), arith::MulFOp::create(b, loc, x2, floatConst(b, loc, t, kTanhGeluCubic)));
   return arith::MulFOp::create(
-      b, loc, arith::MulFOp::create(b, loc, x, cubic), floatConst(b, loc, t, 0.7978845608028654));
+      b, loc, arith::MulFOp::create(b, loc, x, cubic), floatConst(b, loc, t, kTanhGeluScale));
 }
 
 Value im2colColumns(OpBuilder &b, Location loc, Value padded, int64_t KH, int64_t KW, int64_t OH,

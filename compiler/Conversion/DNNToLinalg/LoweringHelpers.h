@@ -149,8 +149,12 @@ Value tiledWindowMean(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t>
 /// column (n, oh, ow). Built from one strided window of the input per
 /// (kh, kw), copied (n and c swapped) along whole rows of ow, so the copies
 /// vectorize; no per-element gathers.
-/// sqrt(2/pi) (x + 0.044715 x^3): the argument of tanh in gelu's tanh form
-/// (forward and gradient).
+/// gelu's tanh form: tanh(kTanhGeluScale (x + kTanhGeluCubic x^3)).
+constexpr double kTanhGeluScale = 0.7978845608028654; // sqrt(2 / pi)
+constexpr double kTanhGeluCubic = 0.044715;
+
+/// kTanhGeluScale (x + kTanhGeluCubic x^3): the argument of tanh in gelu's
+/// tanh form (forward and gradient).
 Value tanhGeluArgument(OpBuilder &b, Location loc, Value x);
 
 Value im2colColumns(OpBuilder &b, Location loc, Value padded, int64_t KH, int64_t KW, int64_t OH,

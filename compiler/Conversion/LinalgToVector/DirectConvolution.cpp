@@ -244,6 +244,44 @@ struct DirectConv {
     SmallVector<OpFoldResult> steps = {b.getIndexAttr(1), b.getIndexAttr(1)};
     return scf::ForallOp::create(b, l, lower, upper, steps, outs, /*mapping=*/std::nullopt);
   }
+
+  /// The plain kernels' frame: a forall over output rows (n, oh) that
+  /// writes into the init (fromInit) or a fresh tensor, the rewriter at the
+  /// start of its body, and the [1, F, 1, OW] row the iteration produces.
+  struct OutputRows {
+    scf::ForallOp forall;
+    Value n, oh, tile;
+    SmallVector<OpFoldResult> offsets, sizes;
+  };
+  OutputRows beginOutputRows(RewriterBase &b, Location l, Value batch) const {
+    // Unless the accumulator is read from the init, the output starts empty:
+    // neither the fill nor the broadcast bias is ever materialized.
+    Value dest = init;
+    if (!start.fromInit)
+      dest = tensor::EmptyOp::create(b, l, outType,
+                                     outType.isDynamicDim(0) ? ValueRange{batch} : ValueRange{});
+    OutputRows rows;
+    rows.forall = forallOverRows(b, l, batch, OH, ValueRange{dest});
+    b.setInsertionPointToStart(rows.forall.getBody());
+    rows.n = rows.forall.getBody()->getArgument(0);
+    rows.oh = rows.forall.getBody()->getArgument(1);
+    rows.offsets = {rows.n, b.getIndexAttr(0), rows.oh, b.getIndexAttr(0)};
+    rows.sizes = {b.getIndexAttr(1), b.getIndexAttr(F), b.getIndexAttr(1), b.getIndexAttr(OW)};
+    SmallVector<OpFoldResult> unit(4, b.getIndexAttr(1));
+    rows.tile = tensor::ExtractSliceOp::create(
+        b, l, RankedTensorType::get({1, F, 1, OW}, outType.getElementType()),
+        rows.forall.getRegionIterArgs()[0], rows.offsets, rows.sizes, unit);
+    return rows;
+  }
+  /// Ends the iteration: `tile` becomes its row of the output. Returns the
+  /// output.
+  Value endOutputRows(RewriterBase &b, Location l, OutputRows rows, Value tile) const {
+    b.setInsertionPointToStart(rows.forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, l, tile, rows.forall.getRegionIterArgs()[0],
+                                          rows.offsets, rows.sizes,
+                                          SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+    return rows.forall.getResult(0);
+  }
 };
 
 } // namespace
@@ -267,27 +305,15 @@ static Value convolveAlongChannels(RewriterBase &rewriter, linalg::Conv2DNchwFch
                                    const DirectConv &k, int64_t vectorWidth) {
   Location loc = conv.getLoc();
   Type f32 = k.outType.getElementType();
-  int64_t F = k.F, C = k.C, KH = k.KH, KW = k.KW, OH = k.OH, OW = k.OW, W = vectorWidth;
+  int64_t F = k.F, C = k.C, KH = k.KH, KW = k.KW, OW = k.OW, W = vectorWidth;
   auto lanes = VectorType::get({W}, f32);
 
   rewriter.setInsertionPoint(conv);
   Value batch = k.batch(rewriter, loc);
   Value packed = k.packedFilter(rewriter, loc);
-  Value dest = tensor::EmptyOp::create(rewriter, loc, k.outType,
-                                       k.outType.isDynamicDim(0) ? ValueRange{batch} : ValueRange{});
-  auto forall = k.forallOverRows(rewriter, loc, batch, OH, ValueRange{dest});
   OpBuilder::InsertionGuard guard(rewriter);
-  Block *body = forall.getBody();
-  rewriter.setInsertionPointToStart(body);
-  Value n = body->getArgument(0), oh = body->getArgument(1);
-  Value shared = forall.getRegionIterArgs()[0];
-  SmallVector<OpFoldResult> rowOffsets = {n, rewriter.getIndexAttr(0), oh,
-                                          rewriter.getIndexAttr(0)};
-  SmallVector<OpFoldResult> rowSizes = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(F),
-                                        rewriter.getIndexAttr(1), rewriter.getIndexAttr(OW)};
-  SmallVector<OpFoldResult> unit(4, rewriter.getIndexAttr(1));
-  Value tile = tensor::ExtractSliceOp::create(
-      rewriter, loc, RankedTensorType::get({1, F, 1, OW}, f32), shared, rowOffsets, rowSizes, unit);
+  DirectConv::OutputRows output = k.beginOutputRows(rewriter, loc, batch);
+  Value n = output.n, oh = output.oh, tile = output.tile;
   Value zeroIndex = index(rewriter, loc, 0);
   Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(f32));
   AffineMap lastOf4 = AffineMap::get(4, 0, {rewriter.getAffineDimExpr(3)}, rewriter.getContext());
@@ -338,9 +364,7 @@ static Value convolveAlongChannels(RewriterBase &rewriter, linalg::Conv2DNchwFch
                  .getResult();
     }
   }
-  rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
-  tensor::ParallelInsertSliceOp::create(rewriter, loc, tile, shared, rowOffsets, rowSizes, unit);
-  return forall.getResult(0);
+  return k.endOutputRows(rewriter, loc, output, tile);
 }
 
 Value dnnc::convolveDirectly(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp conv,
@@ -350,34 +374,16 @@ Value dnnc::convolveDirectly(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp co
   if (alongChannels(k, vectorWidth))
     return convolveAlongChannels(rewriter, conv, k, vectorWidth);
   const Row &row = k.row;
-  Type f32 = k.outType.getElementType();
-  int64_t F = k.F, OH = k.OH, OW = k.OW;
+  int64_t F = k.F;
   int64_t block = k.block(1, vectorWidth);
 
   rewriter.setInsertionPoint(conv);
   Value batch = k.batch(rewriter, loc);
   Value packed = k.packedFilter(rewriter, loc);
-  // Unless the accumulator is read from the init, the output starts empty:
-  // neither the fill nor the broadcast bias is ever materialized.
-  Value dest = k.init;
-  if (!k.start.fromInit)
-    dest = tensor::EmptyOp::create(rewriter, loc, k.outType,
-                                   k.outType.isDynamicDim(0) ? ValueRange{batch} : ValueRange{});
-  auto forall = k.forallOverRows(rewriter, loc, batch, OH, ValueRange{dest});
   {
     OpBuilder::InsertionGuard guard(rewriter);
-    Block *body = forall.getBody();
-    rewriter.setInsertionPointToStart(body);
-    Value n = body->getArgument(0), oh = body->getArgument(1);
-    Value shared = forall.getRegionIterArgs()[0];
-    SmallVector<OpFoldResult> rowOffsets = {n, rewriter.getIndexAttr(0), oh,
-                                            rewriter.getIndexAttr(0)};
-    SmallVector<OpFoldResult> rowSizes = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(F),
-                                          rewriter.getIndexAttr(1), rewriter.getIndexAttr(OW)};
-    SmallVector<OpFoldResult> unit(4, rewriter.getIndexAttr(1));
-    auto tileType = RankedTensorType::get({1, F, 1, OW}, f32);
-    Value tile = tensor::ExtractSliceOp::create(rewriter, loc, tileType, shared, rowOffsets,
-                                                rowSizes, unit);
+    DirectConv::OutputRows output = k.beginOutputRows(rewriter, loc, batch);
+    Value n = output.n, oh = output.oh, tile = output.tile;
     Value zeroIndex = index(rewriter, loc, 0);
 
     for (int64_t f0 = 0; f0 < F; f0 += block) {
@@ -398,10 +404,8 @@ Value dnnc::convolveDirectly(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp co
         tile = row.write(rewriter, loc, ArrayRef<Value>(rows).slice(i * row.pieces, row.pieces),
                          tile, {zeroIndex, index(rewriter, loc, f0 + i), zeroIndex, zeroIndex});
     }
-    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(rewriter, loc, tile, shared, rowOffsets, rowSizes, unit);
+    return k.endOutputRows(rewriter, loc, output, tile);
   }
-  return forall.getResult(0);
 }
 
 //===----------------------------------------------------------------------===//

@@ -15,6 +15,7 @@
 #include "TiledWindowScatter.h"
 
 #include "ElementwiseBodies.h"
+#include "InsertChains.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -26,13 +27,7 @@ using namespace mlir;
 std::optional<dnnc::TiledWindowScatter>
 dnnc::matchTiledWindowScatter(tensor::InsertSliceOp last) {
   TiledWindowScatter scatter;
-  Value value = last.getResult();
-  while (auto insert = value.getDefiningOp<tensor::InsertSliceOp>()) {
-    scatter.inserts.push_back(insert);
-    value = insert.getDest();
-  }
-  std::reverse(scatter.inserts.begin(), scatter.inserts.end());
-  scatter.empty = value.getDefiningOp<tensor::EmptyOp>();
+  scatter.empty = collectInsertChain(last, scatter.inserts).getDefiningOp<tensor::EmptyOp>();
   if (!scatter.empty || scatter.inserts.size() < 2)
     return std::nullopt;
   auto type = cast<RankedTensorType>(scatter.empty.getType());
@@ -74,16 +69,9 @@ dnnc::matchTiledWindowScatter(tensor::InsertSliceOp last) {
     return std::nullopt;
   // The partial results are read by nothing else than the next insert and
   // the slices that give the parts their (unread) outputs.
-  for (tensor::InsertSliceOp insert : ArrayRef(scatter.inserts).drop_back())
-    for (Operation *user : insert->getUsers()) {
-      if (isa<tensor::InsertSliceOp>(user) && user->getOperand(1) == insert.getResult())
-        continue;
-      auto slice = dyn_cast<tensor::ExtractSliceOp>(user);
-      if (!slice || llvm::any_of(slice->getUsers(), [&](Operation *u) {
-            return !llvm::is_contained(scatter.parts, u);
-          }))
-        return std::nullopt;
-    }
+  SmallVector<Operation *> parts(scatter.parts.begin(), scatter.parts.end());
+  if (!chainFeedsOnlyItself(scatter.inserts, parts))
+    return std::nullopt;
   return scatter;
 }
 
@@ -96,16 +84,10 @@ void dnnc::scatterWindowRows(RewriterBase &rewriter, TiledWindowScatter scatter)
   auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(rewriter, loc, v); };
 
   rewriter.setInsertionPoint(last);
-  SmallVector<OpFoldResult> upper;
-  for (int64_t d = 0; d < 2; ++d)
-    upper.push_back(type.isDynamicDim(d)
-                        ? OpFoldResult(tensor::DimOp::create(rewriter, loc, scatter.empty, d).getResult())
-                        : rewriter.getIndexAttr(type.getDimSize(d)));
-  upper.push_back(rewriter.getIndexAttr(PH));
-  SmallVector<OpFoldResult> lower(3, rewriter.getIndexAttr(0)), steps(3, rewriter.getIndexAttr(1));
-  auto forall = scf::ForallOp::create(rewriter, loc, lower, upper, steps,
-                                      ValueRange{scatter.empty.getResult()},
-                                      /*mapping=*/std::nullopt);
+  SmallVector<OpFoldResult> upper = {tensor::getMixedSize(rewriter, loc, scatter.empty, 0),
+                                     tensor::getMixedSize(rewriter, loc, scatter.empty, 1),
+                                     rewriter.getIndexAttr(PH)};
+  auto forall = forallSharing(rewriter, loc, upper, scatter.empty.getResult());
   {
     OpBuilder::InsertionGuard guard(rewriter);
     Block *body = forall.getBody();
@@ -160,18 +142,7 @@ void dnnc::scatterWindowRows(RewriterBase &rewriter, TiledWindowScatter scatter)
   rewriter.replaceOp(last, forall.getResult(0));
   // The rest of the chain only feeds itself (the parts' results go to the
   // inserts, the partial results to the next insert and to the slices the
-  // parts write into): cut those references, then erase it all.
-  SmallVector<Operation *> dead;
-  for (tensor::InsertSliceOp insert : ArrayRef(scatter.inserts).drop_back()) {
-    dead.push_back(insert);
-    for (Operation *user : insert->getUsers())
-      if (isa<tensor::ExtractSliceOp>(user))
-        dead.push_back(user);
-  }
-  for (linalg::GenericOp part : scatter.parts)
-    dead.push_back(part);
-  for (Operation *op : dead)
-    op->dropAllReferences();
-  for (Operation *op : dead)
-    rewriter.eraseOp(op);
+  // parts write into).
+  SmallVector<Operation *> parts(scatter.parts.begin(), scatter.parts.end());
+  eraseInsertChain(rewriter, scatter.inserts, parts);
 }

@@ -18,9 +18,15 @@
 // row oh cover; those rows live in registers, and a row is stored (once)
 // when the windows have moved past it.
 //
+// Both stay bound by the columns' memory traffic: each single pass takes as
+// long as the passes it replaces (docs/performance.md); what they save is
+// parallel regions (and the fill of dx), not time.
+//
 //===----------------------------------------------------------------------===//
 
 #include "WindowColumns.h"
+
+#include "InsertChains.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -33,55 +39,6 @@ using dnnc::WindowAccumulation;
 using dnnc::WindowGather;
 
 namespace {
-
-/// The inserts that end in `last`, each writing into the previous one's
-/// result (first to last); returns what the first one writes into.
-Value collectInsertChain(tensor::InsertSliceOp last,
-                         SmallVectorImpl<tensor::InsertSliceOp> &inserts) {
-  Value value = last.getResult();
-  while (auto insert = value.getDefiningOp<tensor::InsertSliceOp>()) {
-    inserts.push_back(insert);
-    value = insert.getDest();
-  }
-  std::reverse(inserts.begin(), inserts.end());
-  return value;
-}
-
-/// Whether the partial results of `inserts` (all but the last one's) are read
-/// only by the next insert and by slices read only by `parts`.
-bool chainFeedsOnlyItself(ArrayRef<tensor::InsertSliceOp> inserts, ArrayRef<Operation *> parts) {
-  for (tensor::InsertSliceOp insert : inserts.drop_back())
-    for (Operation *user : insert->getUsers()) {
-      if (isa<tensor::InsertSliceOp>(user) && user->getOperand(1) == insert.getResult())
-        continue;
-      auto slice = dyn_cast<tensor::ExtractSliceOp>(user);
-      if (!slice || llvm::any_of(slice->getUsers(),
-                                 [&](Operation *u) { return !llvm::is_contained(parts, u); }))
-        return false;
-    }
-  return true;
-}
-
-/// Erases the chain once its last insert is replaced: the parts, the
-/// partial results, the slices of those the parts read, and the ops in
-/// `alsoDead` once nothing reads them.
-void eraseChain(RewriterBase &rewriter, ArrayRef<tensor::InsertSliceOp> inserts,
-                ArrayRef<Operation *> parts, ArrayRef<Operation *> alsoDead) {
-  SmallVector<Operation *> dead(parts.begin(), parts.end());
-  for (tensor::InsertSliceOp insert : inserts.drop_back()) {
-    dead.push_back(insert);
-    for (Operation *user : insert->getUsers())
-      if (isa<tensor::ExtractSliceOp>(user))
-        dead.push_back(user);
-  }
-  for (Operation *op : dead)
-    op->dropAllReferences();
-  for (Operation *op : dead)
-    rewriter.eraseOp(op);
-  for (Operation *op : alsoDead)
-    if (op->use_empty())
-      rewriter.eraseOp(op);
-}
 
 bool hasValues(ArrayRef<OpFoldResult> values, ArrayRef<int64_t> expected) {
   std::optional<SmallVector<int64_t>> constants = getConstantIntValues(values);
@@ -100,13 +57,6 @@ Value indexConstant(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
-OpFoldResult dimOf(OpBuilder &b, Location loc, Value tensor, int64_t d) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  if (!type.isDynamicDim(d))
-    return b.getIndexAttr(type.getDimSize(d));
-  return tensor::DimOp::create(b, loc, tensor, d).getResult();
-}
-
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -116,7 +66,7 @@ OpFoldResult dimOf(OpBuilder &b, Location loc, Value tensor, int64_t d) {
 std::optional<WindowGather> dnnc::matchWindowGather(tensor::InsertSliceOp last,
                                                     int64_t maxLanes) {
   WindowGather gather;
-  gather.empty = collectInsertChain(last, gather.inserts).getDefiningOp<tensor::EmptyOp>();
+  gather.empty = dnnc::collectInsertChain(last, gather.inserts).getDefiningOp<tensor::EmptyOp>();
   if (!gather.empty || gather.inserts.size() < 2)
     return std::nullopt;
   RankedTensorType type = gather.empty.getType();
@@ -167,7 +117,7 @@ std::optional<WindowGather> dnnc::matchWindowGather(tensor::InsertSliceOp last,
   }
   auto inputType = cast<RankedTensorType>(gather.input.getType());
   if (inputType.isDynamicDim(2) || inputType.isDynamicDim(3) || inputType.getDimSize(1) != C ||
-      !chainFeedsOnlyItself(gather.inserts, copies))
+      !dnnc::chainFeedsOnlyItself(gather.inserts, copies))
     return std::nullopt;
   return gather;
 }
@@ -183,12 +133,9 @@ void dnnc::gatherWindowRows(RewriterBase &rewriter, WindowGather gather) {
 
   rewriter.setInsertionPoint(last);
   SmallVector<OpFoldResult> upper = {rewriter.getIndexAttr(C),
-                                     dimOf(rewriter, loc, gather.empty, 3),
+                                     tensor::getMixedSize(rewriter, loc, gather.empty, 3),
                                      rewriter.getIndexAttr(OH)};
-  SmallVector<OpFoldResult> lower(3, rewriter.getIndexAttr(0)), steps(3, rewriter.getIndexAttr(1));
-  auto forall = scf::ForallOp::create(rewriter, loc, lower, upper, steps,
-                                      ValueRange{gather.empty.getResult()},
-                                      /*mapping=*/std::nullopt);
+  auto forall = dnnc::forallSharing(rewriter, loc, upper, gather.empty.getResult());
   {
     OpBuilder::InsertionGuard guard(rewriter);
     Block *body = forall.getBody();
@@ -248,7 +195,7 @@ void dnnc::gatherWindowRows(RewriterBase &rewriter, WindowGather gather) {
     parts.push_back(copy);
     windows.push_back(copy.getInput().getDefiningOp());
   }
-  eraseChain(rewriter, gather.inserts, parts, windows);
+  dnnc::eraseInsertChain(rewriter, gather.inserts, parts, windows);
 }
 
 //===----------------------------------------------------------------------===//
@@ -275,7 +222,7 @@ bool addsInputToOutput(linalg::GenericOp part) {
 std::optional<WindowAccumulation>
 dnnc::matchWindowAccumulation(tensor::InsertSliceOp last, int64_t maxLanes, int64_t vectorWidth) {
   WindowAccumulation acc;
-  acc.fill = collectInsertChain(last, acc.inserts).getDefiningOp<linalg::FillOp>();
+  acc.fill = dnnc::collectInsertChain(last, acc.inserts).getDefiningOp<linalg::FillOp>();
   if (!acc.fill || acc.inserts.size() < 2 || !acc.fill.hasPureTensorSemantics() ||
       !matchPattern(acc.fill.value(), m_AnyZeroFloat()))
     return std::nullopt;
@@ -350,7 +297,7 @@ dnnc::matchWindowAccumulation(tensor::InsertSliceOp last, int64_t maxLanes, int6
   int64_t registersPerRow = (PW + vectorWidth - 1) / vectorWidth;
   if ((int64_t)acc.inserts.size() != KH * KW || sH < 1 || sW < 1 || sH > KH || PW > maxLanes ||
       KH * registersPerRow > 16 || (OH - 1) * sH + KH > PH || (OW - 1) * sW + KW > PW ||
-      !chainFeedsOnlyItself(acc.inserts, parts))
+      !dnnc::chainFeedsOnlyItself(acc.inserts, parts))
     return std::nullopt;
   return acc;
 }
@@ -369,10 +316,8 @@ void dnnc::accumulateWindowRows(RewriterBase &rewriter, WindowAccumulation acc) 
   // Every row of the result is written, so it starts from the fill's
   // destination, not the zeros.
   Value dest = acc.fill.getOutputs()[0];
-  SmallVector<OpFoldResult> upper = {dimOf(rewriter, loc, dest, 0), rewriter.getIndexAttr(C)};
-  SmallVector<OpFoldResult> lower(2, rewriter.getIndexAttr(0)), steps(2, rewriter.getIndexAttr(1));
-  auto forall = scf::ForallOp::create(rewriter, loc, lower, upper, steps, ValueRange{dest},
-                                      /*mapping=*/std::nullopt);
+  SmallVector<OpFoldResult> upper = {tensor::getMixedSize(rewriter, loc, dest, 0), rewriter.getIndexAttr(C)};
+  auto forall = dnnc::forallSharing(rewriter, loc, upper, dest);
   {
     OpBuilder::InsertionGuard guard(rewriter);
     Block *body = forall.getBody();
@@ -457,5 +402,5 @@ void dnnc::accumulateWindowRows(RewriterBase &rewriter, WindowAccumulation acc) 
   // The first part's window is a slice of the fill, which goes last.
   planes.push_back(acc.parts.front().getDpsInits()[0].getDefiningOp());
   planes.push_back(acc.fill);
-  eraseChain(rewriter, acc.inserts, parts, planes);
+  dnnc::eraseInsertChain(rewriter, acc.inserts, parts, planes);
 }
