@@ -192,10 +192,21 @@ extern "C" dnn_status dnn_session_init_params(dnn_session *session,
     for (int32_t i = 0; i < model.num_params; ++i)
       if (dnn_status s = planInit(model.params[i], plans[i]))
         return s;
+    std::vector<InitPlan> bufferPlans(model.num_buffers);
+    for (int32_t i = 0; i < model.num_buffers; ++i)
+      if (dnn_status s = planInit(model.buffers[i], bufferPlans[i]))
+        return s;
     for (int32_t i = 0; i < model.num_params; ++i)
       runInit(plans[i], i, seed,
               static_cast<float *>(session->params[i].data()),
               staticNumElements(model.params[i].tensor));
+    // Buffers draw from the streams after the params', so adding one
+    // changes no param's values.
+    for (int32_t i = 0; i < model.num_buffers; ++i)
+      runInit(bufferPlans[i], model.num_params + i, seed,
+              static_cast<float *>(session->buffers[i].data()),
+              staticNumElements(model.buffers[i].tensor));
+    session->seed = seed;
     return DNN_OK;
   });
 }

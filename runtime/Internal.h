@@ -242,6 +242,10 @@ void recordRegion(const char *region, std::chrono::steady_clock::duration elapse
 struct dnn_session {
   const dnn_model_info *model = nullptr;
   std::vector<dnnrt::Buffer> params;      ///< One per model param.
+  std::vector<dnnrt::Buffer> buffers;     ///< One per model buffer (model.h).
+  /// The seed of dnn_session_init_params: with the step number it keys
+  /// every training step's dropout masks (dnn_step_key).
+  uint64_t seed = 0;
   std::vector<dnnrt::KeptOutput> outputs; ///< One per model output.
 
   // Training (Training.cpp). Optimizer state is param-major: for param i,
@@ -270,6 +274,14 @@ inline int32_t numStateSlots(const dnn_model_info &model) {
 }
 /// Bytes of param i.
 size_t paramBytes(const dnn_model_info &model, int32_t i);
+/// Bytes of a static f32 tensor (a param's or a buffer's).
+size_t staticBytes(const dnn_tensor_info &info);
+/// Index of the buffer called `name`, or -1 (no error recorded).
+int32_t findBuffer(const dnn_model_info &model, const char *name);
+/// `out` as a view of `data` holding the static tensor `info`.
+void describeStatic(dnn_tensor &out, const dnn_tensor_info &info, void *data);
+/// The memref descriptor of `data` holding the static tensor `info`.
+MemRef staticMemRef(const dnn_tensor_info &info, void *data);
 /// Index of the param called `name`; -1 after recording a NOT_FOUND error
 /// that lists the params there are.
 int32_t findParam(const dnn_model_info &model, const char *name);
@@ -282,13 +294,13 @@ MemRef paramMemRef(const dnn_model_info &model, int32_t i, void *data);
 void initTraining(dnn_session &session);
 
 /// What an argument of an entry point is (model.h, "Calling convention").
-enum class ArgRole { Param, State, Input, Lr, Step, Output, Gradient };
+enum class ArgRole { Param, State, Buffer, Input, Lr, Step, Key, Output, Gradient };
 
 /// Appends the descriptors of `entry`'s arguments to `memrefs` in model.h's
-/// order, less the workspace: params, [state], inputs, [lr, step], outputs
-/// (for grad and train_step: the loss), [gradients]. `describe(role, i, k)`
-/// gives each: `i` indexes the params, or the entry's inputs or outputs; `k`
-/// is the state slot.
+/// order, less the workspace: params, [state], buffers, inputs, [lr, step],
+/// [key], outputs (for grad and train_step: the loss), [gradients].
+/// `describe(role, i, k)` gives each: `i` indexes the params, the buffers,
+/// or the entry's inputs or outputs; `k` is the state slot.
 template <typename Describe>
 void appendEntryArguments(const dnn_model_info &model, const dnn_entry_info &entry,
                           std::vector<MemRef> &memrefs, Describe describe) {
@@ -299,12 +311,16 @@ void appendEntryArguments(const dnn_model_info &model, const dnn_entry_info &ent
     for (int32_t i = 0; i < model.num_params; ++i)
       for (int32_t k = 0; k < numStateSlots(model); ++k)
         memrefs.push_back(describe(ArgRole::State, i, k));
+  for (int32_t i = 0; i < model.num_buffers; ++i)
+    memrefs.push_back(describe(ArgRole::Buffer, i, 0));
   for (int32_t j = 0; j < entry.num_inputs; ++j)
     memrefs.push_back(describe(ArgRole::Input, j, 0));
   if (train) {
     memrefs.push_back(describe(ArgRole::Lr, 0, 0));
     memrefs.push_back(describe(ArgRole::Step, 0, 0));
   }
+  if (train || entry.kind == DNN_ENTRY_GRAD)
+    memrefs.push_back(describe(ArgRole::Key, 0, 0));
   for (int32_t j = 0; j < entry.num_outputs; ++j)
     memrefs.push_back(describe(ArgRole::Output, j, 0));
   if (entry.kind == DNN_ENTRY_GRAD)

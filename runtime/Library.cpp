@@ -108,29 +108,39 @@ dnn_status dnnrt::checkModel(const dnn_model_info &m) {
   for (int32_t i = 0; i < m.num_outputs; ++i)
     if (dnn_status s = checkTensor(name, "output", i, m.outputs[i], false))
       return s;
-  for (int32_t i = 0; i < m.num_params; ++i) {
-    const dnn_param_info &p = m.params[i];
-    if (dnn_status s = checkTensor(name, "param", i, p.tensor, true))
+  // Params and buffers: static f32 tensors with an initializer.
+  auto checkStatic = [&](const char *kind, int32_t i,
+                         const dnn_param_info &p) -> dnn_status {
+    if (dnn_status s = checkTensor(name, kind, i, p.tensor, true))
       return s;
     if (p.tensor.dtype != DNN_DTYPE_F32)
-      return invalid(name, format("param '%s' is not f32", p.tensor.name));
+      return invalid(name, format("%s '%s' is not f32", kind, p.tensor.name));
     if (staticNumElements(p.tensor) < 0)
-      return invalid(name, format("param '%s' is too large", p.tensor.name));
+      return invalid(name, format("%s '%s' is too large", kind, p.tensor.name));
     if (p.init < DNN_INIT_ZEROS || p.init > DNN_INIT_HE_NORMAL)
-      return invalid(name, format("param '%s' has unknown initializer %d",
-                                  p.tensor.name, p.init));
+      return invalid(name, format("%s '%s' has unknown initializer %d",
+                                  kind, p.tensor.name, p.init));
     if (p.num_init_args < 0 || (p.num_init_args > 0 && !p.init_args))
-      return invalid(name, format("param '%s' has a malformed argument list",
-                                  p.tensor.name));
+      return invalid(name, format("%s '%s' has a malformed argument list",
+                                  kind, p.tensor.name));
     for (int32_t a = 0; a < p.num_init_args; ++a)
       if (!p.init_args[a].name)
-        return invalid(name, format("param '%s': initializer argument %d has "
+        return invalid(name, format("%s '%s': initializer argument %d has "
                                     "no name",
-                                    p.tensor.name, a));
+                                    kind, p.tensor.name, a));
     if (p.fan_in < 0 || p.fan_out < 0)
       return invalid(name,
-                     format("param '%s' has negative fans", p.tensor.name));
-  }
+                     format("%s '%s' has negative fans", kind, p.tensor.name));
+    return DNN_OK;
+  };
+  if (dnn_status s = checkList(m.num_buffers, m.buffers, "buffer"))
+    return s;
+  for (int32_t i = 0; i < m.num_params; ++i)
+    if (dnn_status s = checkStatic("param", i, m.params[i]))
+      return s;
+  for (int32_t i = 0; i < m.num_buffers; ++i)
+    if (dnn_status s = checkStatic("buffer", i, m.buffers[i]))
+      return s;
   for (int32_t i = 0; i < m.num_entries; ++i) {
     const dnn_entry_info &e = m.entries[i];
     if (!e.name || !*e.name)

@@ -42,12 +42,15 @@ extern "C" dnn_status dnn_entry_workspace_bytes(const dnn_model_info *model, con
       case ArgRole::State:
       case ArgRole::Gradient:
         return shapeOnly(model->params[i].tensor, batch);
+      case ArgRole::Buffer:
+        return shapeOnly(model->buffers[i].tensor, batch);
       case ArgRole::Input:
         return shapeOnly(model->inputs[entry->inputs[i]], batch);
       case ArgRole::Output:
         return shapeOnly(model->outputs[entry->outputs[i]], batch);
       case ArgRole::Lr:
       case ArgRole::Step:
+      case ArgRole::Key:
         break;
       }
       return makeMemRef(nullptr, nullptr, 0);

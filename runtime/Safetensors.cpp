@@ -104,30 +104,46 @@ void syncDirectory(const std::string &path) {
   ::close(fd);
 }
 
-/// A tensor a checkpoint holds: a param, or a slot of its optimizer state.
+/// A tensor a checkpoint holds: a param, a slot of its optimizer state, or
+/// a buffer.
 struct Stored {
+  enum Kind { Param, State, Buffer };
   std::string name;
-  int32_t param; ///< Shape and dtype are the param's.
-  int32_t slot;  ///< -1 for the param itself.
+  Kind kind;
+  int32_t index; ///< Of the param (Param, State) or buffer.
+  int32_t slot;  ///< The optimizer state's slot.
+
+  const dnn_tensor_info &info(const dnn_model_info &model) const {
+    return kind == Buffer ? model.buffers[index].tensor : model.params[index].tensor;
+  }
+  const char *what() const {
+    return kind == Param ? "param" : kind == State ? "optimizer state" : "buffer";
+  }
 };
 
-/// Params in declaration order, then "optimizer.<slot>.<param>" for each
-/// param and slot.
+/// Params in declaration order, then buffers, then
+/// "optimizer.<slot>.<param>" for each param and slot.
 std::vector<Stored> storedTensors(const dnn_model_info &model) {
   std::vector<Stored> stored;
   for (int32_t i = 0; i < model.num_params; ++i)
-    stored.push_back({model.params[i].tensor.name, i, -1});
+    stored.push_back({model.params[i].tensor.name, Stored::Param, i, -1});
+  for (int32_t i = 0; i < model.num_buffers; ++i)
+    stored.push_back({model.buffers[i].tensor.name, Stored::Buffer, i, -1});
   for (int32_t i = 0; i < model.num_params; ++i)
     for (int32_t k = 0; k < numStateSlots(model); ++k)
       stored.push_back({std::string("optimizer.") + model.optimizer->slots[k] + "." +
                             model.params[i].tensor.name,
-                        i, k});
+                        Stored::State, i, k});
   return stored;
 }
 
 void *storedData(const dnn_session &session, const Stored &t) {
-  return t.slot < 0 ? session.params[t.param].data()
-                    : session.state[t.param * numStateSlots(*session.model) + t.slot].data();
+  switch (t.kind) {
+  case Stored::Param: return session.params[t.index].data();
+  case Stored::Buffer: return session.buffers[t.index].data();
+  case Stored::State: break;
+  }
+  return session.state[t.index * numStateSlots(*session.model) + t.slot].data();
 }
 
 /// The header JSON: metadata, then the tensors of storedTensors.
@@ -140,13 +156,15 @@ std::string makeHeader(const dnn_session &session) {
     header["__metadata__"]["dnn.step"] = std::to_string(session.step);
     header["__metadata__"]["dnn.lr"] = format("%.17g", session.learningRate);
   }
+  // The seed keys the dropout masks: a resumed run draws the same ones.
+  header["__metadata__"]["dnn.seed"] = std::to_string(session.seed);
   uint64_t offset = 0;
   for (const Stored &t : storedTensors(model)) {
-    const dnn_tensor_info &info = model.params[t.param].tensor;
+    const dnn_tensor_info &info = t.info(model);
     std::vector<int64_t> shape;
     for (int32_t d = 0; d < info.rank; ++d)
       shape.push_back(info.dims[d].size);
-    uint64_t bytes = paramBytes(model, t.param);
+    uint64_t bytes = staticBytes(info);
     header[t.name] = {{"dtype", "F32"},
                          {"shape", shape},
                          {"data_offsets", {offset, offset + bytes}}};
@@ -182,7 +200,7 @@ dnn_status save(const dnn_session &session, const std::string &path) {
       !writeAll(fd, header.data(), header.size()))
     return abandon("write", errno);
   for (const Stored &t : storedTensors(model))
-    if (!writeAll(fd, storedData(session, t), paramBytes(model, t.param)))
+    if (!writeAll(fd, storedData(session, t), staticBytes(t.info(model))))
       return abandon("write", errno);
   if (::fsync(fd) != 0)
     return abandon("sync", errno);
@@ -303,7 +321,15 @@ public:
       if (byStored[i])
         std::copy(values[i].begin(), values[i].end(), dest);
       else
-        std::fill(dest, dest + paramBytes(model, stored[i].param) / sizeof(float), 0.0f);
+        std::fill(dest, dest + staticBytes(stored[i].info(model)) / sizeof(float), 0.0f);
+    }
+    if (auto it = metadata.find("dnn.seed"); it != metadata.end()) {
+      char *end = nullptr;
+      errno = 0;
+      unsigned long long seed = std::strtoull(it->second.c_str(), &end, 10);
+      if (errno != 0 || !end || *end != '\0' || it->second.empty())
+        return corrupt("has an invalid 'dnn.seed' in its metadata");
+      session.seed = seed;
     }
     if (model.optimizer) {
       session.step = step;
@@ -472,13 +498,13 @@ private:
     const char *missingState = nullptr;
     for (size_t i = 0; i < stored.size(); ++i) {
       const Stored &t = stored[i];
-      const dnn_tensor_info &info = model.params[t.param].tensor;
+      const dnn_tensor_info &info = t.info(model);
       const char *n = t.name.c_str();
       auto it = byName.find(t.name);
       if (it == byName.end()) {
-        if (t.slot < 0)
+        if (t.kind != Stored::State)
           return fail(DNN_ERROR_NOT_FOUND,
-                      "checkpoint '%s' has no tensor for param '%s'", path, n);
+                      "checkpoint '%s' has no tensor for %s '%s'", path, t.what(), n);
         if (!missingState)
           missingState = n;
         continue;
@@ -487,7 +513,7 @@ private:
       if (e.dtype != "F32")
         return fail(DNN_ERROR_DTYPE_MISMATCH,
                     "%s '%s': expected F32 but the checkpoint '%s' has %s",
-                    t.slot < 0 ? "param" : "optimizer state", n, path, e.dtype.c_str());
+                    t.what(), n, path, e.dtype.c_str());
       std::vector<int64_t> expected;
       for (int32_t d = 0; d < info.rank; ++d)
         expected.push_back(info.dims[d].size);
@@ -495,10 +521,10 @@ private:
         return fail(DNN_ERROR_SHAPE_MISMATCH,
                     "%s '%s': expected shape %s but the checkpoint '%s' "
                     "has %s",
-                    t.slot < 0 ? "param" : "optimizer state", n,
+                    t.what(), n,
                     dimsString(expected).c_str(), path, dimsString(e.shape).c_str());
       byStored[i] = &e;
-      hasState |= t.slot >= 0;
+      hasState |= t.kind == Stored::State;
       byName.erase(it);
     }
     if (hasState && missingState)

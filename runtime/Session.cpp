@@ -65,9 +65,23 @@ int32_t dnnrt::findParam(const dnn_model_info &model, const char *name) {
   return -1;
 }
 
+int32_t dnnrt::findBuffer(const dnn_model_info &model, const char *name) {
+  for (int32_t i = 0; i < model.num_buffers; ++i)
+    if (std::strcmp(model.buffers[i].tensor.name, name) == 0)
+      return i;
+  return -1;
+}
+
+size_t dnnrt::staticBytes(const dnn_tensor_info &info) {
+  return size_t(staticNumElements(info)) * sizeof(float);
+}
+
 void dnnrt::describeParam(dnn_tensor &out, const dnn_model_info &model, int32_t i,
                           void *data) {
-  const dnn_tensor_info &info = model.params[i].tensor;
+  describeStatic(out, model.params[i].tensor, data);
+}
+
+void dnnrt::describeStatic(dnn_tensor &out, const dnn_tensor_info &info, void *data) {
   out.name = info.name;
   out.dtype = info.dtype;
   out.rank = info.rank;
@@ -77,7 +91,10 @@ void dnnrt::describeParam(dnn_tensor &out, const dnn_model_info &model, int32_t 
 }
 
 MemRef dnnrt::paramMemRef(const dnn_model_info &model, int32_t i, void *data) {
-  const dnn_tensor_info &info = model.params[i].tensor;
+  return staticMemRef(model.params[i].tensor, data);
+}
+
+MemRef dnnrt::staticMemRef(const dnn_tensor_info &info, void *data) {
   int64_t dims[DNN_MAX_RANK];
   for (int32_t d = 0; d < info.rank; ++d)
     dims[d] = info.dims[d].size;
@@ -374,6 +391,8 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
   appendEntryArguments(model, *entry, session.memrefs, [&](ArgRole role, int32_t i, int32_t) {
     if (role == ArgRole::Param)
       return paramMemRef(model, i, session.params[i].data());
+    if (role == ArgRole::Buffer)
+      return staticMemRef(model.buffers[i].tensor, session.buffers[i].data());
     if (role == ArgRole::Input)
       return makeMemRef(given[i]->data, given[i]->dims, given[i]->rank);
     // predict and eval have no other roles than their outputs.
@@ -462,6 +481,8 @@ extern "C" dnn_status dnn_session_create(const dnn_model_info *model,
         throw std::bad_alloc();
       session->params.emplace_back(static_cast<size_t>(count) * sizeof(float));
     }
+    for (int32_t i = 0; i < model->num_buffers; ++i)
+      session->buffers.emplace_back(staticBytes(model->buffers[i].tensor));
     session->outputs.resize(model->num_outputs);
     initTraining(*session);
     *out = session.release();
@@ -483,6 +504,11 @@ extern "C" dnn_status dnn_session_param(dnn_session *session, const char *name,
                   "dnn_session_param: session, name and tensor must not be "
                   "null");
     const dnn_model_info &model = *session->model;
+    // Buffers (batch_norm's running statistics) are read the same way.
+    if (int32_t b = findBuffer(model, name); b >= 0) {
+      describeStatic(*tensor, model.buffers[b].tensor, session->buffers[b].data());
+      return DNN_OK;
+    }
     int32_t i = findParam(model, name);
     if (i < 0)
       return DNN_ERROR_NOT_FOUND;

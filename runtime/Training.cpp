@@ -66,6 +66,8 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
     step = static_cast<int32_t>(session.step + 1);
   }
   float lossValue = 0;
+  // grad draws the masks of the step that would run next.
+  uint64_t key = dnn_step_key(session.seed, train ? step : session.step + 1);
 
   // Arguments in the order of model.h: train_step updates the session's
   // params and state in place; the entry's one output is the loss.
@@ -77,6 +79,10 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
       return paramMemRef(model, i, session.params[i].data());
     case ArgRole::State:
       return paramMemRef(model, i, session.state[i * slots + k].data());
+    case ArgRole::Buffer:
+      return staticMemRef(model.buffers[i].tensor, session.buffers[i].data());
+    case ArgRole::Key:
+      return makeMemRef(&key, nullptr, 0);
     case ArgRole::Gradient:
       return paramMemRef(model, i, session.grads[i].data());
     case ArgRole::Input:

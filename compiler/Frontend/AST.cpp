@@ -50,6 +50,7 @@ llvm::StringRef dnnc::frontend::getStatementKeyword(Statement::Kind kind) {
   switch (kind) {
   case Statement::Kind::Input: return "input";
   case Statement::Kind::Param: return "param";
+  case Statement::Kind::Buffer: return "buffer";
   case Statement::Kind::Let: return "let";
   case Statement::Kind::Output: return "output";
   case Statement::Kind::Loss: return "loss";

@@ -38,6 +38,14 @@ constexpr BuiltinParam kLayerNorm[] = {{"x", K::Tensor, true},
                                        {"weight", K::OptionalTensor, false},
                                        {"bias", K::OptionalTensor, false},
                                        {"eps", K::Float, false}};
+constexpr BuiltinParam kBatchNorm[] = {{"x", K::Tensor, true},
+                                       {"running_mean", K::Tensor, true},
+                                       {"running_var", K::Tensor, true},
+                                       {"weight", K::OptionalTensor, false},
+                                       {"bias", K::OptionalTensor, false},
+                                       {"momentum", K::Float, false},
+                                       {"eps", K::Float, false}};
+constexpr BuiltinParam kDropout[] = {{"x", K::Tensor, true}, {"p", K::Float, false}};
 
 const BuiltinInfo kBuiltins[] = {
     {"relu", Builtin::Relu, kX},
@@ -73,6 +81,8 @@ const BuiltinInfo kBuiltins[] = {
     {"accuracy", Builtin::Accuracy, kAccuracy},
     {"one_hot", Builtin::OneHot, kOneHot},
     {"layer_norm", Builtin::LayerNorm, kLayerNorm},
+    {"batch_norm", Builtin::BatchNorm, kBatchNorm},
+    {"dropout", Builtin::Dropout, kDropout},
 };
 } // namespace
 

@@ -19,6 +19,7 @@ llvm::StringRef dnnc::frontend::getTokenKindName(TokenKind kind) {
   case TokenKind::KwFn: return "'fn'";
   case TokenKind::KwInput: return "'input'";
   case TokenKind::KwParam: return "'param'";
+  case TokenKind::KwBuffer: return "'buffer'";
   case TokenKind::KwLet: return "'let'";
   case TokenKind::KwOutput: return "'output'";
   case TokenKind::KwLoss: return "'loss'";
@@ -134,6 +135,7 @@ Token Lexer::lexIdentifier(const char *start) {
                        .Case("fn", TokenKind::KwFn)
                        .Case("input", TokenKind::KwInput)
                        .Case("param", TokenKind::KwParam)
+                       .Case("buffer", TokenKind::KwBuffer)
                        .Case("let", TokenKind::KwLet)
                        .Case("output", TokenKind::KwOutput)
                        .Case("loss", TokenKind::KwLoss)

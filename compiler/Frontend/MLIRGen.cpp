@@ -69,6 +69,8 @@ private:
   void emitModel(const ModelDecl &model) {
     values.clear();
     decls.clear();
+    rngKey = Value();
+    dropoutSites = 0;
     auto op = dnn::ModelOp::create(builder, loc(model.nameRange), model.name);
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToStart(&op.getBody().front());
@@ -92,6 +94,11 @@ private:
       decls[&stmt] = dnn::ParamOp::create(builder, l, tensorType(stmt.resolvedType),
                                           stmt.name, (dnn::InitKind)stmt.kindId,
                                           hyperparameters(stmt));
+      return;
+    case Statement::Kind::Buffer:
+      decls[&stmt] = dnn::BufferOp::create(builder, l, tensorType(stmt.resolvedType),
+                                           stmt.name, (dnn::InitKind)stmt.kindId,
+                                           hyperparameters(stmt));
       return;
     case Statement::Kind::Let: {
       Value v = emit(*stmt.value);
@@ -223,6 +230,8 @@ private:
     case Builtin::Accuracy: return dnn::AccuracyOp::create(builder, l, ops[0], ops[1]);
     case Builtin::OneHot: return dnn::OneHotOp::create(builder, l, ops[0], i64(a.numClasses), TypeAttr());
     case Builtin::LayerNorm: return emitLayerNorm(ops, a.eps, l);
+    case Builtin::BatchNorm: return emitBatchNorm(ops, a.momentum, a.eps, l);
+    case Builtin::Dropout: return emitDropout(ops[0], a.dropoutP, l);
     }
     llvm_unreachable("unknown builtin");
   }
@@ -251,8 +260,87 @@ private:
     return y;
   }
 
+  /// batch_norm(x, running_mean, running_var, weight, bias, momentum, eps)
+  /// as torch.nn.functional.batch_norm, from the ops it is made of.
+  /// Training mode normalizes with the batch's mean and biased variance over
+  /// every axis but the channels (1) and moves the running statistics
+  /// towards the batch's (the variance's unbiased form, as torch);
+  /// inference normalizes with the running statistics.
+  Value emitBatchNorm(ArrayRef<Value> ops, double momentum, double eps, Location l) {
+    Value x = ops[0], runningMean = ops[1], runningVar = ops[2];
+    auto type = cast<RankedTensorType>(x.getType());
+    Type element = type.getElementType();
+    int64_t rank = type.getRank(), channels = type.getDimSize(1);
+    SmallVector<int64_t> axes{0};
+    for (int64_t d = 2; d < rank; ++d)
+      axes.push_back(d);
+    auto axesAttr = builder.getDenseI64ArrayAttr(axes);
+    UnitAttr keep = builder.getUnitAttr();
+    Value epsilon = constant(eps, element, l);
+    // [C] broadcast against [N, C, H, W] as [C, 1, 1].
+    SmallVector<int64_t> perChannel{channels};
+    perChannel.append(rank - 2, 1);
+    auto asPerChannel = [&](Value v) {
+      return rank == 2 ? v
+                       : dnn::ReshapeOp::create(builder, l, v,
+                                                builder.getDenseI64ArrayAttr(perChannel))
+                             .getResult();
+    };
+    auto asVector = [&](Value v) {
+      return dnn::ReshapeOp::create(builder, l, v, builder.getDenseI64ArrayAttr({channels}))
+          .getResult();
+    };
+
+    Value mean = dnn::MeanOp::create(builder, l, x, axesAttr, keep);
+    Value centered = dnn::SubOp::create(builder, l, x, mean);
+    Value variance = dnn::MeanOp::create(
+        builder, l, dnn::MulOp::create(builder, l, centered, centered), axesAttr, keep);
+    Value training = dnn::DivOp::create(
+        builder, l, centered,
+        dnn::SqrtOp::create(builder, l, dnn::AddOp::create(builder, l, variance, epsilon)));
+    Value inference = dnn::DivOp::create(
+        builder, l, dnn::SubOp::create(builder, l, x, asPerChannel(runningMean)),
+        dnn::SqrtOp::create(builder, l,
+                            dnn::AddOp::create(builder, l, asPerChannel(runningVar), epsilon)));
+    Value y = dnn::ModeSwitchOp::create(builder, l, training, inference);
+    if (ops[3])
+      y = dnn::MulOp::create(builder, l, y, asPerChannel(ops[3]));
+    if (ops[4])
+      y = dnn::AddOp::create(builder, l, y, asPerChannel(ops[4]));
+
+    // running = (1 - momentum) * running + momentum * batch statistic.
+    Value keepRate = constant(1.0 - momentum, element, l);
+    Value rate = constant(momentum, element, l);
+    auto moved = [&](Value running, Value statistic) {
+      return dnn::AddOp::create(builder, l, dnn::MulOp::create(builder, l, running, keepRate),
+                                dnn::MulOp::create(builder, l, statistic, rate))
+          .getResult();
+    };
+    Value count = dnn::CountOp::create(builder, l, RankedTensorType::get({}, element), x,
+                                       axesAttr);
+    Value besselCorrection = dnn::DivOp::create(
+        builder, l, count, dnn::SubOp::create(builder, l, count, constant(1.0, element, l)));
+    Value unbiased = dnn::MulOp::create(builder, l, asVector(variance), besselCorrection);
+    dnn::BufferUpdateOp::create(builder, l, runningMean, moved(runningMean, asVector(mean)));
+    dnn::BufferUpdateOp::create(builder, l, runningVar, moved(runningVar, unbiased));
+    return y;
+  }
+
+  /// dropout(x, p): in training, x times a keep mask scaled by 1 / (1 - p),
+  /// drawn from the step's random key; in inference, x.
+  Value emitDropout(Value x, double p, Location l) {
+    if (!rngKey)
+      rngKey = dnn::RngKeyOp::create(builder, l,
+                                     RankedTensorType::get({}, builder.getI64Type()));
+    Value dropped = dnn::DropoutOp::create(builder, l, x, rngKey, builder.getF64FloatAttr(p),
+                                           builder.getI64IntegerAttr(dropoutSites++));
+    return dnn::ModeSwitchOp::create(builder, l, dropped, x);
+  }
+
   OpBuilder builder;
   const llvm::SourceMgr &sourceMgr;
+  Value rngKey;             // the model's dnn.rng_key, once a dropout needs it
+  int64_t dropoutSites = 0; // dropouts emitted in the model so far
   llvm::DenseMap<const Expr *, Value> values;
   llvm::DenseMap<const Statement *, Value> decls;
 };

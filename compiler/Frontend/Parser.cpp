@@ -61,7 +61,7 @@ void Parser::skipNewlines() {
 
 static bool startsStatement(TokenKind kind) {
   switch (kind) {
-  case TokenKind::KwInput: case TokenKind::KwParam: case TokenKind::KwLet:
+  case TokenKind::KwInput: case TokenKind::KwParam: case TokenKind::KwBuffer: case TokenKind::KwLet:
   case TokenKind::KwOutput: case TokenKind::KwLoss: case TokenKind::KwTrain:
   case TokenKind::KwModel: case TokenKind::KwFn:
     return true;
@@ -204,6 +204,7 @@ std::unique_ptr<Statement> Parser::parseStatement() {
   switch (tok.kind) {
   case TokenKind::KwInput: stmt->kind = Statement::Kind::Input; break;
   case TokenKind::KwParam: stmt->kind = Statement::Kind::Param; break;
+  case TokenKind::KwBuffer: stmt->kind = Statement::Kind::Buffer; break;
   case TokenKind::KwLet: stmt->kind = Statement::Kind::Let; break;
   case TokenKind::KwOutput: stmt->kind = Statement::Kind::Output; break;
   case TokenKind::KwLoss: stmt->kind = Statement::Kind::Loss; break;
@@ -211,7 +212,7 @@ std::unique_ptr<Statement> Parser::parseStatement() {
   default:
     if (!tok.is(TokenKind::Error))
       diags.error(tok.getRange(),
-                  "expected a statement (input, param, let, output, loss or train), found " +
+                  "expected a statement (input, param, buffer, let, output, loss or train), found " +
                       getTokenKindName(tok.kind));
     return nullptr;
   }
@@ -242,7 +243,8 @@ std::unique_ptr<Statement> Parser::parseStatement() {
     return nullptr;
   statementName = stmt->name;
 
-  if (stmt->kind == Statement::Kind::Input || stmt->kind == Statement::Kind::Param) {
+  if (stmt->kind == Statement::Kind::Input || stmt->kind == Statement::Kind::Param ||
+      stmt->kind == Statement::Kind::Buffer) {
     if (!expect(TokenKind::Colon, ("before the type of " + keyword + " '" + stmt->name + "'").str()) ||
         !parseType(stmt->type))
       return nullptr;
@@ -250,7 +252,11 @@ std::unique_ptr<Statement> Parser::parseStatement() {
       stmt->range = rangeFrom(start);
       return stmt;
     }
-    if (!expect(TokenKind::Equal, "and an initializer after the parameter type"))
+    if (!expect(TokenKind::Equal,
+                ("and an initializer after the " +
+                 (stmt->kind == Statement::Kind::Param ? llvm::StringRef("parameter") : keyword) +
+                 " type")
+                    .str()))
       return nullptr;
   } else if (!expect(TokenKind::Equal, ("after the name of " + keyword + " '" + stmt->name + "'").str())) {
     return nullptr;

@@ -90,6 +90,8 @@ private:
   llvm::StringMap<Statement *> declared; // every name of the model
   llvm::StringSet<> symbols;             // symbolic dimensions bound by inputs
   const Statement *currentStatement = nullptr;
+  // Buffers holding a batch_norm's running statistics, and where.
+  llvm::DenseMap<const Statement *, llvm::SMRange> runningStatistics;
   llvm::StringSet<> broken; // names of statements that failed to parse
   bool negatedLiteral = false; // settle() is inside '-' applied to a literal
 };
@@ -172,6 +174,7 @@ void Sema::checkFunctions(ModuleAST &module) {
 void Sema::checkModel(ModelDecl &model) {
   defined.clear();
   declared.clear();
+  runningStatistics.clear();
   symbols.clear();
   for (auto &stmt : model.statements)
     if (!stmt->name.empty())
@@ -258,7 +261,8 @@ void Sema::checkStatement(Statement &stmt) {
   case Statement::Kind::Input:
     stmt.resolvedType = declaredType(stmt.type, /*isParam=*/false, stmt.name);
     return;
-  case Statement::Kind::Param: {
+  case Statement::Kind::Param:
+  case Statement::Kind::Buffer: {
     stmt.resolvedType = declaredType(stmt.type, /*isParam=*/true, stmt.name);
     auto *call = llvm::dyn_cast<CallExpr>(stmt.value.get());
     if (!call) {
@@ -858,6 +862,18 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
           ok = false;
         }
         attrs.eps = *v;
+      } else if (p.name == "momentum") {
+        if (!(*v >= 0 && *v <= 1)) {
+          error(arg->getRange(), what + " must be in [0, 1]");
+          ok = false;
+        }
+        attrs.momentum = *v;
+      } else if (p.name == "p") {
+        if (!(*v >= 0 && *v < 1)) {
+          error(arg->getRange(), what + " must be in [0, 1)");
+          ok = false;
+        }
+        attrs.dropoutP = *v;
       } else {
         attrs.slope = *v;
       }
@@ -1128,6 +1144,64 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
     }
     return x;
   }
+  case Builtin::BatchNorm: {
+    // torch.nn.functional.batch_norm: channels on axis 1, statistics over
+    // every other axis; running_mean and running_var are buffers [C] that
+    // training updates, weight and bias [C].
+    if (!needFloat(x, "tensor"))
+      return TensorType::getPoison();
+    if (x.shape.size() < 2)
+      return fail("needs a batch and a channel axis, [N, C, ...]");
+    const Dim &channels = x.shape[1];
+    if (!channels.isConstant())
+      return fail("the channel dim (axis 1) must be static");
+    size_t next = 1;
+    llvm::SmallVector<const Statement *, 2> buffers;
+    const char *roles[] = {"running_mean", "running_var", "weight", "bias"};
+    for (auto [i, role] : llvm::enumerate(roles)) {
+      const Expr *operand = e.operands[1 + i];
+      if (!operand)
+        continue;
+      const TensorType &t = tensors[next++];
+      if (t.dtype != x.dtype)
+        return fail(std::string(role) + " " + t.str() + " has another element type");
+      if (t.shape.size() != 1 || !(t.shape[0] == channels))
+        return fail(std::string(role) + " must have the shape of the channel dim, [" +
+                    channels.str() + "], got " + t.str());
+      if (i >= 2)
+        continue;
+      // The running statistics are state the step writes: a buffer, held
+      // by this batch_norm alone.
+      auto *name = llvm::dyn_cast<NameExpr>(lookThrough(operand));
+      const Statement *buffer =
+          name && name->decl && name->decl->kind == Statement::Kind::Buffer ? name->decl
+                                                                            : nullptr;
+      if (!buffer) {
+        error(operand->getRange(), "argument '" + std::string(role) +
+                                       "' of 'batch_norm' must name a buffer, e.g. `buffer " +
+                                       role + "1: f32[" + channels.str() + "] = " +
+                                       (i == 0 ? "zeros" : "ones") + "()`");
+        return TensorType::getPoison();
+      }
+      auto it = runningStatistics.find(buffer);
+      if (it != runningStatistics.end()) {
+        error(operand->getRange(), "buffer '" + buffer->name +
+                                       "' already holds the running statistics of another "
+                                       "batch_norm");
+        diags.note(it->second, "the other batch_norm");
+        return TensorType::getPoison();
+      }
+      buffers.push_back(buffer);
+    }
+    // Recorded once the call is valid, so that one error does not cascade.
+    for (const Statement *buffer : buffers)
+      runningStatistics[buffer] = e.getRange();
+    return x;
+  }
+  case Builtin::Dropout:
+    if (!needFloat(x, "tensor"))
+      return TensorType::getPoison();
+    return x;
   case Builtin::MaxPool2d:
   case Builtin::AvgPool2d:
     if (!needFloat(x, "tensor"))

@@ -135,6 +135,12 @@ Expected<Tensor> compute(Operation *op, llvm::ArrayRef<const Tensor *> in) {
       .Case([&](NegOp) { return negate(*in[0]); })
       .Case([&](AbsOp) { return absolute(*in[0]); })
       .Case([&](StopGradientOp) { return *in[0]; })
+      .Case([&](CountOp c) {
+        double count = 1;
+        for (int64_t axis : c.getAxes())
+          count *= (double)in[0]->shape[axis];
+        return makeTensor({}, /*isInteger=*/false, count);
+      })
       .Case([&](ReluOp) { return map(*in[0], [](double x) { return x > 0 ? x : 0.0; }); })
       .Case([&](SigmoidOp) { return map(*in[0], sigmoid); })
       .Case([&](SiluOp) { return map(*in[0], [&](double x) { return x * sigmoid(x); }); })
@@ -267,6 +273,8 @@ Expected<ValueTensors> bind(dnn::ModelOp model, const NamedTensors &bindings,
       symbols = in.getSymbols().getValue();
     } else if (auto param = dyn_cast<dnn::ParamOp>(op)) {
       name = param.getName().str();
+    } else if (auto buffer = dyn_cast<dnn::BufferOp>(op)) {
+      name = buffer.getName().str();
     } else {
       continue;
     }
@@ -313,6 +321,10 @@ std::string dnnc::reference::gradientKey(llvm::StringRef param) {
   return ("grad." + param).str();
 }
 
+std::string dnnc::reference::bufferUpdateKey(llvm::StringRef buffer) {
+  return ("update." + buffer).str();
+}
+
 Expected<ValueTensors> dnnc::reference::evaluateValues(dnn::ModelOp model,
                                                        const NamedTensors &bindings,
                                                        const EvaluateOptions &options) {
@@ -321,9 +333,26 @@ Expected<ValueTensors> dnnc::reference::evaluateValues(dnn::ModelOp model,
     return bound.takeError();
   ValueTensors values = std::move(*bound);
   for (Operation &op : model.getBody().front()) {
-    if (isa<dnn::InputOp, dnn::ParamOp, dnn::OutputOp, dnn::LossOp, dnn::TrainOp,
-            dnn::GradientOp>(op))
+    if (isa<dnn::InputOp, dnn::ParamOp, dnn::BufferOp, dnn::OutputOp, dnn::LossOp,
+            dnn::TrainOp, dnn::GradientOp, dnn::BufferUpdateOp>(op))
       continue;
+    // Training or inference mode picks one value; the other need not exist.
+    if (auto modeSwitch = dyn_cast<dnn::ModeSwitchOp>(op)) {
+      Value chosen = options.training ? modeSwitch.getTraining() : modeSwitch.getInference();
+      auto it = values.find(chosen);
+      if (it != values.end()) {
+        Tensor value = it->second;
+        values[modeSwitch.getResult()] = std::move(value);
+      }
+      continue;
+    }
+    // The key's bits live in options.rngKey (a double cannot hold 64 bits);
+    // its value here only marks it as bound.
+    if (auto key = dyn_cast<dnn::RngKeyOp>(op)) {
+      if (options.rngKey)
+        values[key.getResult()] = makeTensor({}, /*isInteger=*/true);
+      continue;
+    }
     if (options.fixedValues && op.getNumResults() == 1) {
       auto fixed = options.fixedValues->find(op.getResult(0));
       if (fixed != options.fixedValues->end()) {
@@ -355,7 +384,12 @@ Expected<ValueTensors> dnnc::reference::evaluateValues(dnn::ModelOp model,
     if (!type)
       return fail(where(&op) + "'" + op.getName().getStringRef() +
                   "' does not produce a ranked tensor");
-    Expected<Tensor> result = compute(&op, operands);
+    Expected<Tensor> result =
+        isa<dnn::DropoutOp>(op)
+            ? Expected<Tensor>(dropout(*operands[0], *options.rngKey,
+                                       cast<dnn::DropoutOp>(op).getP().convertToDouble(),
+                                       cast<dnn::DropoutOp>(op).getSite()))
+            : compute(&op, operands);
     if (!result)
       return fail(where(&op) + llvm::toString(result.takeError()));
     // A result that contradicts the inferred type is an interpreter bug.
@@ -391,6 +425,11 @@ Expected<NamedTensors> dnnc::reference::evaluate(dnn::ModelOp model,
     } else if (auto grad = dyn_cast<dnn::GradientOp>(op)) {
       name = gradientKey(grad.getParam());
       value = grad.getValue();
+    } else if (auto update = dyn_cast<dnn::BufferUpdateOp>(op)) {
+      if (!options.training)
+        continue;
+      name = bufferUpdateKey(update.getBuffer().getDefiningOp<dnn::BufferOp>().getName());
+      value = update.getValue();
     } else {
       continue;
     }

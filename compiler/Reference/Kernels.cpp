@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dnnc/Reference/Kernels.h"
+#include "dnnc/Support/DropoutMask.h"
 
 #include "llvm/ADT/STLExtras.h"
 
@@ -173,6 +174,17 @@ Tensor dnnc::reference::map(const Tensor &x, llvm::function_ref<double(double)> 
   for (double &v : out.data)
     v = fn(v);
   return out;
+}
+
+Tensor dnnc::reference::dropout(const Tensor &x, uint64_t key, double p, int64_t site) {
+  namespace mask = dropout_mask;
+  uint64_t siteKey = mask::siteKey(key, site);
+  uint32_t threshold = mask::threshold(p);
+  double scale = 1.0 / (1.0 - p);
+  Tensor y = x;
+  for (size_t i = 0; i < y.data.size(); ++i)
+    y.data[i] *= mask::elementHash(siteKey, uint32_t(i)) >= threshold ? scale : 0.0;
+  return y;
 }
 
 Tensor dnnc::reference::negate(const Tensor &x) {

@@ -148,25 +148,38 @@ FailureOr<ModelSignature> extractSignature(dnn::ModelOp model) {
     sig.inputs.push_back(std::move(t));
   }
 
-  for (dnn::ParamOp param : body.getOps<dnn::ParamOp>()) {
+  // Params and buffers: static tensors with an initializer.
+  auto stateSignature = [&](Operation *op, llvm::StringRef name, dnn::InitKind init,
+                            DictionaryAttr initArgs) -> FailureOr<ParamSignature> {
     ParamSignature p;
-    p.tensor.name = param.getName().str();
-    auto type = cast<RankedTensorType>(param.getType());
+    p.tensor.name = name.str();
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
     if (!type.hasStaticShape())
-      return param.emitError("parameter '") << p.tensor.name << "' must have a static shape",
-             failure();
-    auto dtype = dtypeOf(param, type);
+      return op->emitError("'") << p.tensor.name << "' must have a static shape", failure();
+    auto dtype = dtypeOf(op, type);
     if (failed(dtype))
       return failure();
     p.tensor.dtype = *dtype;
     for (int64_t d : type.getShape())
       p.tensor.dims.push_back({d, ""});
-    p.init = static_cast<uint32_t>(param.getInit());
-    for (NamedAttribute arg : param.getInitArgs())
+    p.init = static_cast<uint32_t>(init);
+    for (NamedAttribute arg : initArgs)
       if (auto value = dyn_cast<FloatAttr>(arg.getValue()))
         p.initArgs.push_back({arg.getName().str(), value.getValueAsDouble()});
     std::tie(p.fanIn, p.fanOut) = parameterFans(type.getShape());
-    sig.params.push_back(std::move(p));
+    return p;
+  };
+  for (dnn::ParamOp param : body.getOps<dnn::ParamOp>()) {
+    auto p = stateSignature(param, param.getName(), param.getInit(), param.getInitArgs());
+    if (failed(p))
+      return failure();
+    sig.params.push_back(std::move(*p));
+  }
+  for (dnn::BufferOp buffer : body.getOps<dnn::BufferOp>()) {
+    auto b = stateSignature(buffer, buffer.getName(), buffer.getInit(), buffer.getInitArgs());
+    if (failed(b))
+      return failure();
+    sig.buffers.push_back(std::move(*b));
   }
 
   SmallVector<Value> roots;
@@ -188,11 +201,12 @@ FailureOr<ModelSignature> extractSignature(dnn::ModelOp model) {
     declaredOutputs.push_back(i);
   auto addEntry = [&](llvm::StringRef name, EntryKind kind, ArrayRef<Value> entryRoots,
                       std::vector<unsigned> outputs) {
+    bool training = kind == EntryKind::Grad || kind == EntryKind::TrainStep;
     EntrySignature entry;
     entry.name = name.str();
     entry.kind = kind;
     entry.symbolName = sig.name + "_" + entry.name;
-    for (dnn::InputOp input : dnn::getInputsReaching(model, entryRoots))
+    for (dnn::InputOp input : dnn::getInputsReaching(model, entryRoots, training))
       entry.inputs.push_back(inputIndex[input.getName()]);
     entry.outputs = std::move(outputs);
     sig.entries.push_back(std::move(entry));

@@ -21,7 +21,7 @@ extern "C" {
 
 /* Bumped whenever a layout in this file or the entry calling convention
  * changes; the runtime refuses a library built for another version. */
-#define DNN_ABI_VERSION 4u
+#define DNN_ABI_VERSION 5u
 
 typedef enum dnn_dtype {
   DNN_DTYPE_F32 = 1,
@@ -128,13 +128,20 @@ typedef struct dnn_param_info {
  *
  * (for R = 0 the two arrays are absent). The order depends on the kind:
  *
- *   predict, eval: params, inputs, outputs (eval: the loss among them)
- *   grad:          params, inputs, loss, then one gradient per param
- *                  (same shape as the param, declaration order)
- *   train_step:    params, optimizer state, inputs, lr (f64 scalar),
- *                  step (i32 scalar: the 1-based number of this step),
- *                  then loss; the params and optimizer state are updated
- *                  in place
+ *   predict, eval: params, buffers, inputs, outputs (eval: the loss among
+ *                  them)
+ *   grad:          params, buffers, inputs, key, loss, then one gradient
+ *                  per param (same shape as the param, declaration order)
+ *   train_step:    params, optimizer state, buffers, inputs, lr (f64
+ *                  scalar), step (i32 scalar: the 1-based number of this
+ *                  step), key, then loss; the params, optimizer state and
+ *                  buffers are updated in place
+ *
+ * predict and eval run in inference mode (batch_norm reads the running
+ * statistics, dropout is the identity), grad and train_step in training
+ * mode. `key` (i64 scalar) seeds the step's dropout masks; the runtime
+ * passes dnn_step_key(seed, step) (below), so that a step repeated with the
+ * same seed draws the same masks.
  *
  * and then, last for every kind, the workspace: a rank-1 i8 buffer of at
  * least `workspace(args)` bytes, 64-byte aligned, that holds every
@@ -200,7 +207,22 @@ typedef struct dnn_model_info {
    * accuracy, one_hot) must hold values in [0, bound), which the runtime
    * checks before every call; 0 for other inputs. NULL when no input is. */
   const int64_t *input_index_bounds;
+  /* Non-trainable state in declaration order (batch_norm's running
+   * statistics): initialised, checkpointed and passed like params, updated
+   * only by train_step. */
+  int32_t num_buffers;
+  const dnn_param_info *buffers;
 } dnn_model_info;
+
+/* The random key of training step `step` (1-based) in a session seeded with
+ * `seed`: splitmix64 of the seed, mixed with the step. */
+static inline uint64_t dnn_step_key(uint64_t seed, int64_t step) {
+  uint64_t z = seed ^ ((uint64_t)step * 0xD1B54A32D192ED03ull);
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
 
 typedef struct dnn_library_info {
   uint32_t abi_version; /* DNN_ABI_VERSION of the compiler that built it */

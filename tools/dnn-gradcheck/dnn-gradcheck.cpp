@@ -19,6 +19,9 @@
 // the unperturbed point: its gradient is zero by definition, so it is a
 // constant for the finite differences too.
 //
+// Everything runs in training mode (batch_norm's batch statistics) with one
+// fixed random key, so every evaluation draws the same dropout masks.
+//
 // The function is only piecewise smooth (relu, abs, max, maxpool). Random
 // continuous values make a kink within h of a sampled point unlikely, not
 // impossible. An entry that fails is looked at again with step h / 10:
@@ -186,6 +189,8 @@ struct LossFunction {
     reference::EvaluateOptions options;
     options.roundToElementType = false;
     options.fixedValues = &stopped;
+    options.training = true;
+    options.rngKey = seed;
     auto results = reference::evaluate(model, bindings, options);
     if (!results)
       return results.takeError();
@@ -241,6 +246,10 @@ static bool checkModel(dnn::ModelOp forward, dnn::ModelOp differentiated, int64_
 
   reference::EvaluateOptions exact;
   exact.roundToElementType = false;
+  // Gradients are taken in training mode (batch statistics, dropout with
+  // one fixed mask: the loss is then smooth in the params).
+  exact.training = true;
+  exact.rngKey = seed;
   auto analytic = reference::evaluate(differentiated, bindings, exact);
   if (!analytic)
     return error(where + ": reference interpreter on the gradient graph: " +

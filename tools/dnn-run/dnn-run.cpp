@@ -229,6 +229,12 @@ static int printMemory(const ModelLibrary &lib, const dnn_model_info &model) {
   };
   os << "  memory at batch " << batch << ":\n";
   line("params", paramBytes);
+  if (model.num_buffers > 0) {
+    int64_t bufferBytes = 0;
+    for (int32_t i = 0; i < model.num_buffers; ++i)
+      bufferBytes += tensorBytes(model.buffers[i].tensor, batch);
+    line("buffers", bufferBytes);
+  }
   if (model.optimizer)
     line("optimizer state", slots * paramBytes);
   if (model.loss >= 0)
@@ -295,6 +301,9 @@ static int runInfo(const ModelLibrary &lib) {
       numValues += size;
     }
     os << "  total: " << model->num_params << " params, " << numValues << " values\n";
+    for (int32_t i = 0; i < model->num_buffers; ++i)
+      os << "  buffer " << formatTensor(model->buffers[i].tensor) << " = "
+         << formatInit(model->buffers[i]) << " (not trained)\n";
     if (model->loss >= 0)
       os << "  loss " << model->outputs[model->loss].name << "\n";
     if (const dnn_optimizer_info *opt = model->optimizer) {

@@ -343,6 +343,24 @@ static bool initParams(Harness &h) {
     }
     h.params[name] = fromRuntime(tensor);
   }
+  // Buffers (running statistics) drawn positive, so that a running variance
+  // stays one.
+  for (int32_t b = 0; b < h.info.num_buffers; ++b) {
+    const char *name = h.info.buffers[b].tensor.name;
+    dnn_tensor tensor{};
+    if ((status = api.session_param(h.session.session, name, &tensor)) != DNN_OK)
+      return error(h.where + ": " + h.lib.lastError(status));
+    if (!declaredInit) {
+      std::mt19937_64 bufferRng(seed * 104729 + b);
+      std::uniform_real_distribution<float> uniform(0.5f, 1.5f);
+      auto *data = static_cast<float *>(tensor.data);
+      for (int64_t i = 0, n = dnnc::reference::numElementsOf(
+                                  llvm::ArrayRef<int64_t>(tensor.dims, tensor.rank));
+           i < n; ++i)
+        data[i] = uniform(bufferRng);
+    }
+    h.params[name] = fromRuntime(tensor);
+  }
   return true;
 }
 
@@ -478,7 +496,11 @@ static bool checkGrad(Harness &h, dnnc::dnn::ModelOp differentiated,
                                            inputs.data(), &loss))
     return error(h.where + ": running 'grad': " + h.lib.lastError(status));
 
-  auto values = dnnc::reference::evaluate(differentiated, bindings);
+  // grad runs in training mode, with the masks of the session's next step.
+  dnnc::reference::EvaluateOptions options;
+  options.training = true;
+  options.rngKey = dnn_step_key(seed, 1);
+  auto values = dnnc::reference::evaluate(differentiated, bindings, options);
   if (!values)
     return error(h.where + ": reference interpreter on the gradient graph: " +
                  llvm::toString(values.takeError()));
@@ -514,6 +536,31 @@ static bool checkGrad(Harness &h, dnnc::dnn::ModelOp differentiated,
   int32_t n = h.info.num_params;
   reportOK(h.where,
            "loss and " + llvm::Twine(n) + (n == 1 ? " gradient" : " gradients"), stats);
+  if (h.info.num_buffers == 0 || !dnn::findEntry(h.info, "train_step"))
+    return true;
+
+  // One training step moves the buffers as the interpreter's
+  // dnn.buffer_update values say (the same step, so the same masks).
+  Stats bufferStats;
+  if (dnn_status status = api.session_train_step(h.session.session, (int32_t)inputs.size(),
+                                                 inputs.data(), &loss))
+    return error(h.where + ": running 'train_step': " + h.lib.lastError(status));
+  for (int32_t b = 0; b < h.info.num_buffers; ++b) {
+    const char *name = h.info.buffers[b].tensor.name;
+    dnn_tensor buffer{};
+    if (dnn_status status = api.session_param(h.session.session, name, &buffer))
+      return error(h.where + ": buffer '" + name + "': " + h.lib.lastError(status));
+    auto expected = values->find(dnnc::reference::bufferUpdateKey(name));
+    if (expected == values->end())
+      return error(h.where + ": the reference computes no update of buffer '" + name + "'");
+    if (!compareTensor(h.where + ": buffer '" + name + "' after train_step", buffer,
+                       expected->second, Candidates(), bufferStats))
+      return noteInputs(h, entry);
+  }
+  reportOK(h.where,
+           llvm::Twine(h.info.num_buffers) +
+               (h.info.num_buffers == 1 ? " buffer" : " buffers") + " after train_step",
+           bufferStats);
   return true;
 }
 

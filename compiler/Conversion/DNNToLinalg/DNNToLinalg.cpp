@@ -912,6 +912,7 @@ struct ConvertDNNToLinalgPass
       return signalPassFailure();
     }
     populateGradientOpLoweringPatterns(patterns, convolutions);
+    populateTrainingModeOpLoweringPatterns(patterns);
     patterns.add<Conv2dOpLowering>(ctx, convolutions);
 
     ConversionTarget target(*ctx);

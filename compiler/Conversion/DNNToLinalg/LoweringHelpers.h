@@ -198,6 +198,9 @@ struct ElementwiseLowering : OpConversionPattern<OpTy> {
 /// `convolutions`: convert-dnn-to-linalg's option (auto, im2col, direct).
 void populateGradientOpLoweringPatterns(RewritePatternSet &patterns, StringRef convolutions);
 
+/// dnn.dropout and dnn.count (TrainingModeOpsToLinalg.cpp).
+void populateTrainingModeOpLoweringPatterns(RewritePatternSet &patterns);
+
 /// Whether a filter gradient is lowered as the direct generic (over
 /// (f, c, kh, kw, n, oh, ow), which dnn-tile-and-vectorize gives a direct
 /// kernel) rather than as a matmul over im2col columns: unit strides,

@@ -33,7 +33,8 @@ public:
         StructType::get(ctx, {ptr, i32, ptr, ptr, i32, ptr, i32, ptr, ptr, i64, ptr, ptr});
     optimizerType = StructType::get(ctx, {i32, i32, ptr, i32, ptr});
     modelType =
-        StructType::get(ctx, {ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, ptr});
+        StructType::get(ctx, {ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, ptr,
+                              i32, ptr});
     libraryType = StructType::get(ctx, {i32, ptr, i32, ptr});
   }
 
@@ -195,13 +196,15 @@ private:
   }
 
   Expected<Constant *> buildModel(const dnnc::ModelSignature &model) {
-    std::vector<Constant *> inputs, outputs, params, entries;
+    std::vector<Constant *> inputs, outputs, params, buffers, entries;
     for (const auto &t : model.inputs)
       inputs.push_back(tensor(t));
     for (const auto &t : model.outputs)
       outputs.push_back(tensor(t));
     for (const auto &p : model.params)
       params.push_back(param(p));
+    for (const auto &b : model.buffers)
+      buffers.push_back(param(b));
     for (const auto &e : model.entries) {
       auto functions = entryFunctions(e.symbolName);
       if (!functions)
@@ -235,7 +238,8 @@ private:
                     array(paramType, params), ConstantInt::get(i32, entries.size()),
                     array(entryType, entries), ConstantInt::get(i32, model.loss, true),
                     optimizer(model.optimizer), ConstantInt::get(i32, saved.size()),
-                    array(tensorType, saved), indexBounds(model.inputs)});
+                    array(tensorType, saved), indexBounds(model.inputs),
+                    ConstantInt::get(i32, buffers.size()), array(paramType, buffers)});
   }
 
   Module &module;

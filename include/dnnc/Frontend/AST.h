@@ -159,7 +159,9 @@ struct BuiltinAttrs {
   bool keepDims = false;
   int64_t axis = 0;                     // softmax, log_softmax, argmax, concat
   double slope = 0.01;                  // leaky_relu
-  double eps = 1e-5;                    // layer_norm
+  double eps = 1e-5;                    // layer_norm, batch_norm
+  double momentum = 0.1;                // batch_norm
+  double dropoutP = 0.5;                // dropout
   bool tanhApproximation = false;       // gelu(approximate="tanh")
   llvm::SmallVector<int64_t> shape;     // reshape (-1 = dynamic)
   llvm::SmallVector<int64_t> perm;      // transpose
@@ -206,7 +208,7 @@ struct TypeSpec {
 };
 
 struct Statement {
-  enum class Kind { Input, Param, Let, Output, Loss, Train };
+  enum class Kind { Input, Param, Buffer, Let, Output, Loss, Train };
   Kind kind;
   std::string name;        // empty for train
   llvm::SMRange nameRange;

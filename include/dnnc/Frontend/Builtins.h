@@ -18,7 +18,7 @@ enum class Builtin {
   Reshape, Flatten, Transpose, Concat,
   Conv2d, MaxPool2d, AvgPool2d,
   Mse, Bce, BceWithLogits, CrossEntropy, Accuracy, OneHot,
-  LayerNorm,
+  LayerNorm, BatchNorm, Dropout,
 };
 
 /// How an argument is written and what it must be.

@@ -15,7 +15,7 @@ enum class TokenKind {
   Number,
   String, // "..." (spelling includes the quotes)
   // Keywords.
-  KwModel, KwFn, KwInput, KwParam, KwLet, KwOutput, KwLoss, KwTrain, KwWith,
+  KwModel, KwFn, KwInput, KwParam, KwBuffer, KwLet, KwOutput, KwLoss, KwTrain, KwWith,
   KwTrue, KwFalse,
   // Punctuation and operators.
   LBrace, RBrace, LParen, RParen, LBracket, RBracket,

@@ -20,12 +20,14 @@
 #include "llvm/Support/Error.h"
 
 #include <map>
+#include <optional>
 #include <string>
 
 namespace dnnc::reference {
 
-/// Values by name: bindings of dnn.input and dnn.param ops, or the results
-/// of dnn.output, dnn.loss and dnn.gradient ops.
+/// Values by name: bindings of dnn.input, dnn.param and dnn.buffer ops, or
+/// the results of dnn.output, dnn.loss, dnn.gradient and dnn.buffer_update
+/// ops.
 using NamedTensors = std::map<std::string, Tensor>;
 
 /// Every SSA value the interpreter computed, for tools that need
@@ -40,11 +42,21 @@ struct EvaluateOptions {
   /// results of dnn.stop_gradient held fixed while finite differences
   /// perturb a parameter. Each must match its value's type.
   const ValueTensors *fixedValues = nullptr;
+  /// Training mode (grad, train_step): dnn.mode_switch takes its training
+  /// value (batch statistics, dropout); otherwise its inference value.
+  bool training = false;
+  /// The step's random key (dnn.rng_key) that dropout masks derive from;
+  /// without one, ops that read it are skipped like unbound inputs.
+  std::optional<uint64_t> rngKey;
 };
 
 /// The key under which evaluate returns the value of `dnn.gradient "p"`:
 /// "grad.p".
 std::string gradientKey(llvm::StringRef param);
+
+/// The key under which evaluate returns the value `dnn.buffer_update` gives
+/// buffer "b" (training mode): "update.b".
+std::string bufferUpdateKey(llvm::StringRef buffer);
 
 /// Evaluates every op of `model` given values for its dnn.input and dnn.param
 /// ops, by name. Returns the values of its dnn.output and dnn.loss ops by

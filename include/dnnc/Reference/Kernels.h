@@ -33,6 +33,9 @@ llvm::Expected<Tensor> binary(BinaryKind kind, const Tensor &lhs, const Tensor &
 Tensor map(const Tensor &x, llvm::function_ref<double(double)> fn);
 /// -x and |x|, wrapping for i32 (so -(-2^31) == -2^31, as in two's complement).
 Tensor negate(const Tensor &x);
+/// dropout: x times 1 / (1 - p) where the counter-based mask of
+/// dnnc/Support/DropoutMask.h keeps the element, else times 0.
+Tensor dropout(const Tensor &x, uint64_t key, double p, int64_t site);
 Tensor absolute(const Tensor &x);
 
 /// [..., M, K] @ [..., K, P] -> [..., M, P]; the batch dims broadcast.

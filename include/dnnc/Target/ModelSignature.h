@@ -66,6 +66,8 @@ struct ModelSignature {
   /// The outputs, then the loss (an f32 scalar) when the model has one.
   std::vector<TensorSignature> inputs, outputs;
   std::vector<ParamSignature> params;
+  /// Non-trainable state (dnn.buffer), e.g. batch_norm's running statistics.
+  std::vector<ParamSignature> buffers;
   std::vector<EntrySignature> entries;
   int loss = -1; // index into outputs
   std::optional<OptimizerSignature> optimizer;

@@ -194,6 +194,21 @@ LogicalResult StopGradientOp::buildGradients(OpBuilder &, Value,
   return success();
 }
 
+LogicalResult ModeSwitchOp::buildGradients(OpBuilder &, Value g,
+                                           SmallVectorImpl<Value> &grads) {
+  // Gradients exist in training mode only.
+  grads.push_back(g);
+  grads.push_back(Value());
+  return success();
+}
+
+LogicalResult DropoutOp::buildGradients(OpBuilder &b, Value g, SmallVectorImpl<Value> &grads) {
+  // Linear in input with the same mask: the mask is recomputed, not kept.
+  grads.push_back(DropoutOp::create(b, getLoc(), g, getKey(), getPAttr(), getSiteAttr()));
+  grads.push_back(Value());
+  return success();
+}
+
 LogicalResult PowOp::buildGradients(OpBuilder &b, Value g, SmallVectorImpl<Value> &grads) {
   // d(x^p)/dx = p * x^(p-1); the folder turns x^1 into x.
   GradBuilder gb{b, getLoc()};

@@ -192,6 +192,8 @@ LogicalResult ModelOp::verify() {
       name = in.getName();
     else if (auto p = dyn_cast<ParamOp>(op))
       name = p.getName();
+    else if (auto buffer = dyn_cast<BufferOp>(op))
+      name = buffer.getName();
     else if (auto out = dyn_cast<OutputOp>(op))
       name = out.getName();
     else if (auto l = dyn_cast<LossOp>(op)) {
@@ -242,6 +244,25 @@ LogicalResult ParamOp::verify() {
   std::string bad = checkArgs(getInitializerArgs(getInit()), getInitArgs());
   if (!bad.empty())
     return emitOpError("initializer ") << stringifyInitKind(getInit()) << ": " << bad;
+  return success();
+}
+
+LogicalResult BufferUpdateOp::verify() {
+  auto buffer = getBuffer().getDefiningOp<BufferOp>();
+  if (!buffer)
+    return emitOpError("updates a value that is not a dnn.buffer");
+  for (Operation *user : buffer->getUsers())
+    if (user != getOperation() && isa<BufferUpdateOp>(user))
+      return (emitOpError("buffer '") << buffer.getName() << "' is updated twice")
+                 .attachNote(user->getLoc())
+             << "other update here";
+  return success();
+}
+
+LogicalResult DropoutOp::verify() {
+  double p = getP().convertToDouble();
+  if (!(p >= 0.0 && p < 1.0))
+    return emitOpError("p must be in [0, 1), got ") << p;
   return success();
 }
 

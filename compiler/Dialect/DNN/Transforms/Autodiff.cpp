@@ -113,7 +113,11 @@ struct DNNAutodiffPass : dnnc::dnn::impl::DNNAutodiffPassBase<DNNAutodiffPass> {
       Operation *def = v.getDefiningOp();
       if (!def || !active.contains(v) || isa<ParamOp>(def) || !needed.insert(def).second)
         continue;
-      llvm::append_range(worklist, def->getOperands());
+      // Gradients are taken in training mode.
+      if (auto modeSwitch = dyn_cast<ModeSwitchOp>(def))
+        worklist.push_back(modeSwitch.getTraining());
+      else
+        llvm::append_range(worklist, def->getOperands());
     }
 
     // Every op without a rule, reported at once.

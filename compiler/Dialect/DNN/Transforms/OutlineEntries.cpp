@@ -22,15 +22,24 @@ using namespace dnnc::dnn;
 
 namespace {
 
-/// Ops of `model` that `roots` depend on, in program order.
-llvm::SetVector<Operation *> backwardSlice(ModelOp model, ArrayRef<Value> roots) {
+/// The operands of `op` that an entry in the given mode computes from: a
+/// dnn.mode_switch reads one of its two.
+SmallVector<Value, 4> operandsInMode(Operation *op, bool training) {
+  if (auto modeSwitch = dyn_cast<ModeSwitchOp>(op))
+    return {training ? modeSwitch.getTraining() : modeSwitch.getInference()};
+  return llvm::to_vector<4>(op->getOperands());
+}
+
+/// Ops of `model` that `roots` depend on in the given mode, in program order.
+llvm::SetVector<Operation *> backwardSlice(ModelOp model, ArrayRef<Value> roots,
+                                           bool training) {
   llvm::DenseSet<Operation *> needed;
   SmallVector<Value> worklist(roots);
   while (!worklist.empty()) {
     Operation *def = worklist.pop_back_val().getDefiningOp();
     if (!def || !needed.insert(def).second)
       continue;
-    llvm::append_range(worklist, def->getOperands());
+    llvm::append_range(worklist, operandsInMode(def, training));
   }
   llvm::SetVector<Operation *> ordered;
   for (Operation &op : model.getBody().front())
@@ -40,21 +49,30 @@ llvm::SetVector<Operation *> backwardSlice(ModelOp model, ArrayRef<Value> roots)
 }
 
 /// An entry point to outline: what it returns and what it takes beyond the
-/// params and inputs.
+/// params, buffers and inputs.
 struct EntrySpec {
   llvm::StringRef entry;             // "predict"
   SmallVector<Value> roots;          // model values the function computes
   SmallVector<llvm::StringRef> names; // dnn.outputs: names of the named results
-  bool train = false;                // adds optimizer state, lr, step and the update
+  bool training = false;             // training mode; takes the step's random key
+  bool train = false;                // adds optimizer state, lr, step and the updates
 };
 
-/// Creates `@<model>_<entry>` for `spec`: params, [state], inputs, [lr, step].
+/// Creates `@<model>_<entry>` for `spec`: params, [optimizer state], buffers,
+/// inputs, [lr, step], [key] (docs/runtime-abi.md).
 void outlineEntry(ModelOp model, const EntrySpec &spec, OpBuilder &builder) {
   Block &body = model.getBody().front();
   MLIRContext *ctx = model.getContext();
   Location loc = model.getLoc();
   SmallVector<ParamOp> params(body.getOps<ParamOp>());
-  SmallVector<InputOp> inputs = getInputsReaching(model, spec.roots);
+  SmallVector<BufferOp> buffers(body.getOps<BufferOp>());
+  SmallVector<BufferUpdateOp> updates;
+  if (spec.train)
+    llvm::append_range(updates, body.getOps<BufferUpdateOp>());
+  SmallVector<Value> roots(spec.roots);
+  for (BufferUpdateOp update : updates)
+    roots.push_back(update.getValue());
+  SmallVector<InputOp> inputs = getInputsReaching(model, roots, spec.training);
   TrainOp train = model.getTrainOp();
   size_t slots = spec.train ? ApplyOptimizerOp::getStateSlots(train.getOptimizer()).size() : 0;
 
@@ -63,14 +81,19 @@ void outlineEntry(ModelOp model, const EntrySpec &spec, OpBuilder &builder) {
     argTypes.push_back(p.getType());
   for (ParamOp p : params)
     argTypes.append(slots, p.getType());
+  for (BufferOp buffer : buffers)
+    argTypes.push_back(buffer.getType());
   for (InputOp i : inputs)
     argTypes.push_back(i.getType());
   // lr in f64: torch.optim divides the Python float lr by Adam's bias
   // correction before rounding to the param type.
   auto lrType = RankedTensorType::get({}, builder.getF64Type());
   auto stepType = RankedTensorType::get({}, builder.getI32Type());
+  auto keyType = RankedTensorType::get({}, builder.getI64Type());
   if (spec.train)
     argTypes.append({lrType, stepType});
+  if (spec.training)
+    argTypes.push_back(keyType);
 
   SmallVector<Type> resultTypes;
   if (spec.train) {
@@ -79,6 +102,8 @@ void outlineEntry(ModelOp model, const EntrySpec &spec, OpBuilder &builder) {
       resultTypes.push_back(p.getType());
     for (ParamOp p : params)
       resultTypes.append(slots, p.getType());
+    for (BufferUpdateOp update : updates)
+      resultTypes.push_back(update.getValue().getType());
   } else {
     for (Value v : spec.roots)
       resultTypes.push_back(v.getType());
@@ -106,39 +131,67 @@ void outlineEntry(ModelOp model, const EntrySpec &spec, OpBuilder &builder) {
     mapping.map(p.getResult(), entry->getArgument(argIndex++));
   unsigned stateBegin = argIndex;
   argIndex += params.size() * slots;
+  unsigned buffersBegin = argIndex;
+  for (BufferOp buffer : buffers)
+    mapping.map(buffer.getResult(), entry->getArgument(argIndex++));
   for (InputOp i : inputs)
     mapping.map(i.getResult(), entry->getArgument(argIndex++));
+  unsigned scalarsBegin = argIndex;
+  if (spec.training)
+    for (RngKeyOp key : body.getOps<RngKeyOp>())
+      mapping.map(key.getResult(), entry->getArgument(func.getNumArguments() - 1));
 
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToStart(entry);
-  for (Operation *op : backwardSlice(model, spec.roots))
-    if (!isa<ParamOp, InputOp>(op))
-      builder.clone(*op, mapping);
+  for (Operation *op : backwardSlice(model, roots, spec.training)) {
+    if (isa<ParamOp, InputOp, BufferOp>(op))
+      continue;
+    if (auto modeSwitch = dyn_cast<ModeSwitchOp>(op)) {
+      Value chosen = spec.training ? modeSwitch.getTraining() : modeSwitch.getInference();
+      mapping.map(modeSwitch.getResult(), mapping.lookupOrDefault(chosen));
+      continue;
+    }
+    if (isa<RngKeyOp>(op)) {
+      // Mapped to the key argument above. Only training-mode values read
+      // it: an inference slice that reaches one is a frontend bug.
+      if (!spec.training)
+        op->emitError("entry '") << spec.entry << "' (inference) reads the random key";
+      continue;
+    }
+    builder.clone(*op, mapping);
+  }
   SmallVector<Value> results =
       llvm::map_to_vector(spec.roots, [&](Value v) { return mapping.lookupOrDefault(v); });
   if (spec.train) {
     // roots = loss, then one gradient per param: update each param.
-    Value lr = entry->getArgument(argIndex), step = entry->getArgument(argIndex + 1);
-    SmallVector<Value> newParams, newState;
+    Value lr = entry->getArgument(scalarsBegin), step = entry->getArgument(scalarsBegin + 1);
+    // In place: the step overwrites the caller's param, state and buffer
+    // buffers.
+    auto inPlace = [&](Location l, Value value, Value destination) {
+      return bufferization::MaterializeInDestinationOp::create(builder, l, value, destination)
+          .getResult();
+    };
+    SmallVector<Value> newParams, newState, newBuffers;
     for (auto [i, p] : llvm::enumerate(params)) {
       ValueRange state = entry->getArguments().slice(stateBegin + i * slots, slots);
       SmallVector<Type> types(1 + slots, p.getType());
       auto update = ApplyOptimizerOp::create(
           builder, p.getLoc(), types, train.getOptimizerAttr(), train.getHyperparameters(),
           entry->getArgument(i), results[1 + i], state, lr, step);
-      // In place: the step overwrites the caller's param and state buffers.
-      auto inPlace = [&](Value value, Value destination) {
-        return bufferization::MaterializeInDestinationOp::create(builder, p.getLoc(), value,
-                                                                 destination)
-            .getResult();
-      };
-      newParams.push_back(inPlace(update.getNewParam(), entry->getArgument(i)));
+      newParams.push_back(inPlace(p.getLoc(), update.getNewParam(), entry->getArgument(i)));
       for (auto [value, destination] : llvm::zip(update.getNewState(), state))
-        newState.push_back(inPlace(value, destination));
+        newState.push_back(inPlace(p.getLoc(), value, destination));
+    }
+    for (BufferUpdateOp update : updates) {
+      auto index = llvm::find(buffers, update.getBuffer().getDefiningOp<BufferOp>()) -
+                   buffers.begin();
+      newBuffers.push_back(inPlace(update.getLoc(), mapping.lookup(update.getValue()),
+                                   entry->getArgument(buffersBegin + index)));
     }
     results.resize(1);
     llvm::append_range(results, newParams);
     llvm::append_range(results, newState);
+    llvm::append_range(results, newBuffers);
   }
   func::ReturnOp::create(builder, loc, results);
 }
@@ -166,7 +219,7 @@ void outlineEntries(ModelOp model, OpBuilder &builder) {
   SmallVector<GradientOp> gradients(body.getOps<GradientOp>());
   if (gradients.empty())
     return; // dnn-autodiff did not run
-  EntrySpec grad{"grad", {loss.getValue()}, {loss.getName()}};
+  EntrySpec grad{"grad", {loss.getValue()}, {loss.getName()}, /*training=*/true};
   for (GradientOp g : gradients)
     grad.roots.push_back(g.getValue());
   outlineEntry(model, grad, builder);
@@ -195,9 +248,10 @@ struct DNNOutlineEntriesPass
 
 } // namespace
 
-SmallVector<InputOp> dnnc::dnn::getInputsReaching(ModelOp model, ArrayRef<Value> roots) {
+SmallVector<InputOp> dnnc::dnn::getInputsReaching(ModelOp model, ArrayRef<Value> roots,
+                                                  bool training) {
   SmallVector<InputOp> inputs;
-  llvm::SetVector<Operation *> slice = backwardSlice(model, roots);
+  llvm::SetVector<Operation *> slice = backwardSlice(model, roots, training);
   for (InputOp input : model.getBody().front().getOps<InputOp>())
     if (slice.contains(input))
       inputs.push_back(input);

@@ -17,6 +17,9 @@ include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
+// Ops whose vector-Jacobian product the autodiff pass can ask for.
+defvar DNN_Differentiable = DeclareOpInterfaceMethods<DNN_GradientOpInterface>;
+
 //===----------------------------------------------------------------------===//
 // Model structure
 //===----------------------------------------------------------------------===//
@@ -80,6 +83,64 @@ def DNN_ParamOp : DNN_Op<"param", [HasParent<"ModelOp">]> {
   let hasVerifier = 1;
 }
 
+def DNN_BufferOp : DNN_Op<"buffer", [HasParent<"ModelOp">]> {
+  let summary = "Non-trainable model state (batch_norm's running statistics)";
+  let description = [{
+    Like `dnn.param`, a static tensor that the session owns, initialises and
+    checkpoints, but no gradient flows to it and the optimizer does not
+    update it: `dnn.buffer_update` gives its value after a training step
+    (torch's `register_buffer`). Every entry point reads it; train_step
+    overwrites it in place.
+  }];
+  let arguments = (ins StrAttr:$name, DNN_InitKindAttr:$init,
+                       DefaultValuedAttr<DictionaryAttr, "{}">:$init_args);
+  let results = (outs DNN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $name `init` `` $init (`with` $init_args^)? attr-dict `:` type($result)
+  }];
+}
+
+def DNN_BufferUpdateOp : DNN_Op<"buffer_update", [HasParent<"ModelOp">,
+    AllTypesMatch<["buffer", "value"]>]> {
+  let summary = "The value a buffer takes after a training step";
+  let description = [{
+    Computed in training mode (see dnn.mode_switch) and written into the
+    buffer by train_step only; predict, eval and grad leave buffers as they
+    are. At most one update per buffer.
+  }];
+  let arguments = (ins DNN_FloatTensor:$buffer, DNN_FloatTensor:$value);
+  let assemblyFormat = "$buffer `to` $value attr-dict `:` type($value)";
+  let hasVerifier = 1;
+}
+
+def DNN_RngKeyOp : DNN_Op<"rng_key", [HasParent<"ModelOp">]> {
+  let summary = "The random key of one training step (dropout masks)";
+  let description = [{
+    An i64 scalar that grad and train_step take as an argument: the runtime
+    derives it from the session seed and the step number, so masks are the
+    same whenever a step is repeated (a resumed run is bit-identical).
+    Inference entries never read it.
+  }];
+  let results = (outs 0DTensorOf<[I64]>:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def DNN_ModeSwitchOp : DNN_Op<"mode_switch", [Pure, DNN_Differentiable,
+    AllTypesMatch<["training", "inference", "result"]>]> {
+  let summary = "One value in training (grad, train_step), another in inference";
+  let description = [{
+    What `model.train()` and `model.eval()` switch in torch: batch_norm's
+    batch statistics or running statistics, dropout or the identity.
+    dnn-outline-entries keeps `training` in grad and train_step and
+    `inference` in predict and eval; gradients flow to `training` only.
+  }];
+  let arguments = (ins DNN_AnyTensor:$training, DNN_AnyTensor:$inference);
+  let results = (outs DNN_AnyTensor:$result);
+  let assemblyFormat = [{
+    `training` $training `inference` $inference attr-dict `:` type($result)
+  }];
+}
+
 def DNN_OutputOp : DNN_Op<"output", [HasParent<"ModelOp">]> {
   let summary = "Names a value that the compiled model returns";
   let arguments = (ins StrAttr:$name, DNN_AnyTensor:$value);
@@ -127,8 +188,6 @@ def DNN_ConstantOp : DNN_Op<"constant", [ConstantLike, Pure,
 // Elementwise ops
 //===----------------------------------------------------------------------===//
 
-// Ops whose vector-Jacobian product the autodiff pass can ask for.
-defvar DNN_Differentiable = DeclareOpInterfaceMethods<DNN_GradientOpInterface>;
 
 class DNN_BroadcastBinaryOp<string mnemonic, list<Trait> traits = []>
     : DNN_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor], traits)> {
@@ -387,6 +446,38 @@ def DNN_OneHotOp : DNN_Op<"one_hot", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = [{
     $labels `classes` $num_classes (`to` $element_type^)? attr-dict `:` type($labels)
   }];
+}
+
+def DNN_DropoutOp : DNN_Op<"dropout", [Pure, DNN_Differentiable,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "input times a random keep mask scaled by 1 / (1 - p)";
+  let description = [{
+    Element i (row-major) is kept when lowbias32(lowbias32(i * 0x9E3779B9 +
+    lo) ^ hi) >= round(p * 2^32), where (hi, lo) are the halves of
+    splitmix64(key + (site + 1) * 0x9E3779B97F4A7C15): a counter-based mask,
+    the same in the compiled code and the reference interpreter, recomputed
+    (not stored) for the backward pass, whose rule is the same op on the
+    gradient. `site` numbers the dropouts of a model.
+  }];
+  let arguments = (ins DNN_FloatTensor:$input, 0DTensorOf<[I64]>:$key, F64Attr:$p,
+                       I64Attr:$site);
+  let results = (outs DNN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `key` $key `p` $p `site` $site attr-dict `:` type($input) `,` type($key)
+  }];
+  let hasVerifier = 1;
+}
+
+def DNN_CountOp : DNN_Op<"count", [Pure]> {
+  let summary = "The number of elements a reduction over `axes` of input sums";
+  let description = [{
+    The product of input's sizes at `axes`, as a float scalar of input's
+    element type (batch_norm's unbiased variance needs it with a symbolic
+    batch).
+  }];
+  let arguments = (ins DNN_FloatTensor:$input, DenseI64ArrayAttr:$axes);
+  let results = (outs DNN_ScalarFloatTensor:$result);
+  let assemblyFormat = "$input `axes` $axes attr-dict `:` type($input) `->` type($result)";
 }
 
 //===----------------------------------------------------------------------===//

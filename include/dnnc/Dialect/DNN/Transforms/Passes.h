@@ -16,9 +16,11 @@ namespace dnnc::dnn {
 /// Fails (with a diagnostic) if an op rejects its operands' new types.
 llvm::LogicalResult inferShapes(ModelOp model);
 
-/// The inputs of `model` that `roots` depend on, in declaration order: the
-/// inputs of the entry point computing `roots`.
-llvm::SmallVector<InputOp> getInputsReaching(ModelOp model, llvm::ArrayRef<mlir::Value> roots);
+/// The inputs of `model` that `roots` depend on in training or inference
+/// mode (dnn.mode_switch), in declaration order: the inputs of the entry
+/// point computing `roots`.
+llvm::SmallVector<InputOp> getInputsReaching(ModelOp model, llvm::ArrayRef<mlir::Value> roots,
+                                             bool training);
 
 #define GEN_PASS_REGISTRATION
 #include "dnnc/Dialect/DNN/Transforms/Passes.h.inc"

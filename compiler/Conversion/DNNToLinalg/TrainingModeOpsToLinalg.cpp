@@ -1,0 +1,132 @@
+//===- TrainingModeOpsToLinalg.cpp - Lower dropout and batch counts -------===//
+//
+// The ops that training mode adds (docs/language.md, batch_norm and
+// dropout): dnn.dropout as one elementwise generic that hashes each
+// element's row-major index (dnnc/Support/DropoutMask.h), and dnn.count as
+// the product of the reduced sizes. dnn.mode_switch, dnn.rng_key and the
+// buffers never get here: dnn-outline-entries resolves them per entry.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringHelpers.h"
+
+#include "dnnc/Dialect/DNN/IR/DNNOps.h"
+#include "dnnc/Support/DropoutMask.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+
+using namespace mlir;
+using namespace dnnc::dnn;
+using namespace dnnc::lowering;
+namespace mask = dnnc::dropout_mask;
+
+namespace {
+
+Value i32Const(OpBuilder &b, Location loc, uint32_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(int32_t(v)));
+}
+
+Value i64Const(OpBuilder &b, Location loc, uint64_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(int64_t(v)));
+}
+
+/// x ^ (x >> shift) on integers.
+Value xorShift(OpBuilder &b, Location loc, Value x, Value shift) {
+  return arith::XOrIOp::create(b, loc, x, arith::ShRUIOp::create(b, loc, x, shift));
+}
+
+Value mix64(OpBuilder &b, Location loc, Value z) {
+  z = arith::MulIOp::create(b, loc, xorShift(b, loc, z, i64Const(b, loc, 30)),
+                            i64Const(b, loc, mask::kMix64A));
+  z = arith::MulIOp::create(b, loc, xorShift(b, loc, z, i64Const(b, loc, 27)),
+                            i64Const(b, loc, mask::kMix64B));
+  return xorShift(b, loc, z, i64Const(b, loc, 31));
+}
+
+Value lowbias32(OpBuilder &b, Location loc, Value x) {
+  x = arith::MulIOp::create(b, loc, xorShift(b, loc, x, i32Const(b, loc, 16)),
+                            i32Const(b, loc, mask::kLowbiasA));
+  x = arith::MulIOp::create(b, loc, xorShift(b, loc, x, i32Const(b, loc, 15)),
+                            i32Const(b, loc, mask::kLowbiasB));
+  return xorShift(b, loc, x, i32Const(b, loc, 16));
+}
+
+struct DropoutOpLowering : OpConversionPattern<DropoutOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(DropoutOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank();
+    double p = op.getP().convertToDouble();
+
+    // The site's key, once per call: (hi, lo) halves of mix64(key + ...).
+    Value key = tensor::ExtractOp::create(rewriter, loc, adaptor.getKey(), ValueRange{});
+    Value siteKey = mix64(
+        rewriter, loc,
+        arith::AddIOp::create(rewriter, loc, key,
+                              i64Const(rewriter, loc,
+                                       uint64_t(op.getSite() + 1) * mask::kGolden64)));
+    Type i32 = rewriter.getI32Type();
+    Value low = arith::TruncIOp::create(rewriter, loc, i32, siteKey);
+    Value high = arith::TruncIOp::create(
+        rewriter, loc, i32, arith::ShRUIOp::create(rewriter, loc, siteKey, i64Const(rewriter, loc, 32)));
+    // Row-major strides of the input, as i32 (indices are taken modulo 2^32).
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, input);
+    SmallVector<Value> strides(rank);
+    Value stride = i32Const(rewriter, loc, 1);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      strides[d] = stride;
+      Value size = arith::IndexCastOp::create(
+          rewriter, loc, i32, getValueOrCreateConstantIndexOp(rewriter, loc, sizes[d]));
+      stride = arith::MulIOp::create(rewriter, loc, stride, size);
+    }
+    Type element = type.getElementType();
+    Value scale = floatConst(rewriter, loc, element, 1.0 / (1.0 - p));
+    Value zero = floatConst(rewriter, loc, element, 0.0);
+    Value threshold = i32Const(rewriter, loc, mask::threshold(p));
+
+    Value init = emptyTensor(rewriter, loc, type, sizes);
+    SmallVector<AffineMap> maps(2, rewriter.getMultiDimIdentityMap(rank));
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{input}, ValueRange{init}, maps,
+        parallelIterators(rank), [&](OpBuilder &b, Location l, ValueRange args) {
+          Value index = i32Const(b, l, 0);
+          for (int64_t d = 0; d < rank; ++d) {
+            Value i = arith::IndexCastOp::create(b, l, i32, linalg::IndexOp::create(b, l, d));
+            index = arith::AddIOp::create(b, l, index, arith::MulIOp::create(b, l, i, strides[d]));
+          }
+          Value h = lowbias32(
+              b, l,
+              arith::AddIOp::create(
+                  b, l, arith::MulIOp::create(b, l, index, i32Const(b, l, mask::kGolden32)), low));
+          h = lowbias32(b, l, arith::XOrIOp::create(b, l, h, high));
+          Value kept = arith::CmpIOp::create(b, l, arith::CmpIPredicate::uge, h, threshold);
+          // x * 0 for a dropped element, as torch (NaN stays NaN).
+          Value factor = arith::SelectOp::create(b, l, kept, scale, zero);
+          linalg::YieldOp::create(b, l, ValueRange{arith::MulFOp::create(b, l, args[0], factor)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct CountOpLowering : OpConversionPattern<CountOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(CountOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value count = countAsFloat(rewriter, loc, adaptor.getInput(), op.getAxes(),
+                               type.getElementType());
+    rewriter.replaceOpWithNewOp<tensor::FromElementsOp>(op, type, ValueRange{count});
+    return success();
+  }
+};
+
+} // namespace
+
+void dnnc::lowering::populateTrainingModeOpLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<DropoutOpLowering, CountOpLowering>(patterns.getContext());
+}
