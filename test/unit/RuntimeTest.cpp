@@ -769,17 +769,21 @@ TEST(Runtime, HugeParamsRunOutOfMemory) {
 //===----------------------------------------------------------------------===//
 
 // A trainable stand-in with one param p[2], one input x[N] and one state slot:
-//   grad(p, x -> loss, dp):                loss = sum(x), dp = 2 p
-//   train_step(p, v, x, lr, step -> loss; p and v in place; workspace):
+//   grad(p, x, key -> loss, dp):           loss = sum(x), dp = 2 p
+//   train_step(p, v, x, lr, step, key -> loss; p and v in place; workspace):
 //                                          p -= lr * step, v += 1
-// so that the arguments' order, lr and step are visible in the results.
+// so that the arguments' order, lr and step are visible in the results;
+// both record the random key they get in lastKey.
 // train_step asks for a workspace of 4 N bytes (the float copy of x it
 // sums), or an impossible one when x[0] is -1.
+uint64_t lastKey = 0;
+
 void gradEntry(void **args) {
   auto *p = static_cast<MemRef<1> *>(args[0]);
   auto *x = static_cast<MemRef<1> *>(args[1]);
-  auto *loss = static_cast<MemRef0 *>(args[2]);
-  auto *dp = static_cast<MemRef<1> *>(args[3]);
+  lastKey = *static_cast<uint64_t *>(static_cast<MemRef0 *>(args[2])->aligned);
+  auto *loss = static_cast<MemRef0 *>(args[3]);
+  auto *dp = static_cast<MemRef<1> *>(args[4]);
   float sum = 0;
   for (int64_t i = 0; i < x->sizes[0]; ++i)
     sum += static_cast<float *>(x->aligned)[i];
@@ -801,8 +805,9 @@ void trainStepEntry(void **args) {
   auto *x = static_cast<MemRef<1> *>(args[2]);
   double lr = *static_cast<double *>(static_cast<MemRef0 *>(args[3])->aligned);
   int32_t step = *static_cast<int32_t *>(static_cast<MemRef0 *>(args[4])->aligned);
-  auto *loss = static_cast<MemRef0 *>(args[5]);
-  auto *workspace = static_cast<MemRef<1> *>(args[6]);
+  lastKey = *static_cast<uint64_t *>(static_cast<MemRef0 *>(args[5])->aligned);
+  auto *loss = static_cast<MemRef0 *>(args[6]);
+  auto *workspace = static_cast<MemRef<1> *>(args[7]);
   // The loss is summed from a copy of x in the workspace, which must be
   // large enough and aligned.
   ASSERT_GE(workspace->sizes[0], 4 * x->sizes[0]);
@@ -855,6 +860,7 @@ TEST(Runtime, TrainStepUpdatesParamsStateAndStep) {
   EXPECT_EQ(paramValues(s, "p"), (std::vector<float>{0.75f, 1.75f})); // lr 0.25, step 1
   EXPECT_EQ(stateValues(s), (std::vector<float>{1, 1}));
   EXPECT_EQ(dnn_session_step(s), 1);
+  EXPECT_EQ(lastKey, dnn_step_key(0, 1)); // a session's seed is 0 until init_params
 
   ASSERT_EQ(dnn_session_set_learning_rate(s, 0.5), DNN_OK);
   ASSERT_EQ(dnn_session_train_step(s, 1, &in, nullptr), DNN_OK) << dnn_last_error();
@@ -872,6 +878,16 @@ TEST(Runtime, TrainStepUpdatesParamsStateAndStep) {
   EXPECT_EQ(stateValues(t), (std::vector<float>{2, 2}));
   EXPECT_EQ(dnn_session_step(t), 2);
   EXPECT_EQ(dnn_session_learning_rate(t), 0.5);
+
+  // The seed of init_params keys the steps, and checkpoints carry it.
+  ASSERT_EQ(dnn_session_init_params(t, 42), DNN_OK);
+  ASSERT_EQ(dnn_session_train_step(t, 1, &in, nullptr), DNN_OK) << dnn_last_error();
+  EXPECT_EQ(lastKey, dnn_step_key(42, 3));
+  ASSERT_EQ(dnn_session_save_params(t, path.c_str()), DNN_OK) << dnn_last_error();
+  SessionPtr u(&kTrainModel);
+  ASSERT_EQ(dnn_session_load_params(u, path.c_str()), DNN_OK) << dnn_last_error();
+  ASSERT_EQ(dnn_session_train_step(u, 1, &in, nullptr), DNN_OK) << dnn_last_error();
+  EXPECT_EQ(lastKey, dnn_step_key(42, 4));
 
   ASSERT_EQ(dnn_session_reset_optimizer(t), DNN_OK);
   EXPECT_EQ(stateValues(t), (std::vector<float>{0, 0}));
@@ -898,6 +914,63 @@ TEST(Runtime, GradKeepsGradientsInTheSession) {
   EXPECT_EQ(static_cast<float *>(g.data)[1], -6);
   EXPECT_EQ(paramValues(s, "p"), (std::vector<float>{1, -3})); // grad changes nothing
   EXPECT_EQ(dnn_session_step(s), 0);
+  EXPECT_EQ(lastKey, dnn_step_key(0, 1)); // the masks of the step that would run next
+}
+
+// A model with a buffer (non-trainable state, as batch_norm's running
+// statistics): predict(p, r, x -> y) computes y = x * r[0] + p[0], so the
+// buffer's position among the arguments is visible in the result.
+void bufferedPredict(void **args) {
+  auto *p = static_cast<MemRef<1> *>(args[0]);
+  auto *r = static_cast<MemRef<1> *>(args[1]);
+  auto *x = static_cast<MemRef<1> *>(args[2]);
+  auto *y = static_cast<MemRef<1> *>(args[3]);
+  for (int64_t i = 0; i < x->sizes[0]; ++i)
+    static_cast<float *>(y->aligned)[i] =
+        static_cast<float *>(x->aligned)[i] * static_cast<float *>(r->aligned)[0] +
+        static_cast<float *>(p->aligned)[0];
+}
+
+const dnn_param_info kBufferedParams[] = {
+    {{"p", DNN_DTYPE_F32, 1, kDims2}, DNN_INIT_ZEROS, 0, nullptr, 0, 0}};
+const dnn_init_arg kFive[] = {{"value", 5}};
+const dnn_param_info kBuffers[] = {
+    {{"r", DNN_DTYPE_F32, 1, kDims2}, DNN_INIT_CONSTANT, 1, kFive, 0, 0}};
+const dnn_tensor_info kBufferedOutputs[] = {{"y", DNN_DTYPE_F32, 1, kDimsN}};
+const dnn_entry_info kBufferedEntries[] = {
+    {"predict", DNN_ENTRY_PREDICT, bufferedPredict, nullptr, 1, kTrainIn, 1, kTrainOut}};
+const dnn_model_info kBufferedModel = {
+    "buffered", 1, kTrainInputs, 1, kBufferedOutputs, 1, kBufferedParams, 1,
+    kBufferedEntries, -1, nullptr, 0, nullptr, nullptr, 1, kBuffers};
+
+TEST(Runtime, BuffersAreInitialisedPassedAndCheckpointed) {
+  SessionPtr s(&kBufferedModel);
+  ASSERT_EQ(dnn_session_init_params(s, 1), DNN_OK) << dnn_last_error();
+  EXPECT_EQ(paramValues(s, "r"), (std::vector<float>{5, 5})); // its initializer
+  setParam(s, "p", {1, 0});
+  float x[] = {1, 2};
+  dnn_tensor in = tensor("x", DNN_DTYPE_F32, {2}, x);
+  float y[2] = {};
+  dnn_tensor out = tensor("y", DNN_DTYPE_F32, {2}, y);
+  ASSERT_EQ(dnn_session_run(s, "predict", 1, &in, 1, &out), DNN_OK) << dnn_last_error();
+  EXPECT_EQ(y[0], 6);
+  EXPECT_EQ(y[1], 11);
+
+  // Saved beside the params, loaded back; a checkpoint without it fails.
+  TempDir dir;
+  std::string path = dir.file("buffered.safetensors");
+  setParam(s, "r", {3, 4});
+  ASSERT_EQ(dnn_session_save_params(s, path.c_str()), DNN_OK) << dnn_last_error();
+  SessionPtr t(&kBufferedModel);
+  ASSERT_EQ(dnn_session_load_params(t, path.c_str()), DNN_OK) << dnn_last_error();
+  EXPECT_EQ(paramValues(t, "r"), (std::vector<float>{3, 4}));
+  EXPECT_EQ(paramValues(t, "p"), (std::vector<float>{1, 0}));
+  SessionPtr plain(&kTrainModel);
+  std::string other = dir.file("plain.safetensors");
+  setParam(plain, "p", {1, 0});
+  ASSERT_EQ(dnn_session_save_params(plain, other.c_str()), DNN_OK) << dnn_last_error();
+  EXPECT_ERROR(dnn_session_load_params(t, other.c_str()), DNN_ERROR_NOT_FOUND,
+               "has no tensor for buffer 'r'");
 }
 
 TEST(Runtime, TrainingErrors) {
