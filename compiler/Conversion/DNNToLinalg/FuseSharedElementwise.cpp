@@ -49,6 +49,14 @@ OpOperand *firstUse(linalg::GenericOp producer) {
   }
   if (users < 2 || !isPureElementwise(first->getOwner()))
     return nullptr;
+  // A user that broadcasts the value (batch_norm's per-channel deviation,
+  // read by every row) would compute it once per row and yield it through a
+  // broadcasting output map, which the vectorizer does not take: the whole
+  // fused op would stay scalar (mlp_bn_dropout's first layer at batch 128:
+  // 0.51 ms so, 0.026 ms vectorized).
+  auto user = cast<linalg::GenericOp>(first->getOwner());
+  if (!user.getMatchingIndexingMap(first).isPermutation())
+    return nullptr;
   // A user whose result is inserted into a slice of a larger tensor is
   // computed in that slice (the max-pooling gradient's strided windows of
   // dx); with a second result it would get a buffer of its own and a copy
