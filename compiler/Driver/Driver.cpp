@@ -73,6 +73,10 @@ void dnnc::printSummary(ModuleOp module, llvm::raw_ostream &os) {
         printType(p.getType(), {});
         os << " = " << dnn::stringifyInitKind(p.getInit()) << "\n";
         paramCount += cast<RankedTensorType>(p.getType()).getNumElements();
+      } else if (auto b = dyn_cast<dnn::BufferOp>(op)) {
+        os << "  buffer " << b.getName() << ": ";
+        printType(b.getType(), {});
+        os << " = " << dnn::stringifyInitKind(b.getInit()) << " (not trained)\n";
       } else if (auto out = dyn_cast<dnn::OutputOp>(op)) {
         os << "  output " << out.getName() << ": ";
         printType(out.getValue().getType(), {});

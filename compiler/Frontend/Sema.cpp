@@ -54,7 +54,9 @@ private:
   void checkModel(ModelDecl &model);
   void checkStatement(Statement &stmt);
   void checkHyperparameters(Statement &stmt, CallExpr *call, bool isInitializer);
-  TensorType declaredType(const TypeSpec &spec, bool isParam, llvm::StringRef name);
+  /// `what` names a param's or buffer's kind ("parameter", "buffer"), which
+  /// need a float type and a static shape; empty for an input.
+  TensorType declaredType(const TypeSpec &spec, llvm::StringRef what, llvm::StringRef name);
 
   TensorType check(Expr &e);
   TensorType checkName(NameExpr &e);
@@ -215,7 +217,9 @@ void Sema::checkModel(ModelDecl &model) {
                             "' declares none; add 'loss NAME = ...'");
 }
 
-TensorType Sema::declaredType(const TypeSpec &spec, bool isParam, llvm::StringRef name) {
+TensorType Sema::declaredType(const TypeSpec &spec, llvm::StringRef what,
+                               llvm::StringRef name) {
+  bool isParam = !what.empty();
   TensorType type;
   std::optional<DType> dtype = parseDType(spec.dtypeName);
   bool ok = true;
@@ -224,7 +228,7 @@ TensorType Sema::declaredType(const TypeSpec &spec, bool isParam, llvm::StringRe
                                "'; expected f32, f64 or i32");
     ok = false;
   } else if (isParam && !isFloat(*dtype)) {
-    error(spec.dtypeRange, "parameter '" + name + "' must have a float element type (f32 or f64), not " +
+    error(spec.dtypeRange, what + " '" + name + "' must have a float element type (f32 or f64), not " +
                                spec.dtypeName);
     ok = false;
   } else {
@@ -245,7 +249,7 @@ TensorType Sema::declaredType(const TypeSpec &spec, bool isParam, llvm::StringRe
       continue;
     }
     if (isParam) {
-      error(d.range, "parameter '" + name + "' must have a static shape, but '" + d.symbol +
+      error(d.range, what + " '" + name + "' must have a static shape, but '" + d.symbol +
                          "' is a symbolic dimension");
       ok = false;
       continue;
@@ -259,16 +263,18 @@ TensorType Sema::declaredType(const TypeSpec &spec, bool isParam, llvm::StringRe
 void Sema::checkStatement(Statement &stmt) {
   switch (stmt.kind) {
   case Statement::Kind::Input:
-    stmt.resolvedType = declaredType(stmt.type, /*isParam=*/false, stmt.name);
+    stmt.resolvedType = declaredType(stmt.type, "", stmt.name);
     return;
   case Statement::Kind::Param:
   case Statement::Kind::Buffer: {
-    stmt.resolvedType = declaredType(stmt.type, /*isParam=*/true, stmt.name);
+    stmt.resolvedType = declaredType(
+        stmt.type, stmt.kind == Statement::Kind::Param ? "parameter" : "buffer", stmt.name);
     auto *call = llvm::dyn_cast<CallExpr>(stmt.value.get());
     if (!call) {
       error(stmt.value->getRange(),
-            "expected an initializer call such as zeros() or he_normal() for parameter '" +
-                stmt.name + "'");
+            "expected an initializer call such as zeros() or he_normal() for " +
+                std::string(stmt.kind == Statement::Kind::Param ? "parameter" : "buffer") +
+                " '" + stmt.name + "'");
       return;
     }
     checkHyperparameters(stmt, call, /*isInitializer=*/true);

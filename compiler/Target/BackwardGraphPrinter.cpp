@@ -36,6 +36,8 @@ public:
     for (Operation &op : body) {
       if (auto p = dyn_cast<dnn::ParamOp>(op))
         assign(p.getResult(), p.getName());
+      else if (auto b = dyn_cast<dnn::BufferOp>(op))
+        assign(b.getResult(), b.getName());
       else if (auto i = dyn_cast<dnn::InputOp>(op))
         assign(i.getResult(), i.getName());
       else if (auto o = dyn_cast<dnn::OutputOp>(op))
@@ -64,8 +66,8 @@ public:
 
 private:
   static bool isStructural(Operation &op) {
-    return isa<dnn::ParamOp, dnn::InputOp, dnn::OutputOp, dnn::LossOp, dnn::TrainOp,
-               dnn::GradientOp>(op);
+    return isa<dnn::ParamOp, dnn::BufferOp, dnn::InputOp, dnn::OutputOp, dnn::LossOp,
+               dnn::TrainOp, dnn::GradientOp>(op);
   }
 
   void assign(Value v, llvm::StringRef wanted) {

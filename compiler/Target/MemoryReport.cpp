@@ -126,6 +126,12 @@ dnnc::printMemoryReport(ModuleOp module, ArrayRef<ModelSignature> models,
     for (const ParamSignature &p : model.params)
       params += tensorBytes(p.tensor);
     line("params", params);
+    if (!model.buffers.empty()) {
+      int64_t buffers = 0;
+      for (const ParamSignature &b : model.buffers)
+        buffers += tensorBytes(b.tensor);
+      line("buffers", buffers);
+    }
     if (model.optimizer)
       line("optimizer state", int64_t(model.optimizer->slots.size()) * params);
     for (int64_t batch : batches) {
