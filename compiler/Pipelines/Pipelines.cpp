@@ -42,12 +42,28 @@ llvm::StringRef dnnc::getPhaseName(CompilePhase phase) {
   llvm_unreachable("unknown phase");
 }
 
+llvm::ArrayRef<dnnc::CompilePhase> dnnc::getAllPhases() {
+  static const CompilePhase phases[] = {CompilePhase::DNN,    CompilePhase::Grad,
+                                        CompilePhase::Linalg, CompilePhase::Vector,
+                                        CompilePhase::Bufferized, CompilePhase::LLVM};
+  return phases;
+}
+
 std::optional<dnnc::CompilePhase> dnnc::parsePhaseName(llvm::StringRef name) {
-  for (CompilePhase phase : {CompilePhase::DNN, CompilePhase::Grad, CompilePhase::Linalg, CompilePhase::Vector,
-                             CompilePhase::Bufferized, CompilePhase::LLVM})
+  for (CompilePhase phase : getAllPhases())
     if (getPhaseName(phase) == name)
       return phase;
   return std::nullopt;
+}
+
+const std::string &dnnc::getPhaseNameList() {
+  static const std::string list = [] {
+    std::string names;
+    for (CompilePhase phase : getAllPhases())
+      names += (names.empty() ? "" : ", ") + getPhaseName(phase).str();
+    return names;
+  }();
+  return list;
 }
 
 void dnnc::buildDNNSimplifyPipeline(OpPassManager &pm) {

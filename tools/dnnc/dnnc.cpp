@@ -49,9 +49,11 @@ static cl::opt<dnnc::EmitKind> emitKind(
         clEnumValN(dnnc::EmitKind::Memory, "memory",
                    "bytes of params, optimizer state and each entry's workspace")),
     cl::cat(dnncCategory));
+// cl::desc keeps a reference: the text must outlive the option.
+static const std::string compileToHelp = "With --emit=mlir, stop after this phase: " + dnnc::getPhaseNameList();
 static cl::opt<std::string> compileTo(
     "compile-to",
-    cl::desc("With --emit=mlir, stop after this phase: dnn, grad, linalg, vector, bufferized, llvm"),
+    cl::desc(compileToHelp),
     cl::value_desc("phase"), cl::init("dnn"), cl::cat(dnncCategory));
 static cl::list<int64_t> memoryBatches(
     "memory-batch", cl::desc("With --emit=memory, the batch sizes (default: 1,32,128,256)"),
@@ -133,8 +135,8 @@ int main(int argc, char **argv) {
     options.emit = dnnc::emitKindForOutput(outputFile).value_or(dnnc::EmitKind::MLIR);
   auto phase = dnnc::parsePhaseName(compileTo);
   if (!phase) {
-    llvm::errs() << "dnnc: error: unknown phase '" << compileTo
-                 << "'; expected dnn, linalg, vector, bufferized or llvm\n";
+    llvm::errs() << "dnnc: error: unknown phase '" << compileTo << "'; expected one of "
+                 << dnnc::getPhaseNameList() << "\n";
     return 2;
   }
   options.compileTo = *phase;

@@ -8,9 +8,11 @@
 #ifndef DNNC_PIPELINES_PIPELINES_H
 #define DNNC_PIPELINES_PIPELINES_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <optional>
+#include <string>
 
 namespace mlir {
 class OpPassManager;
@@ -28,9 +30,14 @@ enum class CompilePhase {
   LLVM,       // the LLVM dialect, parallel loops on the runtime (dnn-lower-to-llvm)
 };
 
+/// Every phase, in order: the one list that dnnc's parsing, help and
+/// errors read.
+llvm::ArrayRef<CompilePhase> getAllPhases();
 /// "dnn", "grad", "linalg", "vector", "bufferized", "llvm".
 llvm::StringRef getPhaseName(CompilePhase phase);
 std::optional<CompilePhase> parsePhaseName(llvm::StringRef name);
+/// The phase names in order, comma-separated: "dnn, grad, ..., llvm".
+const std::string &getPhaseNameList();
 
 /// Options of the CPU code-generation pipelines.
 struct CPUPipelineOptions {
