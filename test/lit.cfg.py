@@ -39,3 +39,14 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 if config.dnnc_has_fuzzer:
     config.available_features.add("fuzzer")
+
+# --target=cuda compiles kernels with the CUDA toolkit's libdevice and checks
+# them with its ptxas; no GPU is needed. Tests of the NVVM phase and of PTX
+# say REQUIRES: cuda-toolkit (or ptxas).
+cuda_path = os.environ.get("DNNC_CUDA_PATH", "/usr/local/cuda")
+config.substitutions.append(("%cuda_path", cuda_path))
+if os.path.exists(os.path.join(cuda_path, "nvvm", "libdevice", "libdevice.10.bc")):
+    config.available_features.add("cuda-toolkit")
+if os.path.exists(os.path.join(cuda_path, "bin", "ptxas")):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", os.path.join(cuda_path, "bin", "ptxas")))

@@ -123,6 +123,8 @@ LogicalResult addSpecializedModels(ModuleOp module, std::vector<ModelSignature> 
 } // namespace
 
 int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_ostream &diagOut) {
+  if (options.codegenTarget == CodegenTarget::CUDA)
+    return runCUDACodegen(module, options, diagOut);
   auto signatures = extractSignatures(module);
   if (failed(signatures))
     return 1;

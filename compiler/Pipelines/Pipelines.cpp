@@ -13,6 +13,7 @@
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
@@ -36,6 +37,10 @@ llvm::StringRef dnnc::getPhaseName(CompilePhase phase) {
     return "vector";
   case CompilePhase::Bufferized:
     return "bufferized";
+  case CompilePhase::GPU:
+    return "gpu";
+  case CompilePhase::NVVM:
+    return "nvvm";
   case CompilePhase::LLVM:
     return "llvm";
   }
@@ -43,10 +48,26 @@ llvm::StringRef dnnc::getPhaseName(CompilePhase phase) {
 }
 
 llvm::ArrayRef<dnnc::CompilePhase> dnnc::getAllPhases() {
-  static const CompilePhase phases[] = {CompilePhase::DNN,    CompilePhase::Grad,
-                                        CompilePhase::Linalg, CompilePhase::Vector,
-                                        CompilePhase::Bufferized, CompilePhase::LLVM};
+  static const CompilePhase phases[] = {
+      CompilePhase::DNN,        CompilePhase::Grad, CompilePhase::Linalg, CompilePhase::Vector,
+      CompilePhase::Bufferized, CompilePhase::GPU,  CompilePhase::NVVM,   CompilePhase::LLVM};
   return phases;
+}
+
+bool dnnc::hasPhase(CodegenTarget target, CompilePhase phase) {
+  switch (phase) {
+  case CompilePhase::Vector:
+    return target == CodegenTarget::CPU;
+  case CompilePhase::GPU:
+  case CompilePhase::NVVM:
+    return target == CodegenTarget::CUDA;
+  default:
+    return true;
+  }
+}
+
+llvm::StringRef dnnc::getTargetName(CodegenTarget target) {
+  return target == CodegenTarget::CPU ? "cpu" : "cuda";
 }
 
 std::optional<dnnc::CompilePhase> dnnc::parsePhaseName(llvm::StringRef name) {
@@ -59,8 +80,13 @@ std::optional<dnnc::CompilePhase> dnnc::parsePhaseName(llvm::StringRef name) {
 const std::string &dnnc::getPhaseNameList() {
   static const std::string list = [] {
     std::string names;
-    for (CompilePhase phase : getAllPhases())
+    for (CompilePhase phase : getAllPhases()) {
       names += (names.empty() ? "" : ", ") + getPhaseName(phase).str();
+      for (CodegenTarget only : {CodegenTarget::CPU, CodegenTarget::CUDA})
+        if (!hasPhase(only == CodegenTarget::CPU ? CodegenTarget::CUDA : CodegenTarget::CPU,
+                      phase))
+          names += " (" + getTargetName(only).str() + ")";
+    }
     return names;
   }();
   return list;
@@ -108,7 +134,7 @@ void dnnc::buildVectorizePipeline(OpPassManager &pm, const CPUPipelineOptions &o
   pm.addPass(createCSEPass());
 }
 
-void dnnc::buildBufferizePipeline(OpPassManager &pm) {
+void dnnc::buildBufferizePipeline(OpPassManager &pm, bool promoteToStack) {
   // eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries
   //   function-boundary-type-conversion=identity-layout-map}, canonicalize,
   // dnn-drop-in-place-results,
@@ -141,9 +167,11 @@ void dnnc::buildBufferizePipeline(OpPassManager &pm) {
   // What the workspace does not take and is a few bytes of static shape (the
   // shape operand of a memref.reshape: LeNet-5's one heap call per step)
   // goes on the stack.
-  bufferization::PromoteBuffersToStackPassOptions stack;
-  stack.maxAllocSizeInBytes = 256;
-  pm.addNestedPass<func::FuncOp>(bufferization::createPromoteBuffersToStackPass(stack));
+  if (promoteToStack) {
+    bufferization::PromoteBuffersToStackPassOptions stack;
+    stack.maxAllocSizeInBytes = 256;
+    pm.addNestedPass<func::FuncOp>(bufferization::createPromoteBuffersToStackPass(stack));
+  }
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createFreeLoopTemporariesPass());
   pm.addPass(createStackLoopTemporariesPass());
@@ -207,6 +235,77 @@ void dnnc::buildCPUPipeline(OpPassManager &pm, CompilePhase from, CompilePhase t
     buildLowerToLLVMPipeline(pm, options);
 }
 
+void dnnc::buildMapToGPUPipeline(OpPassManager &pm, const CUDAPipelineOptions &options) {
+  // func.func(dnn-memref-copy-to-linalg, dnn-parallel-dims-first,
+  // convert-linalg-to-parallel-loops, dnn-map-parallel-loops-to-gpu{block-size=B}),
+  // convert-parallel-loops-to-gpu, gpu-kernel-outlining, dnn-merge-gpu-modules,
+  // lower-affine, canonicalize, cse
+  pm.addNestedPass<func::FuncOp>(createMemRefCopyToLinalgPass());
+  pm.addNestedPass<func::FuncOp>(createParallelDimsFirstPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  // No canonicalization before the mapping: it would inline the
+  // one-iteration loops that put 0-d ops into kernels.
+  MapParallelLoopsToGPUPassOptions mapping;
+  mapping.blockSize = options.blockSize;
+  pm.addNestedPass<func::FuncOp>(createMapParallelLoopsToGPUPass(mapping));
+  pm.addPass(createConvertParallelLoopToGpuPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createMergeGPUModulesPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void dnnc::buildCompileKernelsPipeline(OpPassManager &pm, const CUDAPipelineOptions &options) {
+  // dnn-attach-nvvm-targets{chips=... features=...},
+  // gpu.module(expand-strided-metadata, lower-affine, convert-scf-to-cf,
+  //   convert-gpu-to-nvvm, canonicalize, cse, reconcile-unrealized-casts),
+  // gpu-module-to-binary{format=... toolkit=...}
+  AttachNVVMTargetsPassOptions targets;
+  targets.chips.assign(options.chips.begin(), options.chips.end());
+  targets.features = options.features;
+  pm.addPass(createAttachNVVMTargetsPass(targets));
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(memref::createExpandStridedMetadataPass());
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = options.format;
+  binary.toolkitPath = options.toolkitPath;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void dnnc::buildLowerCUDAHostToLLVMPipeline(OpPassManager &pm) {
+  // The CPU lowering without the thread pool (no loop is left on the host),
+  // then gpu-to-llvm for the launches, reconcile-unrealized-casts
+  CPUPipelineOptions host;
+  host.parallelize = false;
+  buildLowerToLLVMPipeline(pm, host);
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void dnnc::buildCUDAPipeline(OpPassManager &pm, CompilePhase from, CompilePhase to,
+                             const CUDAPipelineOptions &options) {
+  auto runs = [&](CompilePhase phase) { return from < phase && phase <= to; };
+  if (runs(CompilePhase::Grad))
+    buildDifferentiatePipeline(pm);
+  if (runs(CompilePhase::Linalg))
+    buildDNNToLinalgPipeline(pm, options.convolutions);
+  if (runs(CompilePhase::Bufferized))
+    buildBufferizePipeline(pm, /*promoteToStack=*/false);
+  if (runs(CompilePhase::GPU))
+    buildMapToGPUPipeline(pm, options);
+  if (runs(CompilePhase::NVVM))
+    buildCompileKernelsPipeline(pm, options);
+  if (runs(CompilePhase::LLVM))
+    buildLowerCUDAHostToLLVMPipeline(pm);
+}
+
 void dnnc::registerPipelines() {
   PassPipelineRegistration<>("dnn-simplify", "Canonicalize and CSE at the dnn level",
                              buildDNNSimplifyPipeline);
@@ -220,10 +319,20 @@ void dnnc::registerPipelines() {
                              [](OpPassManager &pm) { buildVectorizePipeline(pm, {}); });
   PassPipelineRegistration<>("dnn-bufferize",
                              "One-shot bufferization with out-parameter results",
-                             buildBufferizePipeline);
+                             [](OpPassManager &pm) { buildBufferizePipeline(pm); });
   PassPipelineRegistration<>("dnn-lower-to-llvm",
                              "Loops, runtime thread pool and the LLVM dialect",
                              [](OpPassManager &pm) { buildLowerToLLVMPipeline(pm, {}); });
+  PassPipelineRegistration<>("dnn-map-to-gpu",
+                             "CUDA: map the bufferized loop nests to kernels in one gpu.module",
+                             [](OpPassManager &pm) { buildMapToGPUPipeline(pm, {}); });
+  PassPipelineRegistration<>("dnn-compile-kernels",
+                             "CUDA: lower the kernels to NVVM and compile them (PTX) for "
+                             "sm_80 and sm_90",
+                             [](OpPassManager &pm) { buildCompileKernelsPipeline(pm, {}); });
+  PassPipelineRegistration<>("dnn-lower-cuda-host-to-llvm",
+                             "CUDA: the host code and its kernel launches in the LLVM dialect",
+                             buildLowerCUDAHostToLLVMPipeline);
   PassPipelineRegistration<>(
       "dnn-cpu-pipeline", "From the dnn dialect to the LLVM dialect", [](OpPassManager &pm) {
         buildCPUPipeline(pm, CompilePhase::DNN, CompilePhase::LLVM, {});

@@ -47,7 +47,9 @@ static cl::opt<dnnc::EmitKind> emitKind(
         clEnumValN(dnnc::EmitKind::Library, "so", "a shared library and its C header"),
         clEnumValN(dnnc::EmitKind::Header, "header", "the C header alone"),
         clEnumValN(dnnc::EmitKind::Memory, "memory",
-                   "bytes of params, optimizer state and each entry's workspace")),
+                   "bytes of params, optimizer state and each entry's workspace"),
+        clEnumValN(dnnc::EmitKind::PTX, "ptx",
+                   "--target=cuda: the kernels' PTX, per --cuda-arch")),
     cl::cat(dnncCategory));
 // cl::desc keeps a reference: the text must outlive the option.
 static const std::string compileToHelp = "With --emit=mlir, stop after this phase: " + dnnc::getPhaseNameList();
@@ -55,6 +57,18 @@ static cl::opt<std::string> compileTo(
     "compile-to",
     cl::desc(compileToHelp),
     cl::value_desc("phase"), cl::init("dnn"), cl::cat(dnncCategory));
+static cl::opt<dnnc::CodegenTarget> codegenTarget(
+    "target", cl::desc("What to generate code for"), cl::init(dnnc::CodegenTarget::CPU),
+    cl::values(clEnumValN(dnnc::CodegenTarget::CPU, "cpu", "the host CPU (default)"),
+               clEnumValN(dnnc::CodegenTarget::CUDA, "cuda",
+                          "NVIDIA GPUs: kernels compiled to PTX per --cuda-arch")),
+    cl::cat(dnncCategory));
+static cl::list<std::string> cudaArchs(
+    "cuda-arch", cl::desc("With --target=cuda, the architectures (default: sm_80,sm_90)"),
+    cl::value_desc("sm_XX,..."), cl::CommaSeparated, cl::cat(dnncCategory));
+static cl::opt<std::string> cudaPath(
+    "cuda-path", cl::desc("With --target=cuda, the CUDA toolkit (default: /usr/local/cuda)"),
+    cl::value_desc("dir"), cl::init("/usr/local/cuda"), cl::cat(dnncCategory));
 static cl::list<int64_t> memoryBatches(
     "memory-batch", cl::desc("With --emit=memory, the batch sizes (default: 1,32,128,256)"),
     cl::value_desc("n,..."), cl::CommaSeparated, cl::cat(dnncCategory));
@@ -140,6 +154,31 @@ int main(int argc, char **argv) {
     return 2;
   }
   options.compileTo = *phase;
+  options.codegenTarget = codegenTarget;
+  if (!dnnc::hasPhase(options.codegenTarget, options.compileTo)) {
+    llvm::errs() << "dnnc: error: phase '" << compileTo << "' is not a phase of --target="
+                 << dnnc::getTargetName(options.codegenTarget) << "\n";
+    return 2;
+  }
+  if (options.emit == dnnc::EmitKind::PTX && options.codegenTarget != dnnc::CodegenTarget::CUDA) {
+    llvm::errs() << "dnnc: error: --emit=ptx needs --target=cuda\n";
+    return 2;
+  }
+  if (!cudaArchs.empty()) {
+    for (const std::string &arch : cudaArchs) {
+      unsigned version;
+      if (!llvm::StringRef(arch).starts_with("sm_") ||
+          llvm::StringRef(arch).drop_front(3).rtrim('a').getAsInteger(10, version) ||
+          version < 75) {
+        llvm::errs() << "dnnc: error: --cuda-arch: '" << arch
+                     << "' is not a CUDA architecture dnnc compiles for (sm_75 or newer, "
+                        "e.g. sm_80, sm_90, sm_90a)\n";
+        return 2;
+      }
+    }
+    options.cuda.chips.assign(cudaArchs.begin(), cudaArchs.end());
+  }
+  options.cuda.toolkitPath = cudaPath;
   options.simplify = !noSimplify;
   options.headerFile = headerFile;
   if (!memoryBatches.empty()) {
@@ -169,6 +208,7 @@ int main(int argc, char **argv) {
   options.convolutions = convolutions == Convolutions::Im2col   ? "im2col"
                          : convolutions == Convolutions::Direct ? "direct"
                                                                 : "auto";
+  options.cuda.convolutions = options.convolutions;
   options.link.driver = linker;
   options.link.runtimeLibrary = runtimeLibrary;
   options.argv0 = argv[0];

@@ -201,4 +201,80 @@ def PlanWorkspacePass : Pass<"dnn-plan-workspace", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// The CUDA target (dnnc --target=cuda): the bufferized entries' loops become
+// kernels in one gpu.module compiled for every requested architecture.
+//===----------------------------------------------------------------------===//
+
+def ParallelDimsFirstPass : Pass<"dnn-parallel-dims-first", "mlir::func::FuncOp"> {
+  let summary = "Interchange linalg.generic loops so that parallel dimensions come first";
+  let description = [{
+    convert-linalg-to-parallel-loops keeps the loop order of the op: a
+    reduction over the batch of per-channel values (a bias gradient,
+    batch_norm's statistics) would be an outer sequential loop around a
+    parallel one, which maps to a single GPU thread. With the parallel
+    dimensions first, one thread per channel runs the reduction. A linalg op
+    without loops (on 0-d buffers: the division of a loss by the batch size)
+    is put in a one-iteration `scf.parallel`, so that it runs in a kernel too
+    instead of on the host.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::scf::SCFDialect"];
+}
+
+def MapParallelLoopsToGPUPass
+    : Pass<"dnn-map-parallel-loops-to-gpu", "mlir::func::FuncOp"> {
+  let summary = "Map each outermost loop nest to a grid of blocks and threads";
+  let description = [{
+    Each outermost `scf.parallel` (one per linalg op after
+    convert-linalg-to-parallel-loops) has its dimensions collapsed into one,
+    the last (contiguous) dimension varying fastest so that neighbouring
+    threads touch neighbouring elements, and is split into blocks of
+    `block-size` threads with a bounds check: the outer loop is mapped to
+    `block_x`, the inner one to `thread_x`, and loops nested inside (a
+    reduction's `scf.for`, an inner `scf.parallel`) run sequentially in each
+    thread. An outermost `scf.for` without results (a reduction to a scalar,
+    such as a loss's mean) becomes a grid of one thread, so that no loop of
+    an entry runs on the host; convert-parallel-loops-to-gpu then turns the
+    mapped loops into `gpu.launch`. Dimensions stay dynamic: the grid size is
+    computed from the loop bounds at the launch.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "threads per block">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
+                           "mlir::affine::AffineDialect", "mlir::gpu::GPUDialect"];
+}
+
+def MergeGPUModulesPass : Pass<"dnn-merge-gpu-modules", "mlir::ModuleOp"> {
+  let summary = "Move every outlined kernel into one gpu.module";
+  let description = [{
+    gpu-kernel-outlining puts each kernel in a `gpu.module` of its own; a
+    model library carries all its kernels in one module (`module-name`), so
+    that it is compiled once per architecture into one binary, which the
+    runtime loads once. Launches are redirected to the merged module.
+  }];
+  let options = [
+    Option<"moduleName", "module-name", "std::string", /*default=*/"\"dnn_kernels\"",
+           "name of the merged gpu.module">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+def AttachNVVMTargetsPass : Pass<"dnn-attach-nvvm-targets", "mlir::ModuleOp"> {
+  let summary = "Attach one NVVM target per CUDA architecture to every gpu.module";
+  let description = [{
+    Upstream's nvvm-attach-target attaches one architecture; a library built
+    for several (`--cuda-arch=sm_80,sm_90`) needs one target each, so that
+    gpu-module-to-binary emits one object per architecture.
+  }];
+  let options = [
+    ListOption<"chips", "chips", "std::string", "CUDA architectures, e.g. sm_80,sm_90">,
+    Option<"features", "features", "std::string", /*default=*/"\"+ptx80\"",
+           "PTX features (the PTX ISA version)">,
+    Option<"optLevel", "O", "int64_t", /*default=*/"3", "LLVM optimization level">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::NVVM::NVVMDialect"];
+}
+
 #endif // DNNC_CONVERSION_PASSES_TD

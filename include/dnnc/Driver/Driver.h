@@ -35,6 +35,7 @@ enum class EmitKind {
   Library,  // a shared library (.so), and its header beside it
   Header,   // the generated C header alone
   Memory,   // bytes of params, optimizer state and each entry's workspace
+  PTX,      // --target=cuda: the kernels' PTX, one module per architecture
 };
 
 /// The emit kind an output file's extension implies (.so, .o, .s, .ll, .h),
@@ -47,6 +48,9 @@ struct DriverOptions {
   EmitKind emit = EmitKind::MLIR;
   /// Run the dnn-simplify pipeline (canonicalize, CSE) before emitting MLIR.
   bool simplify = true;
+  /// What code is generated for, and the CUDA pipeline's options.
+  CodegenTarget codegenTarget = CodegenTarget::CPU;
+  CUDAPipelineOptions cuda;
   /// For EmitKind::MLIR: the phase to stop after.
   CompilePhase compileTo = CompilePhase::DNN;
   /// For EmitKind::Memory: the batch sizes to evaluate the workspaces at.
@@ -86,6 +90,9 @@ void printSummary(mlir::ModuleOp module, llvm::raw_ostream &os);
 /// errors in the input, 2 on unusable options or files.
 /// Lowers the dnn-dialect `module` and writes what options.emit asks for.
 int runCodegen(mlir::ModuleOp module, const DriverOptions &options, llvm::raw_ostream &diagOut);
+/// runCodegen for --target=cuda.
+int runCUDACodegen(mlir::ModuleOp module, const DriverOptions &options,
+                   llvm::raw_ostream &diagOut);
 
 int runDriver(const DriverOptions &options, mlir::MLIRContext &context,
               llvm::raw_ostream &diagOut);

@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir {
 class OpPassManager;
@@ -20,23 +21,34 @@ class OpPassManager;
 
 namespace dnnc {
 
-/// The phases of compilation, in order; each names the IR it leaves.
+/// What the code is generated for (dnnc --target).
+enum class CodegenTarget { CPU, CUDA };
+
+/// The phases of compilation, in order; each names the IR it leaves. The
+/// front half (up to linalg, fusion included) is shared by both targets.
 enum class CompilePhase {
   DNN,        // the dnn dialect, simplified                    (dnn-simplify)
   Grad,       // plus the backward graph of models with a loss   (dnn-differentiate)
   Linalg,     // entry functions in linalg/tensor/arith/math    (dnn-lower-to-linalg)
-  Vector,     // tiled and vectorized, still on tensors          (dnn-vectorize)
+  Vector,     // CPU: tiled and vectorized, still on tensors     (dnn-vectorize)
   Bufferized, // on memrefs, results as out-parameters          (dnn-bufferize)
-  LLVM,       // the LLVM dialect, parallel loops on the runtime (dnn-lower-to-llvm)
+  GPU,        // CUDA: loops as kernels in one gpu.module        (dnn-map-to-gpu)
+  NVVM,       // CUDA: kernels compiled per architecture         (dnn-compile-kernels)
+  LLVM,       // the LLVM dialect: host code                     (dnn-lower-to-llvm,
+              //   dnn-lower-cuda-host-to-llvm)
 };
 
 /// Every phase, in order: the one list that dnnc's parsing, help and
 /// errors read.
 llvm::ArrayRef<CompilePhase> getAllPhases();
-/// "dnn", "grad", "linalg", "vector", "bufferized", "llvm".
+/// "dnn", "grad", "linalg", "vector", "bufferized", "gpu", "nvvm", "llvm".
 llvm::StringRef getPhaseName(CompilePhase phase);
 std::optional<CompilePhase> parsePhaseName(llvm::StringRef name);
-/// The phase names in order, comma-separated: "dnn, grad, ..., llvm".
+/// Whether the pipeline for `target` has `phase`.
+bool hasPhase(CodegenTarget target, CompilePhase phase);
+llvm::StringRef getTargetName(CodegenTarget target);
+/// The phase names in order, comma-separated, with the target of the ones
+/// only one target has: "dnn, grad, linalg, vector (cpu), ..., llvm".
 const std::string &getPhaseNameList();
 
 /// Options of the CPU code-generation pipelines.
@@ -59,12 +71,37 @@ void buildDNNSimplifyPipeline(mlir::OpPassManager &pm);
 void buildDifferentiatePipeline(mlir::OpPassManager &pm, bool rewrite = true);
 void buildDNNToLinalgPipeline(mlir::OpPassManager &pm, llvm::StringRef convolutions = "auto");
 void buildVectorizePipeline(mlir::OpPassManager &pm, const CPUPipelineOptions &options);
-void buildBufferizePipeline(mlir::OpPassManager &pm);
+/// `promoteToStack`: small static buffers become stack allocations (CPU
+/// only: a kernel cannot read the host's stack).
+void buildBufferizePipeline(mlir::OpPassManager &pm, bool promoteToStack = true);
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const CPUPipelineOptions &options);
 
 /// Every phase after `from` up to and including `to`.
 void buildCPUPipeline(mlir::OpPassManager &pm, CompilePhase from, CompilePhase to,
                       const CPUPipelineOptions &options);
+
+/// Options of the CUDA code-generation pipelines.
+struct CUDAPipelineOptions {
+  /// The architectures compiled for (--cuda-arch), one object each.
+  std::vector<std::string> chips = {"sm_80", "sm_90"};
+  /// The PTX ISA version the kernels are written in.
+  std::string features = "+ptx80";
+  /// Threads per block of the elementwise and loop-nest kernels.
+  int64_t blockSize = 256;
+  /// gpu-module-to-binary's format: isa (PTX text), bin (cubin) or fatbin.
+  std::string format = "isa";
+  /// The CUDA toolkit (libdevice, ptxas, fatbinary).
+  std::string toolkitPath = "/usr/local/cuda";
+  std::string convolutions = "auto";
+};
+
+void buildMapToGPUPipeline(mlir::OpPassManager &pm, const CUDAPipelineOptions &options);
+void buildCompileKernelsPipeline(mlir::OpPassManager &pm, const CUDAPipelineOptions &options);
+void buildLowerCUDAHostToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// Every phase of the CUDA pipeline after `from` up to and including `to`.
+void buildCUDAPipeline(mlir::OpPassManager &pm, CompilePhase from, CompilePhase to,
+                       const CUDAPipelineOptions &options);
 
 void registerPipelines();
 
