@@ -161,6 +161,8 @@ extern "C" const char *dnn_status_name(dnn_status status) {
     return "DNN_ERROR_OUT_OF_MEMORY";
   case DNN_ERROR_INTERNAL:
     return "DNN_ERROR_INTERNAL";
+  case DNN_ERROR_NO_DEVICE:
+    return "DNN_ERROR_NO_DEVICE";
   }
   return "DNN_ERROR_UNKNOWN";
 }

@@ -39,6 +39,7 @@ typedef enum dnn_status {
   DNN_ERROR_ABI_MISMATCH = 7,     /* library built for another DNN_ABI_VERSION */
   DNN_ERROR_OUT_OF_MEMORY = 8,
   DNN_ERROR_INTERNAL = 9,
+  DNN_ERROR_NO_DEVICE = 10,       /* no CUDA driver, no device, or no kernel for it */
 } dnn_status;
 
 #define DNN_MAX_RANK 8
@@ -65,6 +66,20 @@ DNN_API uint32_t dnn_runtime_abi_version(void); /* DNN_ABI_VERSION */
 DNN_API dnn_status dnn_check_library(const dnn_library_info *library);
 DNN_API const dnn_model_info *dnn_find_model(const dnn_library_info *library,
                                              const char *name);
+
+/* CUDA devices. The driver is loaded at run time (dlopen of libcuda.so.1, or
+ * of $DNN_CUDA_DRIVER; entry points through cuGetProcAddress): nothing links
+ * against CUDA, and without a driver or a device these calls fail with
+ * DNN_ERROR_NO_DEVICE and say which. */
+typedef struct dnn_cuda_device_info {
+  int32_t ordinal;
+  int32_t major, minor; /* compute capability: 9, 0 for sm_90 */
+  int32_t multiprocessors;
+  int64_t total_memory; /* bytes */
+  char name[128];
+} dnn_cuda_device_info;
+DNN_API dnn_status dnn_cuda_device_count(int32_t *count);
+DNN_API dnn_status dnn_cuda_device_get(int32_t ordinal, dnn_cuda_device_info *info);
 
 /* Threads for generated parallel loops; default: all hardware threads. */
 DNN_API dnn_status dnn_set_num_threads(int32_t num_threads);

@@ -1,0 +1,71 @@
+//===- CUDADriver.h - The CUDA driver API, loaded at run time ---*- C++ -*-===//
+//
+// The few driver entry points the runtime calls, resolved from libcuda.so.1
+// through cuGetProcAddress (CUDA 12+ maps names to versioned symbols, so a
+// plain dlsym of "cuMemAlloc" would find the old ABI). The types are the
+// driver's, declared here so that building the runtime needs no CUDA.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DNNRT_CUDADRIVER_H
+#define DNNRT_CUDADRIVER_H
+
+#include "dnn/runtime.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace dnnrt::cuda {
+
+using CUresult = int;
+using CUdevice = int;
+using CUcontext = void *;
+using CUmodule = void *;
+using CUfunction = void *;
+using CUstream = void *;
+
+constexpr CUresult CUDA_SUCCESS = 0;
+constexpr CUresult CUDA_ERROR_STUB_LIBRARY = 34;
+constexpr CUresult CUDA_ERROR_NO_DEVICE = 100;
+constexpr int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
+constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
+constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
+
+struct Driver {
+  CUresult (*cuInit)(unsigned flags);
+  CUresult (*cuGetErrorName)(CUresult error, const char **name);
+  CUresult (*cuDeviceGetCount)(int *count);
+  CUresult (*cuDeviceGet)(CUdevice *device, int ordinal);
+  CUresult (*cuDeviceGetAttribute)(int *value, int attribute, CUdevice device);
+  CUresult (*cuDeviceGetName)(char *name, int length, CUdevice device);
+  CUresult (*cuDeviceTotalMem)(size_t *bytes, CUdevice device);
+  CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *context, CUdevice device);
+  CUresult (*cuCtxSetCurrent)(CUcontext context);
+  CUresult (*cuModuleLoadData)(CUmodule *module, const void *image);
+  CUresult (*cuModuleUnload)(CUmodule module);
+  CUresult (*cuModuleGetFunction)(CUfunction *function, CUmodule module, const char *name);
+  CUresult (*cuLaunchKernel)(CUfunction function, unsigned gridX, unsigned gridY, unsigned gridZ,
+                             unsigned blockX, unsigned blockY, unsigned blockZ,
+                             unsigned sharedBytes, CUstream stream, void **params, void **extra);
+  CUresult (*cuStreamCreate)(CUstream *stream, unsigned flags);
+  CUresult (*cuStreamSynchronize)(CUstream stream);
+  CUresult (*cuStreamDestroy)(CUstream stream);
+  /// The primary context of device 0, current on the loading thread.
+  CUcontext context = nullptr;
+};
+
+/// The driver, loaded and initialised once per process with device 0's
+/// primary context; null when there is none, with the reason (DNN_ERROR_NO_DEVICE
+/// and dnn_last_error) left by dnnrt::fail.
+const Driver *getDriver();
+
+/// "cuLaunchKernel: CUDA_ERROR_INVALID_VALUE (1)".
+std::string describe(const char *call, CUresult result);
+
+/// Launch failures of generated code (the mgpu* calls cannot return one):
+/// the first since the last take, or an empty string.
+std::string takePendingError();
+
+} // namespace dnnrt::cuda
+
+#endif // DNNRT_CUDADRIVER_H

@@ -1,0 +1,140 @@
+//===- FakeCUDADriver.cpp - A libcuda.so.1 that records, for tests --------===//
+//
+// Test-only: the CUDA driver entry points the runtime resolves, through
+// cuGetProcAddress_v2 as the real driver hands them out, backed by a log of
+// the calls instead of a GPU. One device, "Fake H100", sm_90, 132 SMs, 80 GB;
+// FAKE_CUDA_DEVICES=0 makes it report none. fakeCudaLog() returns the log.
+//
+//===----------------------------------------------------------------------===//
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace {
+std::string log;
+int module;   // their addresses are the handles
+int function;
+int stream;
+int context;
+
+void record(const std::string &line) { log += line + "\n"; }
+
+int cuInit(unsigned) {
+  const char *devices = std::getenv("FAKE_CUDA_DEVICES");
+  return devices && std::atoi(devices) == 0 ? 100 /*CUDA_ERROR_NO_DEVICE*/ : 0;
+}
+int cuGetErrorName(int error, const char **name) {
+  *name = error == 1 ? "CUDA_ERROR_INVALID_VALUE" : "CUDA_ERROR_UNKNOWN";
+  return 0;
+}
+int cuDeviceGetCount(int *count) {
+  *count = 1;
+  return 0;
+}
+int cuDeviceGet(int *device, int ordinal) {
+  *device = ordinal;
+  return ordinal == 0 ? 0 : 101 /*CUDA_ERROR_INVALID_DEVICE*/;
+}
+int cuDeviceGetAttribute(int *value, int attribute, int) {
+  *value = attribute == 75 ? 9 : attribute == 76 ? 0 : attribute == 16 ? 132 : 0;
+  return 0;
+}
+int cuDeviceGetName(char *name, int length, int) {
+  std::snprintf(name, length, "Fake H100");
+  return 0;
+}
+int cuDeviceTotalMem(size_t *bytes, int) {
+  *bytes = size_t(80) << 30;
+  return 0;
+}
+int cuDevicePrimaryCtxRetain(void **ctx, int) {
+  *ctx = &context;
+  return 0;
+}
+int cuCtxSetCurrent(void *ctx) { return ctx == &context ? 0 : 1; }
+int cuModuleLoadData(void **out, const void *image) {
+  record("load " + std::string(static_cast<const char *>(image), 12));
+  *out = &module;
+  return 0;
+}
+int cuModuleUnload(void *m) {
+  record(m == &module ? "unload" : "unload ?");
+  return 0;
+}
+int cuModuleGetFunction(void **out, void *m, const char *name) {
+  if (m != &module || std::strcmp(name, "missing") == 0)
+    return 500; // CUDA_ERROR_NOT_FOUND
+  record(std::string("function ") + name);
+  *out = &function;
+  return 0;
+}
+int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                   unsigned bz, unsigned shared, void *s, void **params, void **) {
+  if (f != &function)
+    return 1;
+  char line[256];
+  // The first two kernel arguments, read as 64-bit integers (index values).
+  std::snprintf(line, sizeof line, "launch grid %u,%u,%u block %u,%u,%u shared %u stream %s args %lld %lld",
+                gx, gy, gz, bx, by, bz, shared, s == &stream ? "ok" : "?",
+                static_cast<long long>(*static_cast<int64_t *>(params[0])),
+                static_cast<long long>(*static_cast<int64_t *>(params[1])));
+  record(line);
+  return bx > 1024 ? 1 : 0; // too many threads: CUDA_ERROR_INVALID_VALUE
+}
+int cuStreamCreate(void **s, unsigned) {
+  record("stream create");
+  *s = &stream;
+  return 0;
+}
+int cuStreamSynchronize(void *s) {
+  record(s == &stream ? "stream sync" : "stream sync ?");
+  return 0;
+}
+int cuStreamDestroy(void *s) {
+  record(s == &stream ? "stream destroy" : "stream destroy ?");
+  return 0;
+}
+} // namespace
+
+extern "C" __attribute__((visibility("default"))) int
+cuGetProcAddress_v2(const char *symbol, void **pfn, int version, uint64_t, int *status) {
+  struct {
+    const char *name;
+    void *fn;
+  } table[] = {
+      {"cuInit", (void *)cuInit},
+      {"cuGetErrorName", (void *)cuGetErrorName},
+      {"cuDeviceGetCount", (void *)cuDeviceGetCount},
+      {"cuDeviceGet", (void *)cuDeviceGet},
+      {"cuDeviceGetAttribute", (void *)cuDeviceGetAttribute},
+      {"cuDeviceGetName", (void *)cuDeviceGetName},
+      {"cuDeviceTotalMem", (void *)cuDeviceTotalMem},
+      {"cuDevicePrimaryCtxRetain", (void *)cuDevicePrimaryCtxRetain},
+      {"cuCtxSetCurrent", (void *)cuCtxSetCurrent},
+      {"cuModuleLoadData", (void *)cuModuleLoadData},
+      {"cuModuleUnload", (void *)cuModuleUnload},
+      {"cuModuleGetFunction", (void *)cuModuleGetFunction},
+      {"cuLaunchKernel", (void *)cuLaunchKernel},
+      {"cuStreamCreate", (void *)cuStreamCreate},
+      {"cuStreamSynchronize", (void *)cuStreamSynchronize},
+      {"cuStreamDestroy", (void *)cuStreamDestroy},
+  };
+  if (version < 12000)
+    return 1;
+  for (const auto &entry : table)
+    if (std::strcmp(entry.name, symbol) == 0) {
+      *pfn = entry.fn;
+      if (status)
+        *status = 0;
+      return 0;
+    }
+  *pfn = nullptr;
+  return 500;
+}
+
+extern "C" __attribute__((visibility("default"))) const char *fakeCudaLog() {
+  return log.c_str();
+}
