@@ -80,6 +80,8 @@ Loaded load() {
       {"cuStreamCreate", reinterpret_cast<void **>(&driver->cuStreamCreate)},
       {"cuStreamSynchronize", reinterpret_cast<void **>(&driver->cuStreamSynchronize)},
       {"cuStreamDestroy", reinterpret_cast<void **>(&driver->cuStreamDestroy)},
+      {"cuMemAllocManaged", reinterpret_cast<void **>(&driver->cuMemAllocManaged)},
+      {"cuMemFree", reinterpret_cast<void **>(&driver->cuMemFree)},
   };
   for (const Entry &entry : entries) {
     int symbolStatus = 0;
@@ -187,6 +189,21 @@ std::string dnnrt::cuda::describe(const char *call, CUresult result) {
   const Loaded &state = loaded();
   const char *name = state.driver ? errorName(*state.driver, result) : "CUDA error";
   return format("%s: %s (%d)", call, name, result);
+}
+
+void *dnnrt::cuda::allocateManaged(size_t bytes) {
+  const Driver *driver = currentDriver();
+  uint64_t pointer = 0;
+  constexpr unsigned attachGlobal = 1; // CU_MEM_ATTACH_GLOBAL
+  if (!driver || driver->cuMemAllocManaged(&pointer, bytes, attachGlobal) != CUDA_SUCCESS)
+    return nullptr;
+  return reinterpret_cast<void *>(pointer);
+}
+
+void dnnrt::cuda::freeManaged(void *pointer) {
+  const Loaded &state = loaded();
+  if (pointer && state.driver)
+    state.driver->cuMemFree(reinterpret_cast<uint64_t>(pointer));
 }
 
 std::string dnnrt::cuda::takePendingError() {

@@ -50,6 +50,8 @@ struct Driver {
   CUresult (*cuStreamCreate)(CUstream *stream, unsigned flags);
   CUresult (*cuStreamSynchronize)(CUstream stream);
   CUresult (*cuStreamDestroy)(CUstream stream);
+  CUresult (*cuMemAllocManaged)(uint64_t *pointer, size_t bytes, unsigned flags);
+  CUresult (*cuMemFree)(uint64_t pointer);
   /// The primary context of device 0, current on the loading thread.
   CUcontext context = nullptr;
 };
@@ -58,6 +60,11 @@ struct Driver {
 /// primary context; null when there is none, with the reason (DNN_ERROR_NO_DEVICE
 /// and dnn_last_error) left by dnnrt::fail.
 const Driver *getDriver();
+
+/// `bytes` of managed memory (one address for the host and the device), or
+/// null when there is no driver or the allocation fails.
+void *allocateManaged(size_t bytes);
+void freeManaged(void *pointer);
 
 /// "cuLaunchKernel: CUDA_ERROR_INVALID_VALUE (1)".
 std::string describe(const char *call, CUresult result);

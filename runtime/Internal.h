@@ -119,8 +119,13 @@ void runInit(const InitPlan &plan, int32_t paramIndex, uint64_t seed,
 /// for any vector load the generated code does).
 constexpr size_t kBufferAlignment = 64;
 
+/// Where a buffer lives: host memory, or CUDA managed memory that the
+/// host and the kernels of a CUDA model both address.
+enum class Memory { Host, CUDAManaged };
+
 struct FreeDeleter {
-  void operator()(void *p) const noexcept { std::free(p); }
+  Memory memory = Memory::Host;
+  void operator()(void *p) const noexcept;
 };
 
 /// A kBufferAlignment-aligned block of memory, zero-filled unless asked not
@@ -133,7 +138,8 @@ public:
   /// tensor still gets a valid pointer). An entry's workspace need not be
   /// zeroed (docs/runtime-abi.md): filling it would touch every page of it
   /// on the first call, however little of it that call uses.
-  explicit Buffer(size_t bytes, Contents contents = Contents::Zeroed);
+  explicit Buffer(size_t bytes, Contents contents = Contents::Zeroed,
+                  Memory memory = Memory::Host);
   void *data() const { return ptr.get(); }
   size_t capacity() const { return bytes; }
 
@@ -263,11 +269,33 @@ struct dnn_session {
   std::vector<const dnn_tensor *> given;
   std::vector<dnn_tensor *> requested;  ///< dnn_session_run's outputs, by slot.
   std::vector<dnnrt::OutPlan> plans;
+  /// Memory::CUDAManaged for a CUDA model: every buffer the session owns is
+  /// managed memory, and what the caller passes (inputs, outputs, scalars)
+  /// goes through staging buffers (stageForDevice).
+  dnnrt::Memory memory = dnnrt::Memory::Host;
+  std::vector<dnnrt::Buffer> staging;
+  size_t stagingUsed = 0;
+  struct StagedOutput {
+    void *host;
+    const void *staged;
+    size_t bytes;
+  };
+  std::vector<StagedOutput> stagedOutputs;
   double learningRate = 0;
   int64_t step = 0; ///< Completed optimizer steps.
 };
 
 namespace dnnrt {
+/// Starts a call's argument list: the staging buffers of the last one are
+/// free again.
+void beginStaging(dnn_session &session);
+/// `data` as memory the session's entries can reach: itself on the CPU; on
+/// a CUDA device a managed staging buffer, filled from `data` for an input
+/// and copied back to it by finishStaging for an output. Throws
+/// std::bad_alloc when no staging buffer can be had.
+void *stageForDevice(dnn_session &session, void *data, size_t bytes, bool isOutput);
+/// After a call: copies staged outputs back to the caller's memory.
+void finishStaging(dnn_session &session);
 /// Optimizer state slots per param (0 without an optimizer).
 inline int32_t numStateSlots(const dnn_model_info &model) {
   return model.optimizer ? model.optimizer->num_slots : 0;

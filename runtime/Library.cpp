@@ -93,6 +93,10 @@ dnn_status dnnrt::checkModel(const dnn_model_info &m) {
       return invalid(name, format("malformed %s list", kind));
     return DNN_OK;
   };
+  if (m.device != DNN_DEVICE_CPU && m.device != DNN_DEVICE_CUDA)
+    return invalid(name, format("unknown device kind %d", m.device));
+  if (m.device == DNN_DEVICE_CUDA && !m.device_archs)
+    return invalid(name, "a CUDA model without its architectures");
   if (dnn_status s = checkList(m.num_inputs, m.inputs, "input"))
     return s;
   if (dnn_status s = checkList(m.num_outputs, m.outputs, "output"))

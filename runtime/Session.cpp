@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CUDADriver.h"
 #include "Internal.h"
 
 #include <algorithm>
@@ -16,7 +17,14 @@
 
 using namespace dnnrt;
 
-dnnrt::Buffer::Buffer(size_t size, Contents contents) {
+void dnnrt::FreeDeleter::operator()(void *p) const noexcept {
+  if (memory == Memory::CUDAManaged)
+    cuda::freeManaged(p);
+  else
+    std::free(p);
+}
+
+dnnrt::Buffer::Buffer(size_t size, Contents contents, Memory memory) {
   // aligned_alloc wants a multiple of the alignment; an empty tensor still
   // gets one line so that its pointer is valid and distinct.
   size_t rounded = size == 0 ? kBufferAlignment
@@ -24,13 +32,42 @@ dnnrt::Buffer::Buffer(size_t size, Contents contents) {
                                    kBufferAlignment * kBufferAlignment;
   if (rounded < size)
     throw std::bad_alloc();
-  void *p = std::aligned_alloc(kBufferAlignment, rounded);
+  void *p = memory == Memory::CUDAManaged ? cuda::allocateManaged(rounded)
+                                          : std::aligned_alloc(kBufferAlignment, rounded);
   if (!p)
     throw std::bad_alloc();
   if (contents == Contents::Zeroed)
     std::memset(p, 0, rounded);
-  ptr.reset(p);
+  ptr = std::unique_ptr<void, FreeDeleter>(p, FreeDeleter{memory});
   bytes = rounded;
+}
+
+void dnnrt::beginStaging(dnn_session &session) {
+  session.stagingUsed = 0;
+  session.stagedOutputs.clear();
+}
+
+void *dnnrt::stageForDevice(dnn_session &session, void *data, size_t bytes, bool isOutput) {
+  if (session.memory == Memory::Host)
+    return data;
+  // Reused call after call: a steady state allocates nothing.
+  if (session.stagingUsed == session.staging.size())
+    session.staging.emplace_back();
+  Buffer &buffer = session.staging[session.stagingUsed++];
+  if (buffer.capacity() < bytes || buffer.capacity() == 0)
+    buffer = Buffer(bytes, Buffer::Contents::Uninitialized, session.memory);
+  if (isOutput)
+    session.stagedOutputs.push_back({data, buffer.data(), bytes});
+  else if (bytes)
+    std::memcpy(buffer.data(), data, bytes);
+  return buffer.data();
+}
+
+void dnnrt::finishStaging(dnn_session &session) {
+  for (const dnn_session::StagedOutput &out : session.stagedOutputs)
+    if (out.bytes)
+      std::memcpy(out.host, out.staged, out.bytes);
+  beginStaging(session);
 }
 
 dnnrt::MemRef dnnrt::makeMemRef(void *data, const int64_t *dims, int32_t rank) {
@@ -381,22 +418,31 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
     if (kept.buffer.capacity() < plans[j].bytes ||
         kept.buffer.capacity() == 0) {
       kept.valid = false; // Its old data goes with the old buffer.
-      kept.buffer = Buffer(plans[j].bytes);
+      kept.buffer = Buffer(plans[j].bytes, Buffer::Contents::Zeroed, session.memory);
     }
     plans[j].data = kept.buffer.data();
   }
 
   // Descriptors: params, inputs, outputs (model.h).
   session.memrefs.clear();
+  beginStaging(session);
   appendEntryArguments(model, *entry, session.memrefs, [&](ArgRole role, int32_t i, int32_t) {
     if (role == ArgRole::Param)
       return paramMemRef(model, i, session.params[i].data());
     if (role == ArgRole::Buffer)
       return staticMemRef(model.buffers[i].tensor, session.buffers[i].data());
-    if (role == ArgRole::Input)
-      return makeMemRef(given[i]->data, given[i]->dims, given[i]->rank);
+    if (role == ArgRole::Input) {
+      int64_t count = 0;
+      numElements(given[i]->dims, given[i]->rank, count);
+      void *data = stageForDevice(session, given[i]->data,
+                                  size_t(count) * dtypeSize(given[i]->dtype), false);
+      return makeMemRef(data, given[i]->dims, given[i]->rank);
+    }
     // predict and eval have no other roles than their outputs.
-    return makeMemRef(plans[i].data, plans[i].dims, model.outputs[entry->outputs[i]].rank);
+    void *data = plans[i].inSession
+                     ? plans[i].data
+                     : stageForDevice(session, plans[i].data, plans[i].bytes, true);
+    return makeMemRef(data, plans[i].dims, model.outputs[entry->outputs[i]].rank);
   });
 
   // The previous run's outputs are gone.
@@ -444,7 +490,8 @@ dnn_status dnnrt::callEntry(dnn_session &session, const dnn_entry_info &entry,
     if (session.workspace.capacity() < static_cast<uint64_t>(bytes)) {
       session.workspace = Buffer(); // Free the old one before taking a larger one.
       try {
-        session.workspace = Buffer(static_cast<size_t>(bytes), Buffer::Contents::Uninitialized);
+        session.workspace = Buffer(static_cast<size_t>(bytes), Buffer::Contents::Uninitialized,
+                                   session.memory);
       } catch (const std::bad_alloc &) {
         return fail(DNN_ERROR_OUT_OF_MEMORY,
                     "entry '%s' needs a workspace of %lld bytes for these shapes, "
@@ -459,6 +506,16 @@ dnn_status dnnrt::callEntry(dnn_session &session, const dnn_entry_info &entry,
       args.push_back(&m);
   }
   fn(args.data());
+  if (session.memory == Memory::CUDAManaged) {
+    // Launches cannot return a status: the first failure was kept.
+    std::string error = cuda::takePendingError();
+    if (!error.empty()) {
+      beginStaging(session);
+      return fail(DNN_ERROR_NO_DEVICE, "entry '%s' of model '%s' failed on the GPU: %s",
+                  entry.name, session.model->name, error.c_str());
+    }
+    finishStaging(session);
+  }
   return DNN_OK;
 }
 
@@ -472,17 +529,25 @@ extern "C" dnn_status dnn_session_create(const dnn_model_info *model,
                   "dnn_session_create: model and out must not be null");
     if (dnn_status s = checkModel(*model))
       return s;
+    // The library loaded without a driver; its sessions need one.
+    if (model->device == DNN_DEVICE_CUDA && !cuda::getDriver())
+      return fail(DNN_ERROR_NO_DEVICE, "model '%s' runs on CUDA (%s): %s", model->name,
+                  model->device_archs, dnn_last_error());
     auto session = std::make_unique<dnn_session>();
+    if (model->device == DNN_DEVICE_CUDA)
+      session->memory = Memory::CUDAManaged;
     session->model = model;
     session->params.reserve(model->num_params);
     for (int32_t i = 0; i < model->num_params; ++i) {
       int64_t count = staticNumElements(model->params[i].tensor);
       if (count > int64_t(SIZE_MAX / sizeof(float)))
         throw std::bad_alloc();
-      session->params.emplace_back(static_cast<size_t>(count) * sizeof(float));
+      session->params.emplace_back(static_cast<size_t>(count) * sizeof(float),
+                                   Buffer::Contents::Zeroed, session->memory);
     }
     for (int32_t i = 0; i < model->num_buffers; ++i)
-      session->buffers.emplace_back(staticBytes(model->buffers[i].tensor));
+      session->buffers.emplace_back(staticBytes(model->buffers[i].tensor),
+                                    Buffer::Contents::Zeroed, session->memory);
     session->outputs.resize(model->num_outputs);
     initTraining(*session);
     *out = session.release();

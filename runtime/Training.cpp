@@ -22,7 +22,7 @@ void dnnrt::initTraining(dnn_session &session) {
   int32_t slots = numStateSlots(model);
   for (int32_t i = 0; i < model.num_params; ++i)
     for (int32_t k = 0; k < slots; ++k)
-      session.state.emplace_back(paramBytes(model, i));
+      session.state.emplace_back(paramBytes(model, i), Buffer::Contents::Zeroed, session.memory);
   if (const dnn_optimizer_info *opt = model.optimizer)
     for (int32_t h = 0; h < opt->num_hyperparameters; ++h)
       if (std::strcmp(opt->hyperparameters[h].name, "lr") == 0)
@@ -57,7 +57,7 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
 
   if (!train && session.grads.empty())
     for (int32_t i = 0; i < model.num_params; ++i)
-      session.grads.emplace_back(paramBytes(model, i));
+      session.grads.emplace_back(paramBytes(model, i), Buffer::Contents::Zeroed, session.memory);
   double lr = session.learningRate;
   int32_t step = 0;
   if (train) {
@@ -73,6 +73,11 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
   // params and state in place; the entry's one output is the loss.
   int32_t slots = numStateSlots(model);
   session.memrefs.clear();
+  beginStaging(session);
+  // On a CUDA device the scalars and inputs go through managed memory.
+  auto scalar = [&](void *data, size_t bytes, bool isOutput) {
+    return makeMemRef(stageForDevice(session, data, bytes, isOutput), nullptr, 0);
+  };
   appendEntryArguments(model, *entry, session.memrefs, [&](ArgRole role, int32_t i, int32_t k) {
     switch (role) {
     case ArgRole::Param:
@@ -82,19 +87,24 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
     case ArgRole::Buffer:
       return staticMemRef(model.buffers[i].tensor, session.buffers[i].data());
     case ArgRole::Key:
-      return makeMemRef(&key, nullptr, 0);
+      return scalar(&key, sizeof key, false);
     case ArgRole::Gradient:
       return paramMemRef(model, i, session.grads[i].data());
-    case ArgRole::Input:
-      return makeMemRef(given[i]->data, given[i]->dims, given[i]->rank);
+    case ArgRole::Input: {
+      int64_t count = 0;
+      numElements(given[i]->dims, given[i]->rank, count);
+      void *data = stageForDevice(session, given[i]->data,
+                                  size_t(count) * dtypeSize(given[i]->dtype), false);
+      return makeMemRef(data, given[i]->dims, given[i]->rank);
+    }
     case ArgRole::Lr:
-      return makeMemRef(&lr, nullptr, 0);
+      return scalar(&lr, sizeof lr, false);
     case ArgRole::Step:
-      return makeMemRef(&step, nullptr, 0);
+      return scalar(&step, sizeof step, false);
     case ArgRole::Output:
       break;
     }
-    return makeMemRef(&lossValue, nullptr, 0);
+    return scalar(&lossValue, sizeof lossValue, true);
   });
 
   session.gradsValid = false;

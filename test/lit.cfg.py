@@ -50,3 +50,11 @@ if os.path.exists(os.path.join(cuda_path, "nvvm", "libdevice", "libdevice.10.bc"
 if os.path.exists(os.path.join(cuda_path, "bin", "ptxas")):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", os.path.join(cuda_path, "bin", "ptxas")))
+# The test-only CUDA driver that records what the runtime asks of it
+# (test/unit/FakeCUDADriver.cpp), and the toolkit's stub driver.
+config.substitutions.append(
+    ("%fake_cuda_driver", os.path.join(config.dnnc_obj_root, "lib", "libdnn-fake-cuda.so")))
+stub_driver = os.path.join(cuda_path, "lib64", "stubs", "libcuda.so")
+if os.path.exists(stub_driver):
+    config.available_features.add("cuda-stub-driver")
+    config.substitutions.append(("%cuda_stub_driver", stub_driver))

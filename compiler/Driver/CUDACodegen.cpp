@@ -2,13 +2,15 @@
 //
 // The CUDA back half: the shared front half (dnn, autodiff, linalg with its
 // fusion), bufferization, loop nests mapped to kernels, kernels compiled for
-// each --cuda-arch, host code in the LLVM dialect. It emits the MLIR of any
-// phase and the kernels' PTX; the shared library that embeds them and the
-// runtime that launches them are the next step (docs/architecture.md).
+// each --cuda-arch, host code in the LLVM dialect, and then, as on the CPU,
+// LLVM IR with the library descriptor, an object or a shared library. The
+// library embeds one fatbin with a cubin per architecture and the PTX of the
+// newest (for newer GPUs), made with the toolkit's ptxas and fatbinary.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dnnc/Driver/Driver.h"
+#include "dnnc/Target/CPU/ObjectEmitter.h"
 #include "dnnc/Target/MemoryReport.h"
 #include "dnnc/Target/ModelSignature.h"
 
@@ -17,8 +19,16 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <unistd.h>
 
 using namespace mlir;
 using namespace dnnc;
@@ -44,37 +54,134 @@ void printPTX(ModuleOp module, llvm::raw_ostream &os) {
   });
 }
 
+/// Runs `program` with `args`; on failure, its output goes into the error.
+llvm::Error runTool(llvm::StringRef program, llvm::ArrayRef<llvm::StringRef> args) {
+  llvm::SmallString<128> log;
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("dnnc-tool", "log", fd, log))
+    return llvm::createStringError(ec, "cannot create a temporary file");
+  ::close(fd);
+  llvm::scope_exit removeLog([&] { llvm::sys::fs::remove(log); });
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(log),
+                                                llvm::StringRef(log)};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(program, args, std::nullopt, redirects, 0, 0, &message);
+  if (rc == 0)
+    return llvm::Error::success();
+  auto output = llvm::MemoryBuffer::getFile(log);
+  return llvm::createStringError(
+      "%s failed%s%s: %s", program.str().c_str(), message.empty() ? "" : ": ", message.c_str(),
+      output ? (*output)->getBuffer().trim().str().c_str() : "");
+}
+
+/// Replaces the PTX objects of every gpu.binary by one fatbin: a cubin per
+/// architecture (ptxas) and the PTX of the last one, which the driver
+/// compiles for GPUs newer than all of them (fatbinary).
+llvm::Error packFatbins(ModuleOp module, const CUDAPipelineOptions &cuda) {
+  std::string ptxas = cuda.toolkitPath + "/bin/ptxas";
+  std::string fatbinary = cuda.toolkitPath + "/bin/fatbinary";
+  for (const std::string &tool : {ptxas, fatbinary})
+    if (!llvm::sys::fs::can_execute(tool))
+      return llvm::createStringError("no %s: a CUDA library needs the toolkit's ptxas and "
+                                     "fatbinary (--cuda-path)",
+                                     tool.c_str());
+  llvm::SmallVector<gpu::BinaryOp> binaries(module.getOps<gpu::BinaryOp>());
+  for (gpu::BinaryOp binary : binaries) {
+    llvm::SmallVector<std::string> files;
+    llvm::scope_exit removeFiles([&] {
+      for (const std::string &file : files)
+        llvm::sys::fs::remove(file);
+    });
+    auto temporary = [&](llvm::StringRef suffix) -> llvm::Expected<std::string> {
+      llvm::SmallString<128> path;
+      int fd;
+      if (std::error_code ec = llvm::sys::fs::createTemporaryFile("dnnc-kernels", suffix, fd, path))
+        return llvm::createStringError(ec, "cannot create a temporary file");
+      ::close(fd);
+      files.push_back(path.str().str());
+      return files.back();
+    };
+    std::vector<std::string> images;
+    Attribute firstTarget;
+    std::string lastPTX;
+    unsigned lastSM = 0;
+    for (Attribute attr : binary.getObjects()) {
+      auto object = cast<gpu::ObjectAttr>(attr);
+      auto target = cast<NVVM::NVVMTargetAttr>(object.getTarget());
+      if (!firstTarget)
+        firstTarget = target;
+      llvm::StringRef chip = target.getChip();
+      unsigned sm = 0;
+      chip.drop_front(3).rtrim('a').getAsInteger(10, sm);
+      auto ptx = temporary("ptx");
+      auto cubin = temporary("cubin");
+      if (!ptx)
+        return ptx.takeError();
+      if (!cubin)
+        return cubin.takeError();
+      {
+        std::error_code ec;
+        llvm::raw_fd_ostream os(*ptx, ec);
+        if (ec)
+          return llvm::createStringError(ec, "cannot write %s", ptx->c_str());
+        os << object.getObject().getValue();
+      }
+      std::string arch = ("-arch=" + chip).str();
+      if (llvm::Error err = runTool(ptxas, {ptxas, arch, "-O3", *ptx, "-o", *cubin}))
+        return err;
+      images.push_back("--image3=kind=elf,sm=" + std::to_string(sm) + ",file=" + *cubin);
+      if (sm >= lastSM) {
+        lastSM = sm;
+        lastPTX = "--image3=kind=ptx,sm=" + std::to_string(sm) + ",file=" + *ptx;
+      }
+    }
+    if (images.empty())
+      continue;
+    images.push_back(lastPTX);
+    auto fatbin = temporary("fatbin");
+    if (!fatbin)
+      return fatbin.takeError();
+    std::string create = "--create=" + *fatbin;
+    llvm::SmallVector<llvm::StringRef> args = {fatbinary, "-64", create};
+    for (const std::string &image : images)
+      args.push_back(image);
+    if (llvm::Error err = runTool(fatbinary, args))
+      return err;
+    auto bytes = llvm::MemoryBuffer::getFile(*fatbin, /*IsText=*/false,
+                                             /*RequiresNullTerminator=*/false);
+    if (!bytes)
+      return llvm::createStringError(bytes.getError(), "cannot read %s", fatbin->c_str());
+    auto object = gpu::ObjectAttr::get(module.getContext(), firstTarget,
+                                       gpu::CompilationTarget::Fatbin,
+                                       StringAttr::get(module.getContext(),
+                                                       (*bytes)->getBuffer()),
+                                       nullptr, nullptr);
+    binary.setObjectsAttr(ArrayAttr::get(module.getContext(), {object}));
+  }
+  return llvm::Error::success();
+}
+
 } // namespace
 
 int dnnc::runCUDACodegen(ModuleOp module, const DriverOptions &options,
                          llvm::raw_ostream &diagOut) {
-  switch (options.emit) {
-  case EmitKind::MLIR:
-  case EmitKind::Linalg:
-  case EmitKind::LLVMMLIR:
-  case EmitKind::Memory:
-  case EmitKind::PTX:
-    break;
-  default:
-    return fail(diagOut, "--target=cuda emits MLIR (--emit=mlir with --compile-to, "
-                         "linalg, llvm-mlir), the memory report and the kernels' PTX "
-                         "(--emit=ptx); shared libraries with CUDA kernels are not "
-                         "implemented yet");
-  }
   auto signatures = extractSignatures(module);
   if (failed(signatures))
     return 1;
   if (!options.specializedSymbol.empty())
     return fail(diagOut, "--batch is not supported with --target=cuda yet");
 
+  // PTX first in every case: a library's fatbin is made from it below.
   CUDAPipelineOptions cuda = options.cuda;
-  if (options.emit == EmitKind::PTX)
-    cuda.format = "isa";
+  cuda.format = "isa";
+  bool native = options.emit != EmitKind::MLIR && options.emit != EmitKind::Linalg &&
+                options.emit != EmitKind::Memory && options.emit != EmitKind::PTX &&
+                options.emit != EmitKind::LLVMMLIR;
   CompilePhase lastPhase = options.emit == EmitKind::MLIR     ? options.compileTo
                            : options.emit == EmitKind::Linalg ? CompilePhase::Linalg
                            : options.emit == EmitKind::Memory ? CompilePhase::Bufferized
-                           : options.emit == EmitKind::PTX    ? CompilePhase::NVVM
-                                                              : CompilePhase::LLVM;
+                           : options.emit == EmitKind::PTX || native ? CompilePhase::NVVM
+                                                                    : CompilePhase::LLVM;
   if (lastPhase >= CompilePhase::NVVM &&
       !llvm::sys::fs::exists(cuda.toolkitPath + "/nvvm/libdevice/libdevice.10.bc"))
     return fail(diagOut, "no CUDA toolkit at '" + cuda.toolkitPath +
@@ -101,6 +208,24 @@ int dnnc::runCUDACodegen(ModuleOp module, const DriverOptions &options,
   buildCUDAPipeline(pm, firstPhase, lastPhase, cuda);
   if (failed(pm.run(module)))
     return 1;
+
+  if (native) {
+    if (llvm::Error err = packFatbins(module, cuda))
+      return fail(diagOut, llvm::toString(std::move(err)));
+    PassManager hostPm(module.getContext());
+    if (failed(applyPassManagerCLOptions(hostPm)))
+      return 1;
+    buildCUDAPipeline(hostPm, CompilePhase::NVVM, CompilePhase::LLVM, cuda);
+    if (failed(hostPm.run(module)))
+      return 1;
+    auto machine = createTargetMachine(options.target);
+    if (!machine)
+      return fail(diagOut, llvm::toString(machine.takeError()));
+    LibraryDevice device;
+    device.kind = 1; // DNN_DEVICE_CUDA
+    device.archs = llvm::join(cuda.chips, ",");
+    return emitNativeArtifacts(module, *signatures, options, **machine, device, diagOut);
+  }
 
   std::string error;
   auto output = openOutputFile(options.outputFile, &error);

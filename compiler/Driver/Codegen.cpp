@@ -123,8 +123,6 @@ LogicalResult addSpecializedModels(ModuleOp module, std::vector<ModelSignature> 
 } // namespace
 
 int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_ostream &diagOut) {
-  if (options.codegenTarget == CodegenTarget::CUDA)
-    return runCUDACodegen(module, options, diagOut);
   auto signatures = extractSignatures(module);
   if (failed(signatures))
     return 1;
@@ -133,6 +131,8 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
     return writeHeader(*signatures, options.outputFile, name, diagOut);
   if (options.emit == EmitKind::Library && options.outputFile == "-")
     return fail(diagOut, "a shared library needs an output file: -o model.so");
+  if (options.codegenTarget == CodegenTarget::CUDA)
+    return runCUDACodegen(module, options, diagOut);
 
   if (!options.specializedSymbol.empty() &&
       failed(addSpecializedModels(module, *signatures, options, diagOut)))
@@ -193,19 +193,27 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
     return 0;
   }
 
+  return emitNativeArtifacts(module, *signatures, options, **machine, LibraryDevice{}, diagOut);
+}
+
+int dnnc::emitNativeArtifacts(ModuleOp module, llvm::ArrayRef<ModelSignature> signatures,
+                              const DriverOptions &options, llvm::TargetMachine &machine,
+                              const LibraryDevice &device, llvm::raw_ostream &diagOut) {
+  std::string name = libraryName(options.outputFile);
+  std::string error;
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(module, llvmContext, name);
   if (!llvmModule)
     return fail(diagOut, "cannot translate the LLVM dialect to LLVM IR");
   if (llvm::Error err =
-          emitLibraryDescriptor(*llvmModule, *signatures, "dnnc " DNNC_VERSION))
+          emitLibraryDescriptor(*llvmModule, signatures, "dnnc " DNNC_VERSION, device))
     return fail(diagOut, std::move(err));
   // Only the descriptor is the library's own API (the runtime adds dnn_*):
   // lowered functions and outlined loop bodies stay local to the object.
   for (llvm::Function &fn : *llvmModule)
     if (!fn.isDeclaration() && fn.getName() != "dnn_library")
       fn.setLinkage(llvm::GlobalValue::InternalLinkage);
-  optimizeModule(*llvmModule, **machine, options.target.optLevel);
+  optimizeModule(*llvmModule, machine, options.target.optLevel);
 
   if (options.emit == EmitKind::LLVMIR) {
     auto output = openOutputFile(options.outputFile, &error);
@@ -220,7 +228,7 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
     if (!output)
       return fail(diagOut, error);
     auto kind = options.emit == EmitKind::Object ? NativeFileKind::Object : NativeFileKind::Assembly;
-    if (llvm::Error err = emitNativeCode(*llvmModule, **machine, kind, output->os()))
+    if (llvm::Error err = emitNativeCode(*llvmModule, machine, kind, output->os()))
       return fail(diagOut, std::move(err));
     output->keep();
     return 0;
@@ -237,7 +245,7 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
   llvm::scope_exit removeObject([&] { llvm::sys::fs::remove(object); });
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    if (llvm::Error err = emitNativeCode(*llvmModule, **machine, NativeFileKind::Object, os))
+    if (llvm::Error err = emitNativeCode(*llvmModule, machine, NativeFileKind::Object, os))
       return fail(diagOut, std::move(err));
   }
   if (llvm::Error err = linkSharedLibrary(object, options.outputFile, link))
@@ -248,5 +256,5 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
     llvm::sys::path::replace_extension(path, "h");
     header = path.str().str();
   }
-  return writeHeader(*signatures, header, name, diagOut);
+  return writeHeader(signatures, header, name, diagOut);
 }

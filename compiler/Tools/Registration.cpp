@@ -105,6 +105,9 @@ void dnnc::registerAllDialects(mlir::DialectRegistry &registry) {
   ub::registerConvertUBToLLVMInterface(registry);
   vector::registerConvertVectorToLLVMInterface(registry);
   registerGPUDialectTranslation(registry);
+  // gpu.binary and gpu.launch_func to LLVM IR: the embedded kernels and the
+  // mgpu* calls the runtime implements.
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
   registerNVVMDialectTranslation(registry);
 }
 

@@ -21,7 +21,7 @@ extern "C" {
 
 /* Bumped whenever a layout in this file or the entry calling convention
  * changes; the runtime refuses a library built for another version. */
-#define DNN_ABI_VERSION 5u
+#define DNN_ABI_VERSION 6u
 
 typedef enum dnn_dtype {
   DNN_DTYPE_F32 = 1,
@@ -185,6 +185,12 @@ typedef struct dnn_optimizer_info {
   const char *const *slots; /* state per param: "momentum_buffer"; "exp_avg", "exp_avg_sq" */
 } dnn_optimizer_info;
 
+/* Where a model's entry points run. */
+typedef enum dnn_device_kind {
+  DNN_DEVICE_CPU = 0,
+  DNN_DEVICE_CUDA = 1, /* kernels launched through the CUDA driver (dnnc --target=cuda) */
+} dnn_device_kind;
+
 typedef struct dnn_model_info {
   const char *name;
   int32_t num_inputs;
@@ -212,6 +218,9 @@ typedef struct dnn_model_info {
    * only by train_step. */
   int32_t num_buffers;
   const dnn_param_info *buffers;
+  int32_t device;           /* dnn_device_kind */
+  const char *device_archs; /* DNN_DEVICE_CUDA: the architectures with kernels,
+                               "sm_80,sm_90"; "" on the CPU */
 } dnn_model_info;
 
 /* The random key of training step `step` (1-based) in a session seeded with

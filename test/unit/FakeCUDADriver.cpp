@@ -2,8 +2,10 @@
 //
 // Test-only: the CUDA driver entry points the runtime resolves, through
 // cuGetProcAddress_v2 as the real driver hands them out, backed by a log of
-// the calls instead of a GPU. One device, "Fake H100", sm_90, 132 SMs, 80 GB;
-// FAKE_CUDA_DEVICES=0 makes it report none. fakeCudaLog() returns the log.
+// the calls instead of a GPU (kernels do not run; managed memory is host
+// memory). One device, "Fake H100", sm_90, 132 SMs, 80 GB; FAKE_CUDA_DEVICES=0
+// makes it report none. fakeCudaLog() returns the log, FAKE_CUDA_LOG=file
+// writes it there at exit.
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,7 +58,13 @@ int cuDevicePrimaryCtxRetain(void **ctx, int) {
 }
 int cuCtxSetCurrent(void *ctx) { return ctx == &context ? 0 : 1; }
 int cuModuleLoadData(void **out, const void *image) {
-  record("load " + std::string(static_cast<const char *>(image), 12));
+  // What the driver would take: a fatbin (its magic) or PTX text.
+  uint32_t magic;
+  std::memcpy(&magic, image, sizeof magic);
+  const char *text = static_cast<const char *>(image);
+  record(magic == 0xBA55ED50u ? "load fatbin"
+         : std::strncmp(text, "//", 2) == 0 ? "load ptx " + std::string(text, 12)
+                                            : "load ?");
   *out = &module;
   return 0;
 }
@@ -97,6 +105,28 @@ int cuStreamDestroy(void *s) {
   record(s == &stream ? "stream destroy" : "stream destroy ?");
   return 0;
 }
+int cuMemAllocManaged(uint64_t *pointer, size_t bytes, unsigned flags) {
+  void *p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+  *pointer = reinterpret_cast<uint64_t>(p);
+  record("alloc managed " + std::to_string(bytes) + (flags == 1 ? " global" : " ?"));
+  return p ? 0 : 2; // CUDA_ERROR_OUT_OF_MEMORY
+}
+int cuMemFree(uint64_t pointer) {
+  std::free(reinterpret_cast<void *>(pointer));
+  return 0;
+}
+
+/// With FAKE_CUDA_LOG set, the log goes to that file when the process ends
+/// (for tests that drive the fake through dnn-run).
+struct WriteLogAtExit {
+  ~WriteLogAtExit() {
+    if (const char *path = std::getenv("FAKE_CUDA_LOG"))
+      if (FILE *f = std::fopen(path, "w")) {
+        std::fputs(log.c_str(), f);
+        std::fclose(f);
+      }
+  }
+} writeLogAtExit;
 } // namespace
 
 extern "C" __attribute__((visibility("default"))) int
@@ -121,6 +151,8 @@ cuGetProcAddress_v2(const char *symbol, void **pfn, int version, uint64_t, int *
       {"cuStreamCreate", (void *)cuStreamCreate},
       {"cuStreamSynchronize", (void *)cuStreamSynchronize},
       {"cuStreamDestroy", (void *)cuStreamDestroy},
+      {"cuMemAllocManaged", (void *)cuMemAllocManaged},
+      {"cuMemFree", (void *)cuMemFree},
   };
   if (version < 12000)
     return 1;

@@ -381,8 +381,8 @@ TEST(Runtime, CheckLibrary) {
   dnn_library_info newer = kLibrary;
   newer.abi_version = DNN_ABI_VERSION + 1;
   EXPECT_ERROR(dnn_check_library(&newer), DNN_ERROR_ABI_MISMATCH,
-               "built for dnn ABI version 6, but this runtime implements ABI "
-               "version 5");
+               "built for dnn ABI version 7, but this runtime implements ABI "
+               "version 6");
 
   EXPECT_EQ(dnn_find_model(&kLibrary, "tiny"), &kModel);
   EXPECT_EQ(lastError(), "");

@@ -280,6 +280,8 @@ static int runInfo(const ModelLibrary &lib) {
 
   for (const dnn_model_info *model : models) {
     os << "model " << model->name << "\n";
+    if (model->device == DNN_DEVICE_CUDA)
+      os << "  device: cuda (" << (model->device_archs ? model->device_archs : "") << ")\n";
     for (int32_t i = 0; i < model->num_inputs; ++i) {
       os << "  input " << formatTensor(model->inputs[i]);
       if (model->input_index_bounds && model->input_index_bounds[i] > 0)

@@ -34,11 +34,13 @@ public:
     optimizerType = StructType::get(ctx, {i32, i32, ptr, i32, ptr});
     modelType =
         StructType::get(ctx, {ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, ptr,
-                              i32, ptr});
+                              i32, ptr, i32, ptr});
     libraryType = StructType::get(ctx, {i32, ptr, i32, ptr});
   }
 
-  Error build(ArrayRef<dnnc::ModelSignature> models, StringRef producer) {
+  Error build(ArrayRef<dnnc::ModelSignature> models, StringRef producer,
+              const dnnc::LibraryDevice &device) {
+    this->device = &device;
     std::vector<Constant *> modelInfos;
     for (const dnnc::ModelSignature &model : models) {
       auto info = buildModel(model);
@@ -239,10 +241,12 @@ private:
                     array(entryType, entries), ConstantInt::get(i32, model.loss, true),
                     optimizer(model.optimizer), ConstantInt::get(i32, saved.size()),
                     array(tensorType, saved), indexBounds(model.inputs),
-                    ConstantInt::get(i32, buffers.size()), array(paramType, buffers)});
+                    ConstantInt::get(i32, buffers.size()), array(paramType, buffers),
+                    ConstantInt::get(i32, device->kind), string(device->archs)});
   }
 
   Module &module;
+  const dnnc::LibraryDevice *device = nullptr;
   LLVMContext &ctx;
   PointerType *ptr;
   IntegerType *i32, *i64;
@@ -254,6 +258,6 @@ private:
 } // namespace
 
 Error dnnc::emitLibraryDescriptor(Module &module, ArrayRef<ModelSignature> models,
-                                  StringRef producer) {
-  return DescriptorBuilder(module).build(models, producer);
+                                  StringRef producer, const LibraryDevice &device) {
+  return DescriptorBuilder(module).build(models, producer, device);
 }

@@ -54,6 +54,9 @@ Expected<std::unique_ptr<TargetMachine>> dnnc::createTargetMachine(const TargetO
   }
 
   llvm::TargetOptions targetOptions;
+  // Constructors (a CUDA library's kernel loading) go to .init_array, which
+  // the dynamic loader runs; lld leaves a .ctors section alone.
+  targetOptions.UseInitArray = true;
   CodeGenOptLevel level = options.optLevel == 0   ? CodeGenOptLevel::None
                           : options.optLevel == 1 ? CodeGenOptLevel::Less
                           : options.optLevel == 2 ? CodeGenOptLevel::Default

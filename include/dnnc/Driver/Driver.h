@@ -9,6 +9,7 @@
 
 #include "dnnc/Frontend/AST.h"
 #include "dnnc/Pipelines/Pipelines.h"
+#include "dnnc/Target/CPU/LibraryDescriptor.h"
 #include "dnnc/Target/CPU/Linker.h"
 #include "dnnc/Target/CPU/ObjectEmitter.h"
 
@@ -90,6 +91,12 @@ void printSummary(mlir::ModuleOp module, llvm::raw_ostream &os);
 /// errors in the input, 2 on unusable options or files.
 /// Lowers the dnn-dialect `module` and writes what options.emit asks for.
 int runCodegen(mlir::ModuleOp module, const DriverOptions &options, llvm::raw_ostream &diagOut);
+/// The end shared by both targets: the module in the LLVM dialect to LLVM
+/// IR with the library descriptor, optimized, then IR, assembly, an object or
+/// a linked shared library with its header, as options.emit says.
+int emitNativeArtifacts(mlir::ModuleOp module, llvm::ArrayRef<ModelSignature> signatures,
+                        const DriverOptions &options, llvm::TargetMachine &machine,
+                        const LibraryDevice &device, llvm::raw_ostream &diagOut);
 /// runCodegen for --target=cuda.
 int runCUDACodegen(mlir::ModuleOp module, const DriverOptions &options,
                    llvm::raw_ostream &diagOut);

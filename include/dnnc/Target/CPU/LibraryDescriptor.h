@@ -13,6 +13,9 @@
 
 #include "llvm/Support/Error.h"
 
+#include <cstdint>
+#include <string>
+
 namespace llvm {
 class Module;
 } // namespace llvm
@@ -22,9 +25,16 @@ namespace dnnc {
 /// The DNN_ABI_VERSION this compiler emits (dnn/model.h).
 unsigned getEmittedABIVersion();
 
+/// Where the library's entries run: dnn_model_info.device and device_archs.
+struct LibraryDevice {
+  int32_t kind = 0;     // dnn_device_kind: DNN_DEVICE_CPU
+  std::string archs;    // DNN_DEVICE_CUDA: "sm_80,sm_90"
+};
+
 llvm::Error emitLibraryDescriptor(llvm::Module &module,
                                   llvm::ArrayRef<ModelSignature> models,
-                                  llvm::StringRef producer);
+                                  llvm::StringRef producer,
+                                  const LibraryDevice &device = {});
 
 } // namespace dnnc
 
