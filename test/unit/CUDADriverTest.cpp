@@ -76,7 +76,7 @@ TEST(FakeDriver, LaunchesWhatGeneratedCodeAsks) {
   mgpuStreamDestroy(stream);
   mgpuModuleUnload(module);
   EXPECT_EQ(dnnrt::cuda::takePendingError(), "");
-  EXPECT_EQ(fakeLog(), "load //\n// fake P\n"
+  EXPECT_EQ(fakeLog(), "load ptx //\n// fake P\n"
                        "function mlp_predict_kernel\n"
                        "stream create\n"
                        "launch grid 3,1,1 block 256,1,1 shared 0 stream ok args 3 700\n"
