@@ -22,6 +22,14 @@ if [[ "${1:-}" == "--runtime" ]]; then
     echo "run-sanitizers: $t"
     build-sanitize/bin/$t --gtest_brief=1
   done
+  # The CUDA driver loader and launch calls, against the recording fake driver
+  # (one process per group: a process loads its driver once).
+  cmake --build build-sanitize --target dnnrt-cuda-unittests
+  fake=build-sanitize/lib/libdnn-fake-cuda.so
+  echo "run-sanitizers: dnnrt-cuda-unittests"
+  DNN_CUDA_DRIVER=$fake build-sanitize/bin/dnnrt-cuda-unittests --gtest_brief=1 --gtest_filter='FakeDriver.*'
+  DNN_CUDA_DRIVER=$fake FAKE_CUDA_DEVICES=0 build-sanitize/bin/dnnrt-cuda-unittests --gtest_brief=1 --gtest_filter='NoDevice.*'
+  DNN_CUDA_DRIVER=/nonexistent/libcuda.so.1 build-sanitize/bin/dnnrt-cuda-unittests --gtest_brief=1 --gtest_filter='NoDriver.*'
   exit 0
 fi
 cmake --build build-sanitize
