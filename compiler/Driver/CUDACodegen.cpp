@@ -163,14 +163,8 @@ llvm::Error packFatbins(ModuleOp module, const CUDAPipelineOptions &cuda) {
 
 } // namespace
 
-int dnnc::runCUDACodegen(ModuleOp module, const DriverOptions &options,
-                         llvm::raw_ostream &diagOut) {
-  auto signatures = extractSignatures(module);
-  if (failed(signatures))
-    return 1;
-  if (!options.specializedSymbol.empty())
-    return fail(diagOut, "--batch is not supported with --target=cuda yet");
-
+int dnnc::runCUDACodegen(ModuleOp module, std::vector<ModelSignature> &signatures,
+                         const DriverOptions &options, llvm::raw_ostream &diagOut) {
   // PTX first in every case: a library's fatbin is made from it below.
   CUDAPipelineOptions cuda = options.cuda;
   cuda.format = "isa";
@@ -198,7 +192,7 @@ int dnnc::runCUDACodegen(ModuleOp module, const DriverOptions &options,
     buildCUDAPipeline(gradPm, CompilePhase::DNN, CompilePhase::Grad, cuda);
     if (failed(gradPm.run(module)))
       return 1;
-    collectSavedActivations(module, *signatures);
+    collectSavedActivations(module, signatures);
     firstPhase = CompilePhase::Grad;
   }
   PassManager pm(module.getContext());
@@ -224,7 +218,7 @@ int dnnc::runCUDACodegen(ModuleOp module, const DriverOptions &options,
     LibraryDevice device;
     device.kind = 1; // DNN_DEVICE_CUDA
     device.archs = llvm::join(cuda.chips, ",");
-    return emitNativeArtifacts(module, *signatures, options, **machine, device, diagOut);
+    return emitNativeArtifacts(module, signatures, options, **machine, device, diagOut);
   }
 
   std::string error;
@@ -232,7 +226,7 @@ int dnnc::runCUDACodegen(ModuleOp module, const DriverOptions &options,
   if (!output)
     return fail(diagOut, error);
   if (options.emit == EmitKind::Memory) {
-    if (failed(printMemoryReport(module, *signatures, options.memoryBatches, output->os(),
+    if (failed(printMemoryReport(module, signatures, options.memoryBatches, output->os(),
                                  error)))
       return fail(diagOut, error);
   } else if (options.emit == EmitKind::PTX) {

@@ -131,12 +131,11 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
     return writeHeader(*signatures, options.outputFile, name, diagOut);
   if (options.emit == EmitKind::Library && options.outputFile == "-")
     return fail(diagOut, "a shared library needs an output file: -o model.so");
-  if (options.codegenTarget == CodegenTarget::CUDA)
-    return runCUDACodegen(module, options, diagOut);
-
   if (!options.specializedSymbol.empty() &&
       failed(addSpecializedModels(module, *signatures, options, diagOut)))
     return 1;
+  if (options.codegenTarget == CodegenTarget::CUDA)
+    return runCUDACodegen(module, *signatures, options, diagOut);
 
   auto machine = createTargetMachine(options.target);
   if (!machine)

@@ -98,7 +98,8 @@ int emitNativeArtifacts(mlir::ModuleOp module, llvm::ArrayRef<ModelSignature> si
                         const DriverOptions &options, llvm::TargetMachine &machine,
                         const LibraryDevice &device, llvm::raw_ostream &diagOut);
 /// runCodegen for --target=cuda.
-int runCUDACodegen(mlir::ModuleOp module, const DriverOptions &options,
+int runCUDACodegen(mlir::ModuleOp module, std::vector<ModelSignature> &signatures,
+                   const DriverOptions &options,
                    llvm::raw_ostream &diagOut);
 
 int runDriver(const DriverOptions &options, mlir::MLIRContext &context,
