@@ -148,6 +148,7 @@ const Driver *currentDriver() {
 }
 
 thread_local std::string pendingError;
+thread_local CUstream entryStream = nullptr;
 
 /// Records the first failure since the last takePendingError.
 void recordFailure(const std::string &message) {
@@ -204,6 +205,33 @@ void dnnrt::cuda::freeManaged(void *pointer) {
   const Loaded &state = loaded();
   if (pointer && state.driver)
     state.driver->cuMemFree(reinterpret_cast<uint64_t>(pointer));
+}
+
+CUstream dnnrt::cuda::createStream() {
+  const Driver *driver = currentDriver();
+  if (!driver)
+    return nullptr;
+  CUstream stream = nullptr;
+  if (CUresult result = driver->cuStreamCreate(&stream, /*non-blocking*/ 1);
+      result != CUDA_SUCCESS) {
+    fail(DNN_ERROR_NO_DEVICE, "%s", describe("cuStreamCreate", result).c_str());
+    return nullptr;
+  }
+  return stream;
+}
+
+void dnnrt::cuda::destroyStream(CUstream stream) {
+  const Loaded &state = loaded();
+  if (stream && state.driver)
+    state.driver->cuStreamDestroy(stream);
+}
+
+void dnnrt::cuda::setEntryStream(CUstream stream) { entryStream = stream; }
+
+void dnnrt::cuda::synchronize(CUstream stream) {
+  const Driver *driver = currentDriver();
+  if (driver && stream)
+    check(*driver, "cuStreamSynchronize", driver->cuStreamSynchronize(stream));
 }
 
 std::string dnnrt::cuda::takePendingError() {
@@ -306,6 +334,8 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
 }
 
 void *mgpuStreamCreate() {
+  if (entryStream)
+    return entryStream;
   const Driver *driver = driverForGeneratedCode();
   CUstream stream = nullptr;
   if (driver)
@@ -314,11 +344,15 @@ void *mgpuStreamCreate() {
 }
 
 void mgpuStreamSynchronize(void *stream) {
+  if (stream && stream == entryStream)
+    return; // the entry waits once, at its end
   if (const Driver *driver = driverForGeneratedCode())
     check(*driver, "cuStreamSynchronize", driver->cuStreamSynchronize(static_cast<CUstream>(stream)));
 }
 
 void mgpuStreamDestroy(void *stream) {
+  if (stream && stream == entryStream)
+    return; // the session's, destroyed with it
   const Loaded &state = loaded();
   if (stream && state.driver)
     state.driver->cuStreamDestroy(static_cast<CUstream>(stream));

@@ -66,6 +66,18 @@ const Driver *getDriver();
 void *allocateManaged(size_t bytes);
 void freeManaged(void *pointer);
 
+/// A session's stream: every kernel of its entries goes there in order, and
+/// the host waits once per entry instead of after every launch. Null (with
+/// the reason set by fail()) when it cannot be created.
+CUstream createStream();
+void destroyStream(CUstream stream);
+/// While set, the streams generated code creates, waits for and destroys at
+/// each launch are this one, and the waits and destructions do nothing.
+void setEntryStream(CUstream stream);
+/// Waits for `stream`; a failure (an asynchronous kernel error) is kept for
+/// takePendingError.
+void synchronize(CUstream stream);
+
 /// "cuLaunchKernel: CUDA_ERROR_INVALID_VALUE (1)".
 std::string describe(const char *call, CUresult result);
 

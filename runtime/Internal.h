@@ -273,6 +273,9 @@ struct dnn_session {
   /// managed memory, and what the caller passes (inputs, outputs, scalars)
   /// goes through staging buffers (stageForDevice).
   dnnrt::Memory memory = dnnrt::Memory::Host;
+  /// A CUDA session's stream (created by its first entry call).
+  void *cudaStream = nullptr;
+  ~dnn_session();
   std::vector<dnnrt::Buffer> staging;
   size_t stagingUsed = 0;
   struct StagedOutput {

@@ -505,8 +505,18 @@ dnn_status dnnrt::callEntry(dnn_session &session, const dnn_entry_info &entry,
     for (MemRef &m : session.memrefs)
       args.push_back(&m);
   }
+  if (session.memory == Memory::CUDAManaged && !session.cudaStream) {
+    session.cudaStream = cuda::createStream();
+    if (!session.cudaStream)
+      return fail(DNN_ERROR_NO_DEVICE, "model '%s': %s", session.model->name, dnn_last_error());
+  }
+  if (session.memory == Memory::CUDAManaged)
+    cuda::setEntryStream(static_cast<cuda::CUstream>(session.cudaStream));
   fn(args.data());
   if (session.memory == Memory::CUDAManaged) {
+    // All kernels on the session's stream: one wait, then the host may read.
+    cuda::setEntryStream(nullptr);
+    cuda::synchronize(static_cast<cuda::CUstream>(session.cudaStream));
     // Launches cannot return a status: the first failure was kept.
     std::string error = cuda::takePendingError();
     if (!error.empty()) {
@@ -553,6 +563,11 @@ extern "C" dnn_status dnn_session_create(const dnn_model_info *model,
     *out = session.release();
     return DNN_OK;
   });
+}
+
+dnn_session::~dnn_session() {
+  if (cudaStream)
+    dnnrt::cuda::destroyStream(static_cast<dnnrt::cuda::CUstream>(cudaStream));
 }
 
 extern "C" void dnn_session_destroy(dnn_session *session) { delete session; }
