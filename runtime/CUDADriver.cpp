@@ -16,7 +16,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
 
 using namespace dnnrt;
 using namespace dnnrt::cuda;
@@ -131,8 +133,10 @@ Loaded load() {
 }
 
 const Loaded &loaded() {
-  static const Loaded instance = load();
-  return instance;
+  // Never destroyed: a library's destructor unloads its module at exit,
+  // after static destructors may have run.
+  static const Loaded *instance = new Loaded(load());
+  return *instance;
 }
 
 /// The driver with device 0's primary context current on this thread.
@@ -146,6 +150,14 @@ const Driver *currentDriver() {
   }
   return driver;
 }
+
+/// Kernel functions by (module, name): every launch of generated code asks
+/// for its function again, and the name is the library's constant string.
+/// Never destroyed, like the driver state (loaded()): a library's destructor
+/// unloads its module at exit, after static destructors may have run.
+std::mutex &functionsMutex = *new std::mutex;
+std::map<std::pair<void *, const char *>, CUfunction> &functions =
+    *new std::map<std::pair<void *, const char *>, CUfunction>;
 
 thread_local std::string pendingError;
 thread_local CUstream entryStream = nullptr;
@@ -311,6 +323,12 @@ void *mgpuModuleLoad(void *data, size_t /*size*/) {
 void *mgpuModuleLoadJIT(void *data, int /*optLevel*/) { return mgpuModuleLoad(data, 0); }
 
 void mgpuModuleUnload(void *module) {
+  {
+    // A module handle the driver hands out again must not find these.
+    std::lock_guard<std::mutex> lock(functionsMutex);
+    functions.erase(functions.lower_bound({module, nullptr}),
+                    functions.upper_bound({module, reinterpret_cast<const char *>(UINTPTR_MAX)}));
+  }
   // At unload the entry may have failed; unloading what loaded is still due.
   const Loaded &state = loaded();
   if (module && state.driver)
@@ -326,8 +344,10 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
                          name));
     return nullptr;
   }
-  CUfunction function = nullptr;
-  if (!check(*driver, "cuModuleGetFunction",
+  std::lock_guard<std::mutex> lock(functionsMutex);
+  CUfunction &function = functions[{module, name}];
+  if (!function &&
+      !check(*driver, "cuModuleGetFunction",
              driver->cuModuleGetFunction(&function, static_cast<CUmodule>(module), name)))
     return nullptr;
   return function;
