@@ -145,6 +145,7 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
   pipelineOptions.vectorize = options.target.optLevel > 0;
   pipelineOptions.vectorWidth = getNativeVectorWidth(**machine);
   pipelineOptions.convolutions = options.convolutions;
+  pipelineOptions.cudaLoopNests = options.cudaLoopNestsOnCPU;
   CompilePhase lastPhase = options.emit == EmitKind::MLIR     ? options.compileTo
                            : options.emit == EmitKind::Linalg ? CompilePhase::Linalg
                            : options.emit == EmitKind::Memory ? CompilePhase::Bufferized

@@ -227,10 +227,20 @@ void dnnc::buildCPUPipeline(OpPassManager &pm, CompilePhase from, CompilePhase t
     buildDifferentiatePipeline(pm);
   if (runs(CompilePhase::Linalg))
     buildDNNToLinalgPipeline(pm, options.convolutions);
-  if (runs(CompilePhase::Vector) && options.vectorize)
+  if (runs(CompilePhase::Vector) && options.vectorize && !options.cudaLoopNests)
     buildVectorizePipeline(pm, options);
-  if (runs(CompilePhase::Bufferized))
-    buildBufferizePipeline(pm);
+  if (runs(CompilePhase::Bufferized)) {
+    buildBufferizePipeline(pm, /*promoteToStack=*/!options.cudaLoopNests);
+    if (options.cudaLoopNests) {
+      // The CUDA target's loop nests, blocks and threads as scf.parallel
+      // loops, left for the CPU lowering instead of becoming kernels.
+      pm.addNestedPass<func::FuncOp>(createMemRefCopyToLinalgPass());
+      pm.addNestedPass<func::FuncOp>(createParallelDimsFirstPass());
+      pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+      MapParallelLoopsToGPUPassOptions mapping;
+      pm.addNestedPass<func::FuncOp>(createMapParallelLoopsToGPUPass(mapping));
+    }
+  }
   if (runs(CompilePhase::LLVM))
     buildLowerToLLVMPipeline(pm, options);
 }

@@ -69,6 +69,11 @@ static cl::list<std::string> cudaArchs(
 static cl::opt<std::string> cudaPath(
     "cuda-path", cl::desc("With --target=cuda, the CUDA toolkit (default: /usr/local/cuda)"),
     cl::value_desc("dir"), cl::init("/usr/local/cuda"), cl::cat(dnncCategory));
+static cl::opt<bool> cudaLoopNestsOnCPU(
+    "cuda-loop-nests-on-cpu",
+    cl::desc("Test only: compile for the CPU the loop nests, blocks and threads that "
+             "--target=cuda maps to kernels, so that dnn-verify checks the mapping without a GPU"),
+    cl::init(false), cl::Hidden, cl::cat(dnncCategory));
 static cl::list<int64_t> memoryBatches(
     "memory-batch", cl::desc("With --emit=memory, the batch sizes (default: 1,32,128,256)"),
     cl::value_desc("n,..."), cl::CommaSeparated, cl::cat(dnncCategory));
@@ -155,6 +160,7 @@ int main(int argc, char **argv) {
   }
   options.compileTo = *phase;
   options.codegenTarget = codegenTarget;
+  options.cudaLoopNestsOnCPU = cudaLoopNestsOnCPU;
   if (!dnnc::hasPhase(options.codegenTarget, options.compileTo)) {
     llvm::errs() << "dnnc: error: phase '" << compileTo << "' is not a phase of --target="
                  << dnnc::getTargetName(options.codegenTarget) << "\n";

@@ -51,6 +51,8 @@ struct DriverOptions {
   bool simplify = true;
   /// What code is generated for, and the CUDA pipeline's options.
   CodegenTarget codegenTarget = CodegenTarget::CPU;
+  /// CPU only, for tests: CPUPipelineOptions::cudaLoopNests.
+  bool cudaLoopNestsOnCPU = false;
   CUDAPipelineOptions cuda;
   /// For EmitKind::MLIR: the phase to stop after.
   CompilePhase compileTo = CompilePhase::DNN;

@@ -62,6 +62,11 @@ struct CPUPipelineOptions {
   /// How forward convolutions are lowered: auto, im2col or direct
   /// (convert-dnn-to-linalg's `convolutions` option).
   std::string convolutions = "auto";
+  /// Test only (dnnc --cuda-loop-nests-on-cpu): instead of vectorizing, map
+  /// the loop nests as the CUDA pipeline does (dnn-parallel-dims-first,
+  /// dnn-map-parallel-loops-to-gpu) and run those loops on the CPU, so that
+  /// dnn-verify can check the mapping's numerics without a GPU.
+  bool cudaLoopNests = false;
 };
 
 void buildDNNSimplifyPipeline(mlir::OpPassManager &pm);
