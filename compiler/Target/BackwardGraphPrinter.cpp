@@ -55,12 +55,20 @@ public:
         printLine(op, /*backward=*/false);
     os << "backward:\n";
     for (Operation &op : body)
-      if (!forward.contains(&op) && !isStructural(op) && !isa<dnn::ConstantOp>(op))
+      if (!forward.contains(&op) && !isStructural(op) && !isa<dnn::ConstantOp>(op) &&
+          !isa<dnn::BufferUpdateOp>(op))
         printLine(op, /*backward=*/true);
     for (dnn::GradientOp g : body.getOps<dnn::GradientOp>()) {
       std::string expected = ("d" + loss.getName() + "/d" + g.getParam()).str();
       if (name(g.getValue()) != expected)
         os << "  " << expected << " = " << name(g.getValue()) << "\n";
+    }
+    // What train_step writes into the buffers (batch_norm's running statistics).
+    auto updates = body.getOps<dnn::BufferUpdateOp>();
+    if (!updates.empty()) {
+      os << "buffer updates (train_step):\n";
+      for (dnn::BufferUpdateOp update : updates)
+        os << "  " << name(update.getBuffer()) << " <- " << name(update.getValue()) << "\n";
     }
   }
 
