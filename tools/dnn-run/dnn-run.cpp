@@ -75,6 +75,15 @@ static cl::opt<std::string> modelName("model", cl::desc("Model to use (default: 
                                       cl::value_desc("name"), cl::sub(infoCmd), cl::sub(initCmd),
                                       cl::sub(predictCmd), cl::sub(trainCmd), cl::sub(evalCmd),
                                       cl::sub(gradCmd), cl::sub(profileCmd), cl::cat(runCategory));
+enum class Device { Any, CPU, CUDA };
+static cl::opt<Device> device(
+    "device", cl::desc("Where the model must run: the library decides (dnnc --target); this "
+                       "checks that it is the one asked for"),
+    cl::init(Device::Any),
+    cl::values(clEnumValN(Device::CPU, "cpu", "the CPU"),
+               clEnumValN(Device::CUDA, "cuda", "an NVIDIA GPU (dnnc --target=cuda)")),
+    cl::sub(initCmd), cl::sub(predictCmd), cl::sub(trainCmd), cl::sub(evalCmd),
+    cl::sub(gradCmd), cl::sub(profileCmd), cl::cat(runCategory));
 static cl::opt<uint64_t> seed("seed", cl::desc("Initialise parameters from this seed"),
                               cl::value_desc("n"), cl::sub(initCmd), cl::sub(predictCmd),
                               cl::sub(trainCmd), cl::sub(evalCmd), cl::sub(gradCmd),
@@ -1138,6 +1147,12 @@ int main(int argc, char **argv) {
   const dnn_model_info *model = lib->findModel(modelName, error);
   if (!model)
     return fail(error);
+  bool onCUDA = model->device == DNN_DEVICE_CUDA;
+  if ((device == Device::CUDA && !onCUDA) || (device == Device::CPU && onCUDA))
+    return fail("--device=" + std::string(device == Device::CUDA ? "cuda" : "cpu") +
+                ": model '" + model->name + "' of '" + libraryPath.getValue() + "' runs on the " +
+                (onCUDA ? "GPU" : "CPU") + "; compile it with dnnc --target=" +
+                (device == Device::CUDA ? "cuda" : "cpu"));
   if (initCmd)
     return runInit(*lib, *model);
   if (trainCmd)
