@@ -179,10 +179,9 @@ const Driver *driverForGeneratedCode() {
   return driver;
 }
 
-bool check(const Driver &driver, const char *call, CUresult result) {
+bool check(const char *call, CUresult result) {
   if (result == CUDA_SUCCESS)
     return true;
-  (void)driver;
   recordFailure(describe(call, result));
   return false;
 }
@@ -243,7 +242,7 @@ void dnnrt::cuda::setEntryStream(CUstream stream) { entryStream = stream; }
 void dnnrt::cuda::synchronize(CUstream stream) {
   const Driver *driver = currentDriver();
   if (driver && stream)
-    check(*driver, "cuStreamSynchronize", driver->cuStreamSynchronize(stream));
+    check("cuStreamSynchronize", driver->cuStreamSynchronize(stream));
 }
 
 std::string dnnrt::cuda::takePendingError() {
@@ -314,7 +313,7 @@ extern "C" {
 void *mgpuModuleLoad(void *data, size_t /*size*/) {
   const Driver *driver = driverForGeneratedCode();
   CUmodule module = nullptr;
-  if (driver && !check(*driver, "cuModuleLoadData", driver->cuModuleLoadData(&module, data)))
+  if (driver && !check("cuModuleLoadData", driver->cuModuleLoadData(&module, data)))
     return nullptr;
   return module;
 }
@@ -347,7 +346,7 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
   std::lock_guard<std::mutex> lock(functionsMutex);
   CUfunction &function = functions[{module, name}];
   if (!function &&
-      !check(*driver, "cuModuleGetFunction",
+      !check("cuModuleGetFunction",
              driver->cuModuleGetFunction(&function, static_cast<CUmodule>(module), name)))
     return nullptr;
   return function;
@@ -359,7 +358,7 @@ void *mgpuStreamCreate() {
   const Driver *driver = driverForGeneratedCode();
   CUstream stream = nullptr;
   if (driver)
-    check(*driver, "cuStreamCreate", driver->cuStreamCreate(&stream, /*non-blocking*/ 1));
+    check("cuStreamCreate", driver->cuStreamCreate(&stream, /*non-blocking*/ 1));
   return stream;
 }
 
@@ -367,7 +366,7 @@ void mgpuStreamSynchronize(void *stream) {
   if (stream && stream == entryStream)
     return; // the entry waits once, at its end
   if (const Driver *driver = driverForGeneratedCode())
-    check(*driver, "cuStreamSynchronize", driver->cuStreamSynchronize(static_cast<CUstream>(stream)));
+    check("cuStreamSynchronize", driver->cuStreamSynchronize(static_cast<CUstream>(stream)));
 }
 
 void mgpuStreamDestroy(void *stream) {
@@ -395,7 +394,7 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t g
     }
   if (gridX == 0 || gridY == 0 || gridZ == 0)
     return; // nothing to compute: a batch of size 0
-  check(*driver, "cuLaunchKernel",
+  check("cuLaunchKernel",
         driver->cuLaunchKernel(static_cast<CUfunction>(function), gridX, gridY, gridZ, blockX,
                                blockY, blockZ, sharedBytes, static_cast<CUstream>(stream),
                                params, extra));

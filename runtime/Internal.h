@@ -297,6 +297,8 @@ void beginStaging(dnn_session &session);
 /// and copied back to it by finishStaging for an output. Throws
 /// std::bad_alloc when no staging buffer can be had.
 void *stageForDevice(dnn_session &session, void *data, size_t bytes, bool isOutput);
+/// The descriptor of a caller's input tensor, staged as stageForDevice says.
+MemRef stagedInput(dnn_session &session, const dnn_tensor &input);
 /// After a call: copies staged outputs back to the caller's memory.
 void finishStaging(dnn_session &session);
 /// Optimizer state slots per param (0 without an optimizer).

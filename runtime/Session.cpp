@@ -63,6 +63,13 @@ void *dnnrt::stageForDevice(dnn_session &session, void *data, size_t bytes, bool
   return buffer.data();
 }
 
+MemRef dnnrt::stagedInput(dnn_session &session, const dnn_tensor &input) {
+  int64_t count = 0; // checked by bindInputs
+  numElements(input.dims, input.rank, count);
+  void *data = stageForDevice(session, input.data, size_t(count) * dtypeSize(input.dtype), false);
+  return makeMemRef(data, input.dims, input.rank);
+}
+
 void dnnrt::finishStaging(dnn_session &session) {
   for (const dnn_session::StagedOutput &out : session.stagedOutputs)
     if (out.bytes)
@@ -431,13 +438,8 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
       return paramMemRef(model, i, session.params[i].data());
     if (role == ArgRole::Buffer)
       return staticMemRef(model.buffers[i].tensor, session.buffers[i].data());
-    if (role == ArgRole::Input) {
-      int64_t count = 0;
-      numElements(given[i]->dims, given[i]->rank, count);
-      void *data = stageForDevice(session, given[i]->data,
-                                  size_t(count) * dtypeSize(given[i]->dtype), false);
-      return makeMemRef(data, given[i]->dims, given[i]->rank);
-    }
+    if (role == ArgRole::Input)
+      return stagedInput(session, *given[i]);
     // predict and eval have no other roles than their outputs.
     void *data = plans[i].inSession
                      ? plans[i].data

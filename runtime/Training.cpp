@@ -90,13 +90,8 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
       return scalar(&key, sizeof key, false);
     case ArgRole::Gradient:
       return paramMemRef(model, i, session.grads[i].data());
-    case ArgRole::Input: {
-      int64_t count = 0;
-      numElements(given[i]->dims, given[i]->rank, count);
-      void *data = stageForDevice(session, given[i]->data,
-                                  size_t(count) * dtypeSize(given[i]->dtype), false);
-      return makeMemRef(data, given[i]->dims, given[i]->rank);
-    }
+    case ArgRole::Input:
+      return stagedInput(session, *given[i]);
     case ArgRole::Lr:
       return scalar(&lr, sizeof lr, false);
     case ArgRole::Step:

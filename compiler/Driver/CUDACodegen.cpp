@@ -28,8 +28,6 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
 
-#include <unistd.h>
-
 using namespace mlir;
 using namespace dnnc;
 
@@ -57,10 +55,8 @@ void printPTX(ModuleOp module, llvm::raw_ostream &os) {
 /// Runs `program` with `args`; on failure, its output goes into the error.
 llvm::Error runTool(llvm::StringRef program, llvm::ArrayRef<llvm::StringRef> args) {
   llvm::SmallString<128> log;
-  int fd;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("dnnc-tool", "log", fd, log))
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("dnnc-tool", "log", log))
     return llvm::createStringError(ec, "cannot create a temporary file");
-  ::close(fd);
   llvm::scope_exit removeLog([&] { llvm::sys::fs::remove(log); });
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(log),
                                                 llvm::StringRef(log)};
@@ -94,10 +90,8 @@ llvm::Error packFatbins(ModuleOp module, const CUDAPipelineOptions &cuda) {
     });
     auto temporary = [&](llvm::StringRef suffix) -> llvm::Expected<std::string> {
       llvm::SmallString<128> path;
-      int fd;
-      if (std::error_code ec = llvm::sys::fs::createTemporaryFile("dnnc-kernels", suffix, fd, path))
+      if (std::error_code ec = llvm::sys::fs::createTemporaryFile("dnnc-kernels", suffix, path))
         return llvm::createStringError(ec, "cannot create a temporary file");
-      ::close(fd);
       files.push_back(path.str().str());
       return files.back();
     };
@@ -182,35 +176,16 @@ int dnnc::runCUDACodegen(ModuleOp module, std::vector<ModelSignature> &signature
                              "' (nvvm/libdevice/libdevice.10.bc is missing); give its "
                              "directory with --cuda-path");
 
-  // As on the CPU, the activations kept for the backward pass are read off
-  // the differentiated graph before lowering goes on.
-  CompilePhase firstPhase = CompilePhase::DNN;
-  if (lastPhase > CompilePhase::Grad) {
-    PassManager gradPm(module.getContext());
-    if (failed(applyPassManagerCLOptions(gradPm)))
-      return 1;
-    buildCUDAPipeline(gradPm, CompilePhase::DNN, CompilePhase::Grad, cuda);
-    if (failed(gradPm.run(module)))
-      return 1;
-    collectSavedActivations(module, signatures);
-    firstPhase = CompilePhase::Grad;
-  }
-  PassManager pm(module.getContext());
-  if (failed(applyPassManagerCLOptions(pm)))
-    return 1;
-  applyDefaultTimingPassManagerCLOptions(pm);
-  buildCUDAPipeline(pm, firstPhase, lastPhase, cuda);
-  if (failed(pm.run(module)))
+  auto build = [&](OpPassManager &pm, CompilePhase from, CompilePhase to) {
+    buildCUDAPipeline(pm, from, to, cuda);
+  };
+  if (failed(runPhases(module, signatures, CompilePhase::DNN, lastPhase, build)))
     return 1;
 
   if (native) {
     if (llvm::Error err = packFatbins(module, cuda))
       return fail(diagOut, llvm::toString(std::move(err)));
-    PassManager hostPm(module.getContext());
-    if (failed(applyPassManagerCLOptions(hostPm)))
-      return 1;
-    buildCUDAPipeline(hostPm, CompilePhase::NVVM, CompilePhase::LLVM, cuda);
-    if (failed(hostPm.run(module)))
+    if (failed(runPhases(module, signatures, CompilePhase::NVVM, CompilePhase::LLVM, build)))
       return 1;
     auto machine = createTargetMachine(options.target);
     if (!machine)

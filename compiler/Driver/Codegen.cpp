@@ -122,6 +122,30 @@ LogicalResult addSpecializedModels(ModuleOp module, std::vector<ModelSignature> 
 
 } // namespace
 
+LogicalResult dnnc::runPhases(ModuleOp module, std::vector<ModelSignature> &signatures,
+                              CompilePhase from, CompilePhase to,
+                              llvm::function_ref<void(OpPassManager &, CompilePhase, CompilePhase)>
+                                  build) {
+  // The activations kept for the backward pass (memory report, library
+  // descriptor) are read off the differentiated graph before lowering goes on.
+  if (from < CompilePhase::Grad && CompilePhase::Grad < to) {
+    PassManager gradPm(module.getContext());
+    if (failed(applyPassManagerCLOptions(gradPm)))
+      return failure();
+    build(gradPm, from, CompilePhase::Grad);
+    if (failed(gradPm.run(module)))
+      return failure();
+    collectSavedActivations(module, signatures);
+    from = CompilePhase::Grad;
+  }
+  PassManager pm(module.getContext());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  applyDefaultTimingPassManagerCLOptions(pm);
+  build(pm, from, to);
+  return pm.run(module);
+}
+
 int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_ostream &diagOut) {
   auto signatures = extractSignatures(module);
   if (failed(signatures))
@@ -150,25 +174,10 @@ int dnnc::runCodegen(ModuleOp module, const DriverOptions &options, llvm::raw_os
                            : options.emit == EmitKind::Linalg ? CompilePhase::Linalg
                            : options.emit == EmitKind::Memory ? CompilePhase::Bufferized
                                                               : CompilePhase::LLVM;
-  PassManager pm(module.getContext());
-  if (failed(applyPassManagerCLOptions(pm)))
-    return 1;
-  applyDefaultTimingPassManagerCLOptions(pm);
-  // The activations kept for the backward pass (memory report, library
-  // descriptor) are read off the differentiated graph before lowering goes on.
-  CompilePhase firstPhase = CompilePhase::DNN;
-  if (lastPhase > CompilePhase::Grad) {
-    PassManager gradPm(module.getContext());
-    if (failed(applyPassManagerCLOptions(gradPm)))
-      return 1;
-    buildCPUPipeline(gradPm, CompilePhase::DNN, CompilePhase::Grad, pipelineOptions);
-    if (failed(gradPm.run(module)))
-      return 1;
-    collectSavedActivations(module, *signatures);
-    firstPhase = CompilePhase::Grad;
-  }
-  buildCPUPipeline(pm, firstPhase, lastPhase, pipelineOptions);
-  if (failed(pm.run(module)))
+  if (failed(runPhases(module, *signatures, CompilePhase::DNN, lastPhase,
+                       [&](OpPassManager &pm, CompilePhase from, CompilePhase to) {
+                         buildCPUPipeline(pm, from, to, pipelineOptions);
+                       })))
     return 1;
 
   std::string error;

@@ -220,44 +220,54 @@ void dnnc::buildLowerToLLVMPipeline(OpPassManager &pm, const CPUPipelineOptions 
   pm.addPass(createCanonicalizerPass());
 }
 
+namespace {
+using dnnc::CompilePhase;
+
+/// The phases both targets share, those of them after `from` up to `to`.
+void buildFrontHalf(OpPassManager &pm, CompilePhase from, CompilePhase to,
+                    StringRef convolutions) {
+  if (from < CompilePhase::Grad && CompilePhase::Grad <= to)
+    dnnc::buildDifferentiatePipeline(pm);
+  if (from < CompilePhase::Linalg && CompilePhase::Linalg <= to)
+    dnnc::buildDNNToLinalgPipeline(pm, convolutions);
+}
+} // namespace
+
 void dnnc::buildCPUPipeline(OpPassManager &pm, CompilePhase from, CompilePhase to,
                             const CPUPipelineOptions &options) {
   auto runs = [&](CompilePhase phase) { return from < phase && phase <= to; };
-  if (runs(CompilePhase::Grad))
-    buildDifferentiatePipeline(pm);
-  if (runs(CompilePhase::Linalg))
-    buildDNNToLinalgPipeline(pm, options.convolutions);
+  buildFrontHalf(pm, from, to, options.convolutions);
   if (runs(CompilePhase::Vector) && options.vectorize && !options.cudaLoopNests)
     buildVectorizePipeline(pm, options);
   if (runs(CompilePhase::Bufferized)) {
     buildBufferizePipeline(pm, /*promoteToStack=*/!options.cudaLoopNests);
-    if (options.cudaLoopNests) {
-      // The CUDA target's loop nests, blocks and threads as scf.parallel
-      // loops, left for the CPU lowering instead of becoming kernels.
-      pm.addNestedPass<func::FuncOp>(createMemRefCopyToLinalgPass());
-      pm.addNestedPass<func::FuncOp>(createParallelDimsFirstPass());
-      pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
-      MapParallelLoopsToGPUPassOptions mapping;
-      pm.addNestedPass<func::FuncOp>(createMapParallelLoopsToGPUPass(mapping));
-    }
+    // The CUDA target's loop nests, blocks and threads as scf.parallel
+    // loops, left for the CPU lowering instead of becoming kernels.
+    if (options.cudaLoopNests)
+      buildMapLoopNestsPipeline(pm, CUDAPipelineOptions().blockSize);
   }
   if (runs(CompilePhase::LLVM))
     buildLowerToLLVMPipeline(pm, options);
 }
 
-void dnnc::buildMapToGPUPipeline(OpPassManager &pm, const CUDAPipelineOptions &options) {
+void dnnc::buildMapLoopNestsPipeline(OpPassManager &pm, int64_t blockSize) {
   // func.func(dnn-memref-copy-to-linalg, dnn-parallel-dims-first,
-  // convert-linalg-to-parallel-loops, dnn-map-parallel-loops-to-gpu{block-size=B}),
-  // convert-parallel-loops-to-gpu, gpu-kernel-outlining, dnn-merge-gpu-modules,
-  // lower-affine, canonicalize, cse
+  // convert-linalg-to-parallel-loops, dnn-map-parallel-loops-to-gpu{block-size=B})
   pm.addNestedPass<func::FuncOp>(createMemRefCopyToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createParallelDimsFirstPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   // No canonicalization before the mapping: it would inline the
   // one-iteration loops that put 0-d ops into kernels.
   MapParallelLoopsToGPUPassOptions mapping;
-  mapping.blockSize = options.blockSize;
+  mapping.blockSize = blockSize;
   pm.addNestedPass<func::FuncOp>(createMapParallelLoopsToGPUPass(mapping));
+}
+
+void dnnc::buildMapToGPUPipeline(OpPassManager &pm, const CUDAPipelineOptions &options) {
+  // The loop nests mapped (buildMapLoopNestsPipeline), then
+  // convert-parallel-loops-to-gpu, gpu-kernel-outlining, dnn-merge-gpu-modules,
+  // lower-affine, canonicalize, cse
+  buildMapLoopNestsPipeline(pm, options.blockSize);
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createMergeGPUModulesPass());
@@ -302,10 +312,7 @@ void dnnc::buildLowerCUDAHostToLLVMPipeline(OpPassManager &pm) {
 void dnnc::buildCUDAPipeline(OpPassManager &pm, CompilePhase from, CompilePhase to,
                              const CUDAPipelineOptions &options) {
   auto runs = [&](CompilePhase phase) { return from < phase && phase <= to; };
-  if (runs(CompilePhase::Grad))
-    buildDifferentiatePipeline(pm);
-  if (runs(CompilePhase::Linalg))
-    buildDNNToLinalgPipeline(pm, options.convolutions);
+  buildFrontHalf(pm, from, to, options.convolutions);
   if (runs(CompilePhase::Bufferized))
     buildBufferizePipeline(pm, /*promoteToStack=*/false);
   if (runs(CompilePhase::GPU))

@@ -93,6 +93,13 @@ void printSummary(mlir::ModuleOp module, llvm::raw_ostream &os);
 /// errors in the input, 2 on unusable options or files.
 /// Lowers the dnn-dialect `module` and writes what options.emit asks for.
 int runCodegen(mlir::ModuleOp module, const DriverOptions &options, llvm::raw_ostream &diagOut);
+/// Runs the phases after `from` up to `to` that `build` adds, with the
+/// command line's pass-manager options; when the backward graph is derived on
+/// the way, the activations it keeps are recorded into `signatures` first.
+mlir::LogicalResult
+runPhases(mlir::ModuleOp module, std::vector<ModelSignature> &signatures, CompilePhase from,
+          CompilePhase to,
+          llvm::function_ref<void(mlir::OpPassManager &, CompilePhase, CompilePhase)> build);
 /// The end shared by both targets: the module in the LLVM dialect to LLVM
 /// IR with the library descriptor, optimized, then IR, assembly, an object or
 /// a linked shared library with its header, as options.emit says.

@@ -100,6 +100,10 @@ struct CUDAPipelineOptions {
   std::string convolutions = "auto";
 };
 
+/// Every bufferized loop nest as scf.parallel loops over blocks and threads
+/// (the first half of buildMapToGPUPipeline; CPUPipelineOptions::cudaLoopNests
+/// runs it on the CPU).
+void buildMapLoopNestsPipeline(mlir::OpPassManager &pm, int64_t blockSize);
 void buildMapToGPUPipeline(mlir::OpPassManager &pm, const CUDAPipelineOptions &options);
 void buildCompileKernelsPipeline(mlir::OpPassManager &pm, const CUDAPipelineOptions &options);
 void buildLowerCUDAHostToLLVMPipeline(mlir::OpPassManager &pm);
