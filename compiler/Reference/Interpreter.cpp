@@ -1,7 +1,7 @@
 //===- Interpreter.cpp - Reference interpreter of the dnn dialect ---------===//
 //
 // Walks a dnn.model top to bottom: binds inputs and params, runs each compute
-// op through its kernel in Kernels.cpp, rounds f32 results to float, and
+// op through the kernel of its family (KernelSupport.h), rounds f32 results to float, and
 // checks each result against the op's declared type so that an interpreter
 // bug cannot pass silently.
 //
@@ -9,6 +9,8 @@
 
 #include "dnnc/Reference/Interpreter.h"
 #include "dnnc/Reference/Kernels.h"
+
+#include "KernelSupport.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -20,13 +22,10 @@
 using namespace mlir;
 using namespace dnnc;
 using namespace dnnc::reference;
+using namespace dnnc::reference::support;
 using llvm::Expected;
 
 namespace {
-
-llvm::Error fail(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 /// "file:line:col: " of an op, or "" when it has no file location.
 std::string where(Operation *op) {
@@ -95,167 +94,19 @@ Expected<Tensor> constant(dnn::ConstantOp op) {
   return t;
 }
 
-/// The static size of dimension `d` of `op`'s result type, or -1.
-int64_t resultDim(Operation *op, int64_t d) {
-  auto type = cast<RankedTensorType>(op->getResult(0).getType());
-  if (d < 0)
-    d += type.getRank();
-  return d >= 0 && d < type.getRank() && !type.isDynamicDim(d) ? type.getDimSize(d) : -1;
-}
-
-/// The filter size [KH, KW] of a conv2d_filter_grad: from its result type, or
-/// where that is dynamic and the stride 1, from the input and grad extents.
-Expected<llvm::SmallVector<int64_t, 2>> filterSize(dnn::Conv2dFilterGradOp op,
-                                                   const Tensor &x, const Tensor &grad) {
-  llvm::SmallVector<int64_t, 2> size;
-  for (int64_t k = 0; k < 2; ++k) {
-    int64_t s = resultDim(op, 2 + k);
-    if (s < 0 && x.rank() == 4 && grad.rank() == 4 && op.getStride().size() == 2 &&
-        op.getPadding().size() == 2 && op.getStride()[k] == 1)
-      s = x.shape[2 + k] + 2 * op.getPadding()[k] - grad.shape[2 + k] + 1;
-    if (s < 1)
-      return fail("conv2d_filter_grad: the filter size is neither static nor implied by "
-                  "the input and grad");
-    size.push_back(s);
-  }
-  return size;
-}
-
-/// Runs one compute op on its operand values.
-Expected<Tensor> compute(Operation *op, llvm::ArrayRef<const Tensor *> in) {
-  using namespace dnn;
-  auto sigmoid = [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
-  return llvm::TypeSwitch<Operation *, Expected<Tensor>>(op)
-      .Case([&](ConstantOp c) { return constant(c); })
-      // Elementwise.
-      .Case([&](AddOp) { return binary(BinaryKind::Add, *in[0], *in[1]); })
-      .Case([&](SubOp) { return binary(BinaryKind::Sub, *in[0], *in[1]); })
-      .Case([&](MulOp) { return binary(BinaryKind::Mul, *in[0], *in[1]); })
-      .Case([&](DivOp) { return binary(BinaryKind::Div, *in[0], *in[1]); })
-      .Case([&](NegOp) { return negate(*in[0]); })
-      .Case([&](AbsOp) { return absolute(*in[0]); })
-      .Case([&](StopGradientOp) { return *in[0]; })
-      .Case([&](CountOp c) {
-        double count = 1;
-        for (int64_t axis : c.getAxes())
-          count *= (double)in[0]->shape[axis];
-        return makeTensor({}, /*isInteger=*/false, count);
-      })
-      .Case([&](ReluOp) { return map(*in[0], [](double x) { return x > 0 ? x : 0.0; }); })
-      .Case([&](SigmoidOp) { return map(*in[0], sigmoid); })
-      .Case([&](SiluOp) { return map(*in[0], [&](double x) { return x * sigmoid(x); }); })
-      .Case([&](GeluOp o) { return gelu(*in[0], o.getTanh()); })
-      .Case([&](SoftplusOp) {
-        // log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)).
-        return map(*in[0], [](double x) {
-          return std::max(x, 0.0) + std::log1p(std::exp(-std::abs(x)));
-        });
-      })
-      .Case([&](TanhOp) { return map(*in[0], [](double x) { return std::tanh(x); }); })
-      .Case([&](ExpOp) { return map(*in[0], [](double x) { return std::exp(x); }); })
-      .Case([&](LogOp) { return map(*in[0], [](double x) { return std::log(x); }); })
-      .Case([&](SqrtOp) { return map(*in[0], [](double x) { return std::sqrt(x); }); })
-      .Case([&](LeakyReluOp o) {
-        double slope = o.getSlopeAttr().getValueAsDouble();
-        return map(*in[0], [&](double x) { return x > 0 ? x : slope * x; });
-      })
-      .Case([&](PowOp o) {
-        double e = o.getExponentAttr().getValueAsDouble();
-        return map(*in[0], [&](double x) { return std::pow(x, e); });
-      })
-      // Linear algebra, normalization, reductions.
-      .Case([&](MatmulOp) { return matmul(*in[0], *in[1]); })
-      .Case([&](SoftmaxOp o) { return softmax(*in[0], o.getAxisAttr().getInt(), false); })
-      .Case([&](LogSoftmaxOp o) {
-        return softmax(*in[0], o.getAxisAttr().getInt(), true);
-      })
-      .Case([&](SumOp o) {
-        return reduce(ReduceKind::Sum, *in[0], o.getAxes(), o.getKeepdims());
-      })
-      .Case([&](MeanOp o) {
-        return reduce(ReduceKind::Mean, *in[0], o.getAxes(), o.getKeepdims());
-      })
-      .Case([&](MaxOp o) {
-        return reduce(ReduceKind::Max, *in[0], o.getAxes(), o.getKeepdims());
-      })
-      .Case([&](MinOp o) {
-        return reduce(ReduceKind::Min, *in[0], o.getAxes(), o.getKeepdims());
-      })
-      .Case([&](ArgmaxOp o) { return argmax(*in[0], o.getAxisAttr().getInt()); })
-      // Shapes.
-      .Case([&](ReshapeOp o) { return reshape(*in[0], o.getShape()); })
-      .Case([&](FlattenOp) { return flatten(*in[0]); })
-      .Case([&](TransposeOp o) { return transpose(*in[0], o.getPerm()); })
-      .Case([&](ConcatOp o) { return concat(in, o.getAxisAttr().getInt()); })
-      // Convolution and pooling.
-      .Case([&](Conv2dOp o) {
-        return conv2d(*in[0], *in[1], o.getBias() ? in[2] : nullptr, o.getStride(),
-                      o.getPadding());
-      })
-      .Case([&](MaxPool2dOp o) {
-        return pool2d(PoolKind::Max, *in[0], o.getSize(), o.getStride(), o.getPadding());
-      })
-      .Case([&](AvgPool2dOp o) {
-        return pool2d(PoolKind::Avg, *in[0], o.getSize(), o.getStride(), o.getPadding());
-      })
-      // Losses, metrics, encoding.
-      .Case([&](MseOp) { return elementwiseLoss(ElementwiseLossKind::Mse, *in[0], *in[1]); })
-      .Case([&](BceOp) { return elementwiseLoss(ElementwiseLossKind::Bce, *in[0], *in[1]); })
-      .Case([&](BceWithLogitsOp) {
-        return elementwiseLoss(ElementwiseLossKind::BceWithLogits, *in[0], *in[1]);
-      })
-      .Case([&](CrossEntropyOp) { return crossEntropy(*in[0], *in[1]); })
-      .Case([&](AccuracyOp) { return accuracy(*in[0], *in[1]); })
-      .Case([&](OneHotOp o) { return oneHot(*in[0], o.getNumClassesAttr().getInt()); })
-      // Gradient building blocks.
-      .Case([&](ReluGradOp o) {
-        return reluGrad(*in[0], *in[1], o.getSlopeAttr().getValueAsDouble());
-      })
-      .Case([&](GeluGradOp o) { return geluGrad(*in[0], *in[1], o.getTanh()); })
-      .Case([&](SignOp) { return sign(*in[0]); })
-      .Case([&](EqualOp) { return equal(*in[0], *in[1]); })
-      .Case([&](MaximumOp) { return binary(BinaryKind::Max, *in[0], *in[1]); })
-      .Case([&](BroadcastLikeOp o) {
-        return broadcastLike(*in[0], in[1]->shape, o.getAxes(), o.getDivideByCount());
-      })
-      .Case([&](SliceOp o) -> Expected<Tensor> {
-        int64_t size = resultDim(o, o.getAxis());
-        if (size < 0)
-          return fail("slice: the sliced size is not static");
-        return slice(*in[0], o.getAxis(), o.getStart(), size);
-      })
-      .Case([&](Conv2dInputGradOp o) {
-        return conv2dInputGrad(*in[0], *in[1], in[2]->shape, o.getStride(), o.getPadding());
-      })
-      .Case([&](Conv2dFilterGradOp o) -> Expected<Tensor> {
-        auto size = filterSize(o, *in[0], *in[1]);
-        if (!size)
-          return size.takeError();
-        return conv2dFilterGrad(*in[0], *in[1], *size, o.getStride(), o.getPadding());
-      })
-      .Case([&](MaxPool2dArgmaxOp o) {
-        return maxPool2dArgmax(*in[0], o.getSize(), o.getStride(), o.getPadding());
-      })
-      .Case([&](MaxPool2dArgmaxGradOp o) -> Expected<Tensor> {
-        // The input's shape: batch and channels from grad, the plane from
-        // the type.
-        if (in[1]->rank() != 4)
-          return fail("maxpool2d_argmax_grad: grad must have rank 4");
-        SmallVector<int64_t, 4> inputShape = {in[1]->shape[0], in[1]->shape[1], resultDim(o, 2),
-                                              resultDim(o, 3)};
-        if (llvm::is_contained(inputShape, -1))
-          return fail("maxpool2d_argmax_grad: the input's plane is not static");
-        return maxPool2dArgmaxGrad(*in[0], *in[1], inputShape, o.getSize(), o.getStride(),
-                                   o.getPadding());
-      })
-      .Case([&](AvgPool2dGradOp o) {
-        return avgPool2dGrad(*in[0], in[1]->shape, o.getSize(), o.getStride(),
-                             o.getPadding());
-      })
-      .Default([&](Operation *other) -> Expected<Tensor> {
-        return fail("the reference interpreter does not support '" +
-                    other->getName().getStringRef() + "'");
-      });
+/// Runs one compute op on its operand values, through its family's binding.
+Expected<Tensor> compute(Operation *op, llvm::ArrayRef<const Tensor *> in,
+                         const EvaluateOptions &options) {
+  if (auto c = dyn_cast<dnn::ConstantOp>(op))
+    return constant(c);
+  for (auto run : {runElementwiseOp, runMatmulOp, runConvPoolOp, runReductionOp, runShapeOp,
+                   runLossOp})
+    if (KernelResult result = run(op, in))
+      return std::move(*result);
+  if (KernelResult result = runNormalizationOp(op, in, options))
+    return std::move(*result);
+  return fail("the reference interpreter does not support '" + op->getName().getStringRef() +
+              "'");
 }
 
 /// Checks each binding against its dnn.input or dnn.param and the symbols
@@ -384,12 +235,7 @@ Expected<ValueTensors> dnnc::reference::evaluateValues(dnn::ModelOp model,
     if (!type)
       return fail(where(&op) + "'" + op.getName().getStringRef() +
                   "' does not produce a ranked tensor");
-    Expected<Tensor> result =
-        isa<dnn::DropoutOp>(op)
-            ? Expected<Tensor>(dropout(*operands[0], *options.rngKey,
-                                       cast<dnn::DropoutOp>(op).getP().convertToDouble(),
-                                       cast<dnn::DropoutOp>(op).getSite()))
-            : compute(&op, operands);
+    Expected<Tensor> result = compute(&op, operands, options);
     if (!result)
       return fail(where(&op) + llvm::toString(result.takeError()));
     // A result that contradicts the inferred type is an interpreter bug.

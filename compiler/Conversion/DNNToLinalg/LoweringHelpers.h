@@ -1,7 +1,6 @@
 //===- LoweringHelpers.h - Building blocks of the dnn -> linalg lowering -*- C++ -*-===//
 //
-// Shared by the lowering of the forward ops (DNNToLinalg.cpp) and of the
-// gradient and optimizer ops (GradientOpsToLinalg.cpp): tensors of given
+// Shared by the op families' lowerings (DNNToLinalg.h): tensors of given
 // sizes, broadcasting elementwise generics, reductions, NCHW helpers.
 //
 //===----------------------------------------------------------------------===//
@@ -144,11 +143,6 @@ std::pair<Value, Value> tiledWindowMaxima(OpBuilder &b, Location loc, Value inpu
 Value tiledWindowMean(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> size,
                       ArrayRef<OpFoldResult> sizes);
 
-/// The im2col matrix of a padded NCHW tensor (C static) for a KH x KW window
-/// with `stride` and an OH x OW output: [C*KH*KW, N*OH*OW], row (c, kh, kw),
-/// column (n, oh, ow). Built from one strided window of the input per
-/// (kh, kw), copied (n and c swapped) along whole rows of ow, so the copies
-/// vectorize; no per-element gathers.
 /// gelu's tanh form: tanh(kTanhGeluScale (x + kTanhGeluCubic x^3)).
 constexpr double kTanhGeluScale = 0.7978845608028654; // sqrt(2 / pi)
 constexpr double kTanhGeluCubic = 0.044715;
@@ -157,6 +151,11 @@ constexpr double kTanhGeluCubic = 0.044715;
 /// tanh form (forward and gradient).
 Value tanhGeluArgument(OpBuilder &b, Location loc, Value x);
 
+/// The im2col matrix of a padded NCHW tensor (C static) for a KH x KW window
+/// with `stride` and an OH x OW output: [C*KH*KW, N*OH*OW], row (c, kh, kw),
+/// column (n, oh, ow). Built from one strided window of the input per
+/// (kh, kw), copied (n and c swapped) along whole rows of ow, so the copies
+/// vectorize; no per-element gathers.
 Value im2colColumns(OpBuilder &b, Location loc, Value padded, int64_t KH, int64_t KW, int64_t OH,
                     int64_t OW, ArrayRef<int64_t> stride);
 
@@ -192,22 +191,6 @@ struct ElementwiseLowering : OpConversionPattern<OpTy> {
     return success();
   }
 };
-
-/// Patterns of GradientOpsToLinalg.cpp: the gradient building blocks and
-/// dnn.apply_optimizer.
-/// `convolutions`: convert-dnn-to-linalg's option (auto, im2col, direct).
-void populateGradientOpLoweringPatterns(RewritePatternSet &patterns, StringRef convolutions);
-
-/// dnn.dropout and dnn.count (TrainingModeOpsToLinalg.cpp).
-void populateTrainingModeOpLoweringPatterns(RewritePatternSet &patterns);
-
-/// Whether a filter gradient is lowered as the direct generic (over
-/// (f, c, kh, kw, n, oh, ow), which dnn-tile-and-vectorize gives a direct
-/// kernel) rather than as a matmul over im2col columns: unit strides,
-/// static channels and planes, a window C*KH*KW of at most 32 elements,
-/// output rows of at most 32 elements that fill at least 3/4 of their
-/// vector registers.
-bool isDirectFilterGradient(dnn::Conv2dFilterGradOp op, StringRef convolutions);
 
 } // namespace dnnc::lowering
 

@@ -113,3 +113,35 @@ func.func @avgpool_tiled_grad(%dy: tensor<?x3x4x3xf32>, %x: tensor<?x3x8x9xf32>)
   %0 = dnn.avgpool2d_grad %dy like %x size [2, 3] stride [2, 3] padding [0, 0] : tensor<?x3x4x3xf32>, tensor<?x3x8x9xf32> -> tensor<?x3x8x9xf32>
   return %0 : tensor<?x3x8x9xf32>
 }
+
+// -----
+
+// Overlapping windows (3x3, stride 2, padding 1): avgpool2d_grad gathers, for
+// each dx element (h, w) and window offset (kh, kw), dy of the window at
+// ((h + 1 - kh) / 2, (w + 1 - kw) / 2) when that division is exact and the
+// window exists, times 1/9 (padding counted); a reduction over (kh, kw) into
+// a zero-filled dx, so no two iterations write one element.
+// CHECK-LABEL: func.func @avgpool_overlapping_grad(
+// CHECK-SAME:    %[[DY:.*]]: tensor<?x2x4x4xf32>,
+// CHECK:         %[[ZERO:.*]] = linalg.fill
+// CHECK:         linalg.generic
+// CHECK-SAME:        iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+// CHECK-SAME:        outs(%[[ZERO]] : tensor<?x2x7x7xf32>)
+// CHECK:           %[[H:.*]] = linalg.index 2 : index
+// CHECK:           %[[KH:.*]] = linalg.index 4 : index
+// CHECK:           %[[HP:.*]] = arith.addi %[[H]], %{{.*}} : index
+// CHECK:           arith.subi %[[HP]], %[[KH]] : index
+// CHECK:           %[[QH:.*]] = arith.divui %{{.*}}, %{{.*}} : index
+// CHECK:           arith.remui %{{.*}}, %{{.*}} : index
+// CHECK:           %[[OH:.*]] = arith.select %{{.*}}, %[[QH]], %{{.*}} : index
+// CHECK:           %[[QW:.*]] = arith.divui %{{.*}}, %{{.*}} : index
+// CHECK:           %[[OW:.*]] = arith.select %{{.*}}, %[[QW]], %{{.*}} : index
+// CHECK:           %[[G:.*]] = tensor.extract %[[DY]][%{{.*}}, %{{.*}}, %[[OH]], %[[OW]]]
+// CHECK:           %[[NINTH:.*]] = arith.constant 0.111111112 : f32
+// CHECK:           %[[SHARE:.*]] = arith.mulf %[[G]], %[[NINTH]] : f32
+// CHECK:           %[[C:.*]] = arith.select %{{.*}}, %[[SHARE]], %{{.*}} : f32
+// CHECK:           arith.addf %{{.*}}, %[[C]] : f32
+func.func @avgpool_overlapping_grad(%dy: tensor<?x2x4x4xf32>, %x: tensor<?x2x7x7xf32>) -> tensor<?x2x7x7xf32> {
+  %0 = dnn.avgpool2d_grad %dy like %x size [3, 3] stride [2, 2] padding [1, 1] : tensor<?x2x4x4xf32>, tensor<?x2x7x7xf32> -> tensor<?x2x7x7xf32>
+  return %0 : tensor<?x2x7x7xf32>
+}

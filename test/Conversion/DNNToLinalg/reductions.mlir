@@ -194,3 +194,22 @@ func.func @argmax_int_axis0(%a: tensor<3x4xi32>) -> tensor<4xi32> {
   %0 = dnn.argmax %a axis 0 : tensor<3x4xi32>
   return %0 : tensor<4xi32>
 }
+
+// -----
+
+// count: the product of the reduced sizes, the dynamic batch read with
+// tensor.dim, as a float scalar (batch_norm's divisor); no loop.
+// CHECK-LABEL: func.func @count(
+// CHECK-SAME:      %[[X:.*]]: tensor<?x4x5x5xf32>)
+// CHECK:         %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x4x5x5xf32>
+// CHECK:         %[[C25:.*]] = arith.constant 25 : index
+// CHECK:         %[[P:.*]] = arith.muli %[[C25]], %[[N]] : index
+// CHECK:         %[[I:.*]] = arith.index_cast %[[P]] : index to i64
+// CHECK:         %[[F:.*]] = arith.sitofp %[[I]] : i64 to f32
+// CHECK:         %[[R:.*]] = tensor.from_elements %[[F]] : tensor<f32>
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %[[R]] : tensor<f32>
+func.func @count(%x: tensor<?x4x5x5xf32>) -> tensor<f32> {
+  %0 = dnn.count %x axes [0, 2, 3] : tensor<?x4x5x5xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}

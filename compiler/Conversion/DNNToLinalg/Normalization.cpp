@@ -1,19 +1,27 @@
-//===- TrainingModeOpsToLinalg.cpp - Lower dropout and batch counts -------===//
+//===- Normalization.cpp - Lower the ops of normalization and regularization layers ---===//
 //
-// The ops that training mode adds (docs/language.md, batch_norm and
-// dropout): dnn.dropout as one elementwise generic that hashes each
-// element's row-major index (dnnc/Support/DropoutMask.h), and dnn.count as
-// the product of the reduced sizes. dnn.mode_switch, dnn.rng_key and the
-// buffers never get here: dnn-outline-entries resolves them per entry.
+// batch_norm and layer_norm are composites of reductions, dnn.count and
+// elementwise ops (the frontend builds them), so of these layers only
+// dropout has an op of its own: one elementwise generic that hashes each
+// element's row-major index (dnnc/Support/DropoutMask.h). dnn.mode_switch,
+// dnn.rng_key and the buffers never get here: dnn-outline-entries resolves
+// them per entry.
 //
 //===----------------------------------------------------------------------===//
 
 #include "LoweringHelpers.h"
 
+#include "dnnc/Conversion/DNNToLinalg/DNNToLinalg.h"
 #include "dnnc/Dialect/DNN/IR/DNNOps.h"
 #include "dnnc/Support/DropoutMask.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace dnnc::dnn;
@@ -112,21 +120,8 @@ struct DropoutOpLowering : OpConversionPattern<DropoutOp> {
   }
 };
 
-struct CountOpLowering : OpConversionPattern<CountOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(CountOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto type = cast<RankedTensorType>(op.getType());
-    Value count = countAsFloat(rewriter, loc, adaptor.getInput(), op.getAxes(),
-                               type.getElementType());
-    rewriter.replaceOpWithNewOp<tensor::FromElementsOp>(op, type, ValueRange{count});
-    return success();
-  }
-};
-
 } // namespace
 
-void dnnc::lowering::populateTrainingModeOpLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<DropoutOpLowering, CountOpLowering>(patterns.getContext());
+void dnnc::lowering::populateNormalizationLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<DropoutOpLowering>(patterns.getContext());
 }
