@@ -34,6 +34,8 @@ std::string suggest(llvm::StringRef name, llvm::ArrayRef<std::string> candidates
 }
 
 class Sema {
+  friend class SemaBuiltinCheck;
+
 public:
   explicit Sema(DiagnosticEngine &diags) : diags(diags) {}
   void check(ModuleAST &module);
@@ -92,8 +94,9 @@ private:
   llvm::StringMap<Statement *> declared; // every name of the model
   llvm::StringSet<> symbols;             // symbolic dimensions bound by inputs
   const Statement *currentStatement = nullptr;
-  // Buffers holding a batch_norm's running statistics, and where.
-  llvm::DenseMap<const Statement *, llvm::SMRange> runningStatistics;
+  // Buffers a builtin call holds alone (batch_norm's running statistics),
+  // and the call.
+  llvm::DenseMap<const Statement *, llvm::SMRange> heldBuffers;
   llvm::StringSet<> broken; // names of statements that failed to parse
   bool negatedLiteral = false; // settle() is inside '-' applied to a literal
 };
@@ -176,7 +179,7 @@ void Sema::checkFunctions(ModuleAST &module) {
 void Sema::checkModel(ModelDecl &model) {
   defined.clear();
   declared.clear();
-  runningStatistics.clear();
+  heldBuffers.clear();
   symbols.clear();
   for (auto &stmt : model.statements)
     if (!stmt->name.empty())
@@ -792,6 +795,26 @@ TensorType Sema::checkUserCall(CallExpr &e, const FunctionDecl &fn) {
   return type;
 }
 
+/// The view of Sema a builtin's typing rule gets (Builtins.h).
+class SemaBuiltinCheck final : public BuiltinCheck {
+public:
+  SemaBuiltinCheck(Sema &sema, CallExpr &call, llvm::ArrayRef<TensorType> tensors,
+                   const BuiltinArgs &args)
+      : BuiltinCheck(call, tensors, args), sema(sema) {}
+  void error(SMRange range, const llvm::Twine &message) override { sema.error(range, message); }
+  void note(SMRange range, const llvm::Twine &message) override {
+    sema.diags.note(range, message);
+  }
+  void noteOrigin(const Expr &e, llvm::StringRef role) override { sema.noteOrigin(e, role); }
+  const Expr *lookThrough(const Expr *e) const override { return sema.lookThrough(e); }
+  llvm::DenseMap<const Statement *, SMRange> &heldBuffers() override {
+    return sema.heldBuffers;
+  }
+
+private:
+  Sema &sema;
+};
+
 TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
   llvm::SmallVector<llvm::StringRef> names;
   llvm::SmallVector<bool> required;
@@ -806,15 +829,12 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
         check(*a.value);
     return TensorType::getPoison();
   }
-  e.builtin = (int)info.id;
+  e.builtin = &info;
 
-  // Check every argument against its kind before the builtin's own rule.
+  // Read every argument as its kind says, before the builtin's own rule.
   bool ok = true;
   llvm::SmallVector<TensorType> tensors;
-  BuiltinAttrs &attrs = e.attrs;
-  std::optional<int64_t> axisArg;
-  std::optional<llvm::SmallVector<int64_t>> axesArg, strideArg, paddingArg, sizeArg;
-  llvm::SmallVector<Dim> shapeArg;
+  BuiltinArgs args;
   for (auto [p, arg] : llvm::zip(info.params, bound)) {
     std::string what = ("argument '" + p.name + "' of '" + e.callee + "'").str();
     if (!arg) {
@@ -822,6 +842,7 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
         e.operands.push_back(nullptr);
       continue;
     }
+    args.ranges[p.name] = arg->getRange();
     switch (p.kind) {
     case ArgKind::Tensor:
     case ArgKind::OptionalTensor: {
@@ -846,42 +867,21 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
       }
       break;
     }
-    case ArgKind::Int:
-      if (p.name == "classes") {
-        auto v = requireInt(arg, what);
-        ok &= v.has_value();
-        attrs.numClasses = v.value_or(0);
-      } else {
-        axisArg = requireInt(arg, what);
-        ok &= axisArg.has_value();
-      }
+    case ArgKind::Int: {
+      auto v = requireInt(arg, what);
+      ok &= v.has_value();
+      if (v)
+        args.ints[p.name] = *v;
       break;
+    }
     case ArgKind::Float: {
       bool isInteger;
       auto v = constNumber(arg, isInteger);
       if (!v) {
         error(arg->getRange(), what + " must be a number");
         ok = false;
-      } else if (p.name == "eps") {
-        if (!(*v > 0)) {
-          error(arg->getRange(), what + " must be positive");
-          ok = false;
-        }
-        attrs.eps = *v;
-      } else if (p.name == "momentum") {
-        if (!(*v >= 0 && *v <= 1)) {
-          error(arg->getRange(), what + " must be in [0, 1]");
-          ok = false;
-        }
-        attrs.momentum = *v;
-      } else if (p.name == "p") {
-        if (!(*v >= 0 && *v < 1)) {
-          error(arg->getRange(), what + " must be in [0, 1)");
-          ok = false;
-        }
-        attrs.dropoutP = *v;
       } else {
-        attrs.slope = *v;
+        args.numbers[p.name] = *v;
       }
       break;
     }
@@ -891,38 +891,37 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
         error(arg->getRange(), what + " must be true or false");
         ok = false;
       } else {
-        attrs.keepDims = b->value;
+        args.flags[p.name] = b->value;
       }
       break;
     }
     case ArgKind::String: {
-      // gelu's approximate: "none" (the erf form) or "tanh", as in torch.
       auto *str = llvm::dyn_cast<StringExpr>(lookThrough(arg));
-      if (!str || (str->value != "none" && str->value != "tanh")) {
-        error(arg->getRange(), what + " must be \"none\" or \"tanh\"");
+      if (!str || (!p.choices.empty() &&
+                   llvm::none_of(p.choices, [&](llvm::StringRef c) { return c == str->value; }))) {
+        std::string expected;
+        for (auto [i, choice] : llvm::enumerate(p.choices))
+          expected += (i ? " or \"" : "\"") + choice.str() + "\"";
+        error(arg->getRange(), what + " must be " + (expected.empty() ? "a string" : expected));
         ok = false;
       } else {
-        attrs.tanhApproximation = str->value == "tanh";
+        args.strings[p.name] = str->value;
       }
       break;
     }
     case ArgKind::Axes:
-      axesArg = requireIntList(arg, what, /*allowScalar=*/true);
-      ok &= axesArg.has_value();
+    case ArgKind::Permutation: {
+      auto v = requireIntList(arg, what, /*allowScalar=*/p.kind == ArgKind::Axes);
+      ok &= v.has_value();
+      if (v)
+        args.lists[p.name] = *v;
       break;
-    case ArgKind::Permutation:
-      axesArg = requireIntList(arg, what, /*allowScalar=*/false);
-      ok &= axesArg.has_value();
-      break;
+    }
     case ArgKind::Pair: {
       auto v = requirePair(arg, what);
       ok &= v.has_value();
-      if (p.name == "stride")
-        strideArg = v;
-      else if (p.name == "padding")
-        paddingArg = v;
-      else
-        sizeArg = v;
+      if (v)
+        args.lists[p.name] = *v;
       break;
     }
     case ArgKind::Shape: {
@@ -939,9 +938,9 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
             error(d->getRange(), "'" + name->name + "' is not a symbolic dimension of an input of this model");
             ok = false;
           }
-          shapeArg.push_back(Dim::symbol(name->name));
+          args.dims.push_back(Dim::symbol(name->name));
         } else if (auto v = constInt(d); v && (*v > 0 || *v == -1)) {
-          shapeArg.push_back(*v > 0 ? Dim::constant(*v) : Dim::unknown());
+          args.dims.push_back(*v > 0 ? Dim::constant(*v) : Dim::unknown());
         } else {
           error(d->getRange(), "a target dimension must be a positive integer, -1 or a symbol such as N");
           ok = false;
@@ -969,287 +968,8 @@ TensorType Sema::checkBuiltin(CallExpr &e, const BuiltinInfo &info) {
     type = operand->type;
   }
 
-  // The builtin's own typing rule.
-  const TensorType &x = tensors.front();
-  TensorType result;
-  result.dtype = x.dtype;
-  std::string why;
-  auto fail = [&](const std::string &message) {
-    error(e.getRange(), "'" + e.callee + "' of " + x.str() + ": " + message);
-    return TensorType::getPoison();
-  };
-  auto needFloat = [&](const TensorType &t, llvm::StringRef role) {
-    if (isFloat(t.dtype))
-      return true;
-    error(e.getRange(), "'" + e.callee + "' needs a float " + role + ", got " + t.str());
-    return false;
-  };
-  auto normalizeAxes = [&](llvm::SmallVectorImpl<int64_t> &axes) {
-    for (int64_t &a : axes) {
-      auto n = shape_rules::normalizeAxis(a, x.shape.size(), why);
-      if (failed(n))
-        return false;
-      a = *n;
-    }
-    llvm::SmallVector<int64_t> sorted(axes.begin(), axes.end());
-    llvm::sort(sorted);
-    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
-      why = "an axis is repeated";
-      return false;
-    }
-    return true;
-  };
-  auto withShape = [&](FailureOr<Shape> shape) {
-    if (failed(shape))
-      return fail(why);
-    result.shape = *shape;
-    return result;
-  };
-
-  switch (info.id) {
-  case Builtin::Relu:
-  case Builtin::LeakyRelu:
-  case Builtin::Sigmoid:
-  case Builtin::Silu:
-  case Builtin::Gelu:
-  case Builtin::Softplus:
-  case Builtin::Tanh:
-  case Builtin::Exp:
-  case Builtin::Log:
-  case Builtin::Sqrt:
-    if (!needFloat(x, "tensor"))
-      return TensorType::getPoison();
-    return x;
-  case Builtin::Abs:
-  case Builtin::StopGradient:
-    return x;
-  case Builtin::Softmax:
-  case Builtin::LogSoftmax:
-  case Builtin::Argmax: {
-    if (info.id != Builtin::Argmax && !needFloat(x, "tensor"))
-      return TensorType::getPoison();
-    auto axis = shape_rules::normalizeAxis(axisArg.value_or(-1), x.shape.size(), why);
-    if (failed(axis))
-      return fail(why);
-    attrs.axis = *axis;
-    if (info.id != Builtin::Argmax)
-      return x;
-    result.dtype = DType::I32;
-    return withShape(shape_rules::argmax(x.shape, *axis, why));
-  }
-  case Builtin::Sum:
-  case Builtin::Mean:
-  case Builtin::Max:
-  case Builtin::Min: {
-    if (info.id == Builtin::Mean && !needFloat(x, "tensor"))
-      return TensorType::getPoison();
-    if (axesArg) {
-      if (axesArg->empty())
-        return fail("the axis list is empty; omit 'axis' to reduce over all axes");
-      if (!normalizeAxes(*axesArg))
-        return fail(why);
-      attrs.axes = *axesArg;
-      llvm::sort(attrs.axes);
-    }
-    return withShape(shape_rules::reduce(x.shape, attrs.axes, attrs.keepDims, why));
-  }
-  case Builtin::Reshape: {
-    int nonStatic = llvm::count_if(shapeArg, [](const Dim &d) { return !d.isConstant(); });
-    if (nonStatic > 1)
-      return fail("the target shape may have at most one symbolic or -1 dimension");
-    FailureOr<Shape> shape = shape_rules::reshape(x.shape, shapeArg, why);
-    if (failed(shape))
-      return fail(why);
-    // -1 takes its size from the element count when the input is static.
-    int64_t known = 1, count = 1;
-    bool inputStatic = llvm::all_of(x.shape, [](const Dim &d) { return d.isConstant(); });
-    for (const Dim &d : x.shape)
-      count *= d.isConstant() ? d.getSize() : 1;
-    for (const Dim &d : shapeArg)
-      known *= d.isConstant() ? d.getSize() : 1;
-    for (Dim &d : *shape) {
-      if (!d.isUnknown())
-        continue;
-      if (!inputStatic)
-        return fail("-1 needs an input of static shape; name the dimension with a symbol such as N instead");
-      if (count % known != 0)
-        return fail("cannot reshape " + std::to_string(count) + " elements into a multiple of " +
-                    std::to_string(known));
-      d = Dim::constant(count / known);
-    }
-    for (const Dim &d : shapeArg)
-      attrs.shape.push_back(d.isConstant() ? d.getSize() : -1);
-    result.shape = *shape;
-    return result;
-  }
-  case Builtin::Flatten:
-    return withShape(shape_rules::flatten(x.shape, why));
-  case Builtin::Transpose: {
-    if (axesArg) {
-      attrs.perm = *axesArg;
-    } else { // like NumPy: reverse the axes
-      for (int64_t i = x.shape.size() - 1; i >= 0; --i)
-        attrs.perm.push_back(i);
-    }
-    return withShape(shape_rules::transpose(x.shape, attrs.perm, why));
-  }
-  case Builtin::Concat: {
-    llvm::SmallVector<Shape> shapes;
-    for (const TensorType &t : tensors) {
-      if (t.dtype != x.dtype)
-        return fail("element types " + getDTypeName(x.dtype).str() + " and " +
-                    getDTypeName(t.dtype).str() + " differ");
-      shapes.push_back(t.shape);
-    }
-    auto axis = shape_rules::normalizeAxis(axisArg.value_or(0), x.shape.size(), why);
-    if (failed(axis))
-      return fail(why);
-    attrs.axis = *axis;
-    return withShape(shape_rules::concat(shapes, *axis, why));
-  }
-  case Builtin::Conv2d: {
-    attrs.stride = strideArg.value_or(llvm::SmallVector<int64_t>{1, 1});
-    attrs.padding = paddingArg.value_or(llvm::SmallVector<int64_t>{0, 0});
-    for (const TensorType &t : tensors)
-      if (!needFloat(t, "input, filter and bias") || t.dtype != x.dtype)
-        return t.dtype != x.dtype ? fail("operands have different element types")
-                                  : TensorType::getPoison();
-    Shape bias;
-    if (tensors.size() == 3)
-      bias = tensors[2].shape;
-    auto shape = shape_rules::conv2d(x.shape, tensors[1].shape,
-                                     tensors.size() == 3 ? &bias : nullptr, attrs.stride,
-                                     attrs.padding, why);
-    if (failed(shape)) {
-      error(e.getRange(), "conv2d of " + x.str() + " with filter " + tensors[1].str() + ": " + why);
-      noteOrigin(*e.operands[0], "the input");
-      noteOrigin(*e.operands[1], "the filter");
-      return TensorType::getPoison();
-    }
-    result.shape = *shape;
-    return result;
-  }
-  case Builtin::LayerNorm: {
-    // Normalized over the last dim, as torch.nn.functional.layer_norm with
-    // normalized_shape = x.shape[-1:]; weight and bias are [D].
-    if (!needFloat(x, "tensor"))
-      return TensorType::getPoison();
-    if (x.shape.empty())
-      return fail("needs at least one dim to normalize over");
-    size_t next = 1;
-    const char *roles[] = {"weight", "bias"};
-    for (auto [i, role] : llvm::enumerate(roles)) {
-      if (!e.operands[1 + i])
-        continue;
-      const TensorType &t = tensors[next++];
-      if (t.dtype != x.dtype)
-        return fail(std::string(role) + " " + t.str() + " has another element type");
-      if (t.shape.size() != 1 || !(t.shape[0] == x.shape.back()))
-        return fail(std::string(role) + " must have the shape of the normalized (last) dim, [" +
-                    x.shape.back().str() + "], got " + t.str());
-    }
-    return x;
-  }
-  case Builtin::BatchNorm: {
-    // torch.nn.functional.batch_norm: channels on axis 1, statistics over
-    // every other axis; running_mean and running_var are buffers [C] that
-    // training updates, weight and bias [C].
-    if (!needFloat(x, "tensor"))
-      return TensorType::getPoison();
-    if (x.shape.size() < 2)
-      return fail("needs a batch and a channel axis, [N, C, ...]");
-    const Dim &channels = x.shape[1];
-    if (!channels.isConstant())
-      return fail("the channel dim (axis 1) must be static");
-    size_t next = 1;
-    llvm::SmallVector<const Statement *, 2> buffers;
-    const char *roles[] = {"running_mean", "running_var", "weight", "bias"};
-    for (auto [i, role] : llvm::enumerate(roles)) {
-      const Expr *operand = e.operands[1 + i];
-      if (!operand)
-        continue;
-      const TensorType &t = tensors[next++];
-      if (t.dtype != x.dtype)
-        return fail(std::string(role) + " " + t.str() + " has another element type");
-      if (t.shape.size() != 1 || !(t.shape[0] == channels))
-        return fail(std::string(role) + " must have the shape of the channel dim, [" +
-                    channels.str() + "], got " + t.str());
-      if (i >= 2)
-        continue;
-      // The running statistics are state the step writes: a buffer, held
-      // by this batch_norm alone.
-      auto *name = llvm::dyn_cast<NameExpr>(lookThrough(operand));
-      const Statement *buffer =
-          name && name->decl && name->decl->kind == Statement::Kind::Buffer ? name->decl
-                                                                            : nullptr;
-      if (!buffer) {
-        error(operand->getRange(), "argument '" + std::string(role) +
-                                       "' of 'batch_norm' must name a buffer, e.g. `buffer " +
-                                       role + "1: f32[" + channels.str() + "] = " +
-                                       (i == 0 ? "zeros" : "ones") + "()`");
-        return TensorType::getPoison();
-      }
-      auto it = runningStatistics.find(buffer);
-      if (it != runningStatistics.end()) {
-        error(operand->getRange(), "buffer '" + buffer->name +
-                                       "' already holds the running statistics of another "
-                                       "batch_norm");
-        diags.note(it->second, "the other batch_norm");
-        return TensorType::getPoison();
-      }
-      buffers.push_back(buffer);
-    }
-    // Recorded once the call is valid, so that one error does not cascade.
-    for (const Statement *buffer : buffers)
-      runningStatistics[buffer] = e.getRange();
-    return x;
-  }
-  case Builtin::Dropout:
-    if (!needFloat(x, "tensor"))
-      return TensorType::getPoison();
-    return x;
-  case Builtin::MaxPool2d:
-  case Builtin::AvgPool2d:
-    if (!needFloat(x, "tensor"))
-      return TensorType::getPoison();
-    attrs.size = *sizeArg;
-    attrs.stride = strideArg.value_or(attrs.size);
-    attrs.padding = paddingArg.value_or(llvm::SmallVector<int64_t>{0, 0});
-    return withShape(shape_rules::pool2d(x.shape, attrs.size, attrs.stride, attrs.padding, why));
-  case Builtin::Mse:
-  case Builtin::Bce:
-  case Builtin::BceWithLogits:
-  case Builtin::CrossEntropy:
-  case Builtin::Accuracy: {
-    const TensorType &target = tensors[1];
-    if (!needFloat(x, "prediction"))
-      return TensorType::getPoison();
-    bool index = target.dtype == DType::I32;
-    bool allowIndex = info.id == Builtin::CrossEntropy || info.id == Builtin::Accuracy;
-    if (info.id == Builtin::Accuracy && !index)
-      return fail("labels must be i32 class indices, got " + target.str());
-    if (index && !allowIndex)
-      return fail("the target must be a float tensor, got " + target.str());
-    if (!index && target.dtype != x.dtype)
-      return fail("prediction and target element types differ (" + target.str() + ")");
-    auto shape = allowIndex ? shape_rules::crossEntropy(x.shape, target.shape, index, why)
-                            : shape_rules::elementwiseLoss(x.shape, target.shape, why);
-    if (failed(shape)) {
-      error(e.getRange(), "'" + e.callee + "' of " + x.str() + " and " + target.str() + ": " + why);
-      noteOrigin(*e.operands[0], "the prediction");
-      noteOrigin(*e.operands[1], "the target");
-      return TensorType::getPoison();
-    }
-    result.shape = *shape;
-    return result;
-  }
-  case Builtin::OneHot:
-    if (x.dtype != DType::I32)
-      return fail("labels must be i32 class indices");
-    result.dtype = DType::F32;
-    return withShape(shape_rules::oneHot(x.shape, attrs.numClasses, why));
-  }
-  return TensorType::getPoison();
+  SemaBuiltinCheck rule(*this, e, tensors, args);
+  return info.check(rule);
 }
 
 } // namespace

@@ -1,100 +1,79 @@
-//===- Builtins.cpp - The builtin functions of the .dnn language ----------===//
+//===- Builtins.cpp - The table of builtins and what their rows share -----===//
+//
+// The families' rows in one table (lookup by name, the list for "did you
+// mean"), and the BuiltinCheck helpers every typing rule uses.
+//
+//===----------------------------------------------------------------------===//
 
 #include "dnnc/Frontend/Builtins.h"
 
 #include "llvm/ADT/STLExtras.h"
 
+#include <vector>
+
+using namespace dnnc;
 using namespace dnnc::frontend;
 
-namespace {
-using K = ArgKind;
-constexpr BuiltinParam kX[] = {{"x", K::Tensor, true}};
-constexpr BuiltinParam kLeakyRelu[] = {{"x", K::Tensor, true}, {"slope", K::Float, false}};
-constexpr BuiltinParam kGelu[] = {{"x", K::Tensor, true}, {"approximate", K::String, false}};
-constexpr BuiltinParam kAxis[] = {{"x", K::Tensor, true}, {"axis", K::Int, false}};
-constexpr BuiltinParam kReduce[] = {{"x", K::Tensor, true},
-                                    {"axis", K::Axes, false},
-                                    {"keepdims", K::Bool, false}};
-constexpr BuiltinParam kReshape[] = {{"x", K::Tensor, true}, {"shape", K::Shape, true}};
-constexpr BuiltinParam kTranspose[] = {{"x", K::Tensor, true},
-                                       {"perm", K::Permutation, false}};
-constexpr BuiltinParam kConcat[] = {{"tensors", K::TensorList, true},
-                                    {"axis", K::Int, false}};
-constexpr BuiltinParam kConv2d[] = {{"x", K::Tensor, true},
-                                    {"w", K::Tensor, true},
-                                    {"b", K::OptionalTensor, false},
-                                    {"stride", K::Pair, false},
-                                    {"padding", K::Pair, false}};
-constexpr BuiltinParam kPool[] = {{"x", K::Tensor, true},
-                                  {"size", K::Pair, true},
-                                  {"stride", K::Pair, false},
-                                  {"padding", K::Pair, false}};
-constexpr BuiltinParam kLoss[] = {{"prediction", K::Tensor, true},
-                                   {"target", K::Tensor, true}};
-constexpr BuiltinParam kAccuracy[] = {{"logits", K::Tensor, true},
-                                      {"labels", K::Tensor, true}};
-constexpr BuiltinParam kOneHot[] = {{"labels", K::Tensor, true}, {"classes", K::Int, true}};
-constexpr BuiltinParam kLayerNorm[] = {{"x", K::Tensor, true},
-                                       {"weight", K::OptionalTensor, false},
-                                       {"bias", K::OptionalTensor, false},
-                                       {"eps", K::Float, false}};
-constexpr BuiltinParam kBatchNorm[] = {{"x", K::Tensor, true},
-                                       {"running_mean", K::Tensor, true},
-                                       {"running_var", K::Tensor, true},
-                                       {"weight", K::OptionalTensor, false},
-                                       {"bias", K::OptionalTensor, false},
-                                       {"momentum", K::Float, false},
-                                       {"eps", K::Float, false}};
-constexpr BuiltinParam kDropout[] = {{"x", K::Tensor, true}, {"p", K::Float, false}};
-
-const BuiltinInfo kBuiltins[] = {
-    {"relu", Builtin::Relu, kX},
-    {"leaky_relu", Builtin::LeakyRelu, kLeakyRelu},
-    {"sigmoid", Builtin::Sigmoid, kX},
-    {"silu", Builtin::Silu, kX},
-    {"gelu", Builtin::Gelu, kGelu},
-    {"softplus", Builtin::Softplus, kX},
-    {"tanh", Builtin::Tanh, kX},
-    {"exp", Builtin::Exp, kX},
-    {"log", Builtin::Log, kX},
-    {"sqrt", Builtin::Sqrt, kX},
-    {"abs", Builtin::Abs, kX},
-    {"stop_gradient", Builtin::StopGradient, kX},
-    {"softmax", Builtin::Softmax, kAxis},
-    {"log_softmax", Builtin::LogSoftmax, kAxis},
-    {"sum", Builtin::Sum, kReduce},
-    {"mean", Builtin::Mean, kReduce},
-    {"max", Builtin::Max, kReduce},
-    {"min", Builtin::Min, kReduce},
-    {"argmax", Builtin::Argmax, kAxis},
-    {"reshape", Builtin::Reshape, kReshape},
-    {"flatten", Builtin::Flatten, kX},
-    {"transpose", Builtin::Transpose, kTranspose},
-    {"concat", Builtin::Concat, kConcat},
-    {"conv2d", Builtin::Conv2d, kConv2d},
-    {"maxpool2d", Builtin::MaxPool2d, kPool},
-    {"avgpool2d", Builtin::AvgPool2d, kPool},
-    {"mse", Builtin::Mse, kLoss},
-    {"bce", Builtin::Bce, kLoss},
-    {"bce_with_logits", Builtin::BceWithLogits, kLoss},
-    {"cross_entropy", Builtin::CrossEntropy, kLoss},
-    {"accuracy", Builtin::Accuracy, kAccuracy},
-    {"one_hot", Builtin::OneHot, kOneHot},
-    {"layer_norm", Builtin::LayerNorm, kLayerNorm},
-    {"batch_norm", Builtin::BatchNorm, kBatchNorm},
-    {"dropout", Builtin::Dropout, kDropout},
-};
-} // namespace
+llvm::ArrayRef<BuiltinInfo> dnnc::frontend::getAllBuiltins() {
+  static const std::vector<BuiltinInfo> all = [] {
+    std::vector<BuiltinInfo> rows;
+    for (llvm::ArrayRef<BuiltinInfo> family :
+         {getElementwiseBuiltins(), getReductionBuiltins(), getShapeBuiltins(),
+          getConvPoolBuiltins(), getLossBuiltins(), getNormalizationBuiltins()})
+      rows.insert(rows.end(), family.begin(), family.end());
+    return rows;
+  }();
+  return all;
+}
 
 const BuiltinInfo *dnnc::frontend::lookupBuiltin(llvm::StringRef name) {
-  for (const BuiltinInfo &b : kBuiltins)
+  for (const BuiltinInfo &b : getAllBuiltins())
     if (b.name == name)
       return &b;
   return nullptr;
 }
 
-const BuiltinInfo &dnnc::frontend::getBuiltinInfo(Builtin id) {
-  return *llvm::find_if(kBuiltins, [&](const BuiltinInfo &b) { return b.id == id; });
+TensorType BuiltinCheck::fail(const llvm::Twine &message) {
+  error(call.getRange(), "'" + call.callee + "' of " + x().str() + ": " + message);
+  return TensorType::getPoison();
 }
 
-llvm::ArrayRef<BuiltinInfo> dnnc::frontend::getAllBuiltins() { return kBuiltins; }
+TensorType BuiltinCheck::failArgument(llvm::StringRef name, const llvm::Twine &message) {
+  auto range = args.ranges.find(name);
+  error(range == args.ranges.end() ? call.getRange() : range->second,
+        "argument '" + name + "' of '" + call.callee + "' " + message);
+  return TensorType::getPoison();
+}
+
+bool BuiltinCheck::needFloat(const TensorType &t, llvm::StringRef role) {
+  if (isFloat(t.dtype))
+    return true;
+  error(call.getRange(), "'" + call.callee + "' needs a float " + role + ", got " + t.str());
+  return false;
+}
+
+TensorType BuiltinCheck::withShape(mlir::FailureOr<Shape> shape, const std::string &why,
+                                   std::optional<DType> dtype) {
+  if (mlir::failed(shape))
+    return fail(why);
+  TensorType result;
+  result.dtype = dtype.value_or(x().dtype);
+  result.shape = *shape;
+  return result;
+}
+
+bool BuiltinCheck::normalizeAxes(llvm::SmallVectorImpl<int64_t> &axes, std::string &why) const {
+  for (int64_t &a : axes) {
+    auto n = shape_rules::normalizeAxis(a, x().shape.size(), why);
+    if (mlir::failed(n))
+      return false;
+    a = *n;
+  }
+  llvm::SmallVector<int64_t> sorted(axes.begin(), axes.end());
+  llvm::sort(sorted);
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+    why = "an axis is repeated";
+    return false;
+  }
+  return true;
+}

@@ -11,6 +11,7 @@
 #include "dnnc/Support/Shape.h"
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Casting.h"
 #include "llvm/Support/SMLoc.h"
@@ -152,22 +153,16 @@ struct Argument {
 
 struct FunctionDecl;
 
-/// Attributes of a builtin call, resolved by Sema (axes normalized, defaults
-/// filled in); MLIRGen reads only the fields its builtin uses.
+/// Attributes of a builtin call, by name: what its row's check resolved
+/// (axes normalized, defaults filled in) for its emitter (Builtins.h).
+/// Flags are ints 0 or 1.
 struct BuiltinAttrs {
-  llvm::SmallVector<int64_t> axes;      // reductions; empty = all
-  bool keepDims = false;
-  int64_t axis = 0;                     // softmax, log_softmax, argmax, concat
-  double slope = 0.01;                  // leaky_relu
-  double eps = 1e-5;                    // layer_norm, batch_norm
-  double momentum = 0.1;                // batch_norm
-  double dropoutP = 0.5;                // dropout
-  bool tanhApproximation = false;       // gelu(approximate="tanh")
-  llvm::SmallVector<int64_t> shape;     // reshape (-1 = dynamic)
-  llvm::SmallVector<int64_t> perm;      // transpose
-  llvm::SmallVector<int64_t> size, stride, padding; // conv2d and pooling
-  int64_t numClasses = 0;               // one_hot
+  llvm::StringMap<int64_t> ints;
+  llvm::StringMap<double> numbers;
+  llvm::StringMap<llvm::SmallVector<int64_t>> lists;
 };
+
+struct BuiltinInfo;
 
 struct CallExpr : Expr {
   CallExpr(llvm::SMRange r, llvm::StringRef callee, llvm::SMRange calleeRange,
@@ -180,9 +175,9 @@ struct CallExpr : Expr {
   llvm::SMRange calleeRange;
   std::vector<Argument> args;
 
-  /// Set by Sema for builtins: the builtin's index in the builtin table, its
-  /// tensor operands in order (null for an absent optional one) and attributes.
-  int builtin = -1;
+  /// Set by Sema for builtins: the builtin's row, its tensor operands in
+  /// order (null for an absent optional one) and attributes.
+  const BuiltinInfo *builtin = nullptr;
   llvm::SmallVector<const Expr *> operands;
   BuiltinAttrs attrs;
   /// Set by Sema for calls of user functions: the body, with parameters
