@@ -322,9 +322,6 @@ int32_t findParam(const dnn_model_info &model, const char *name);
 void describeParam(dnn_tensor &out, const dnn_model_info &model, int32_t i, void *data);
 /// The memref descriptor of `data` holding param i.
 MemRef paramMemRef(const dnn_model_info &model, int32_t i, void *data);
-/// Sets up the training state of a new session: zeroed optimizer state, the
-/// model's learning rate.
-void initTraining(dnn_session &session);
 
 /// What an argument of an entry point is (model.h, "Calling convention").
 enum class ArgRole { Param, State, Buffer, Input, Lr, Step, Key, Output, Gradient };

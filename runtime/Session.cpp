@@ -120,6 +120,10 @@ size_t dnnrt::staticBytes(const dnn_tensor_info &info) {
   return size_t(staticNumElements(info)) * sizeof(float);
 }
 
+size_t dnnrt::paramBytes(const dnn_model_info &model, int32_t i) {
+  return staticBytes(model.params[i].tensor);
+}
+
 void dnnrt::describeParam(dnn_tensor &out, const dnn_model_info &model, int32_t i,
                           void *data) {
   describeStatic(out, model.params[i].tensor, data);
@@ -561,7 +565,17 @@ extern "C" dnn_status dnn_session_create(const dnn_model_info *model,
       session->buffers.emplace_back(staticBytes(model->buffers[i].tensor),
                                     Buffer::Contents::Zeroed, session->memory);
     session->outputs.resize(model->num_outputs);
-    initTraining(*session);
+    // The optimizer's state, zeroed, and its learning rate; the training
+    // entries (Training.cpp) update both.
+    int32_t slots = numStateSlots(*model);
+    for (int32_t i = 0; i < model->num_params; ++i)
+      for (int32_t k = 0; k < slots; ++k)
+        session->state.emplace_back(paramBytes(*model, i), Buffer::Contents::Zeroed,
+                                    session->memory);
+    if (const dnn_optimizer_info *opt = model->optimizer)
+      for (int32_t h = 0; h < opt->num_hyperparameters; ++h)
+        if (std::strcmp(opt->hyperparameters[h].name, "lr") == 0)
+          session->learningRate = opt->hyperparameters[h].value;
     *out = session.release();
     return DNN_OK;
   });

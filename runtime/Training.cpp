@@ -3,7 +3,9 @@
 // The compiled train_step updates the session's params and optimizer state
 // in place (model.h), so a view from dnn_session_param always shows the
 // current values; grad writes one gradient per param into the session. The
-// step counter and the learning rate live here and are passed to every step.
+// session (Session.cpp) holds the optimizer state, the step counter and the
+// learning rate; this file runs the grad and train_step entries on them and
+// reads and sets them. It depends on the session, not the other way round.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,22 +14,6 @@
 #include <cstring>
 
 using namespace dnnrt;
-
-size_t dnnrt::paramBytes(const dnn_model_info &model, int32_t i) {
-  return size_t(staticNumElements(model.params[i].tensor)) * sizeof(float);
-}
-
-void dnnrt::initTraining(dnn_session &session) {
-  const dnn_model_info &model = *session.model;
-  int32_t slots = numStateSlots(model);
-  for (int32_t i = 0; i < model.num_params; ++i)
-    for (int32_t k = 0; k < slots; ++k)
-      session.state.emplace_back(paramBytes(model, i), Buffer::Contents::Zeroed, session.memory);
-  if (const dnn_optimizer_info *opt = model.optimizer)
-    for (int32_t h = 0; h < opt->num_hyperparameters; ++h)
-      if (std::strcmp(opt->hyperparameters[h].name, "lr") == 0)
-        session.learningRate = opt->hyperparameters[h].value;
-}
 
 namespace {
 

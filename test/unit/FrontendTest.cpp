@@ -2,10 +2,12 @@
 
 #include "dnnc/Dialect/DNN/IR/DNNOps.h"
 #include "dnnc/Driver/Driver.h"
+#include "dnnc/Frontend/Builtins.h"
 #include "dnnc/Tools/Registration.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <gtest/gtest.h>
@@ -134,4 +136,36 @@ TEST_F(FrontendTest, SummaryListsSignatureAndParameterCount) {
   printSummary(*r.module, os);
   EXPECT_NE(summary.find("input  x: f32[N, 4]"), std::string::npos) << summary;
   EXPECT_NE(summary.find("parameters: 12 values"), std::string::npos) << summary;
+}
+
+// The builtin table (Builtins.h): every row complete, each name once, each
+// string parameter with its choices, every row findable by its name.
+TEST(BuiltinTable, RowsAreCompleteAndUnique) {
+  llvm::StringSet<> names;
+  for (const frontend::BuiltinInfo &row : frontend::getAllBuiltins()) {
+    SCOPED_TRACE(row.name.str());
+    EXPECT_TRUE(names.insert(row.name).second) << "listed twice";
+    EXPECT_NE(row.check, nullptr);
+    EXPECT_NE(row.emit, nullptr);
+    ASSERT_FALSE(row.params.empty());
+    EXPECT_NE(row.params.front().kind, frontend::ArgKind::OptionalTensor)
+        << "the first argument types the call (x of 'op of x: ...' messages)";
+    for (const frontend::BuiltinParam &p : row.params)
+      if (p.kind == frontend::ArgKind::String)
+        EXPECT_FALSE(p.choices.empty()) << p.name.str();
+    EXPECT_EQ(frontend::lookupBuiltin(row.name), &row);
+  }
+  EXPECT_EQ(frontend::lookupBuiltin("no_such_builtin"), nullptr);
+}
+
+// docs/language.md §7 documents every row of the table, as `name(`.
+TEST(BuiltinTable, EveryBuiltinIsDocumented) {
+  auto doc = llvm::MemoryBuffer::getFile(DNNC_SOURCE_DIR "/docs/language.md");
+  ASSERT_TRUE(doc) << "cannot read docs/language.md";
+  llvm::StringRef text = (*doc)->getBuffer();
+  size_t builtins = text.find("## 7. Builtins");
+  ASSERT_NE(builtins, llvm::StringRef::npos);
+  text = text.drop_front(builtins);
+  for (const frontend::BuiltinInfo &row : frontend::getAllBuiltins())
+    EXPECT_TRUE(text.contains(("`" + row.name + "(").str())) << row.name.str();
 }
