@@ -1,6 +1,6 @@
 //===- DatasetTest.cpp - dnn-run's datasets, binding, order and batches ---===//
 //
-// tools/dnn-run/Dataset.{h,cpp} and Plot.{h,cpp}: CSV (string and numeric
+// tools/lib/Training (Dataset.h and its readers) and tools/dnn-run/Plot.{h,cpp}: CSV (string and numeric
 // labels), .npy columns (read through the runtime's dnn_npy_read, as dnn-run
 // does), MNIST IDX files (tiny synthetic ones written here), binding columns
 // to the inputs of an entry point with reshapes and errors, the per-epoch

@@ -29,9 +29,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "Dataset.h"
-#include "Profile.h"
+#include "Evaluator.h"
 #include "ModelLibrary.h"
 #include "Plot.h"
+#include "Profile.h"
+#include "Trainer.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringRef.h"
@@ -51,6 +53,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <optional>
 
 namespace cl = llvm::cl;
 using namespace dnn;
@@ -194,13 +197,6 @@ static void warn(const llvm::Twine &message) {
   llvm::WithColor::warning(llvm::errs(), "dnn-run") << message << "\n";
 }
 
-/// "predict, eval" or "none".
-static std::string entryNames(const dnn_model_info &model) {
-  std::string entries;
-  for (int32_t e = 0; e < model.num_entries; ++e)
-    entries += std::string(e ? ", " : "") + model.entries[e].name;
-  return entries.empty() ? "none" : entries;
-}
 
 /// printf-style formatting into a std::string.
 template <typename... Args> static std::string format(const char *fmt, Args... args) {
@@ -535,117 +531,8 @@ static int runGrad(const ModelLibrary &lib, const dnn_model_info &model) {
 }
 
 //===----------------------------------------------------------------------===//
-// Evaluation: entry eval over a dataset in batches
+// eval
 //===----------------------------------------------------------------------===//
-
-namespace {
-
-/// How to read the loss and the accuracy out of entry eval.
-struct Evaluator {
-  const dnn_entry_info *entry = nullptr;
-  const Dataset *data = nullptr;
-  std::vector<InputBinding> bindings;
-  const char *lossName = nullptr;
-  int label = -1;                   /// binding of the label input, or -1
-  const char *prediction = nullptr; /// i32 output compared with it, or null
-  bool hasAccuracy() const { return prediction != nullptr; }
-};
-
-struct EvalResult {
-  double loss = std::numeric_limits<double>::quiet_NaN();
-  double accuracy = std::numeric_limits<double>::quiet_NaN();
-  int64_t samples = 0;
-};
-
-} // namespace
-
-/// The entry that evaluates `model`: "eval", with the loss among its outputs.
-static const dnn_entry_info *findEvalEntry(const dnn_model_info &model, std::string &error) {
-  const dnn_entry_info *entry = findEntry(model, "eval");
-  bool hasLoss = false;
-  for (int32_t i = 0; entry && i < entry->num_outputs; ++i)
-    hasLoss |= entry->outputs[i] == model.loss;
-  if (!entry || model.loss < 0 || !hasLoss) {
-    error = "model '" + std::string(model.name) + "' has no entry point 'eval' computing its " +
-            "loss (entries: " + entryNames(model) + "); evaluation needs a model with a loss";
-    return nullptr;
-  }
-  return entry;
-}
-
-/// Binds `data` to entry eval and finds the label input and the prediction
-/// output: an i32 input of shape [B] and an i32 output of shape [B] over the
-/// same batch symbol B ("predicted" preferred among several outputs).
-static bool prepareEvaluator(const dnn_model_info &model, const dnn_entry_info &entry,
-                             const Dataset &data, Evaluator &out, std::string &error) {
-  out = Evaluator();
-  out.entry = &entry;
-  out.data = &data;
-  out.lossName = model.outputs[model.loss].name;
-  if (!bindDataset(data, model, entry, out.bindings, error))
-    return false;
-  int labels = 0;
-  for (size_t b = 0; b < out.bindings.size(); ++b)
-    if (out.bindings[b].dtype == DNN_DTYPE_I32 && out.bindings[b].sampleDims.empty()) {
-      out.label = (int)b;
-      ++labels;
-    }
-  if (labels != 1) {
-    out.label = -1;
-    return true;
-  }
-  const char *symbol = model.inputs[out.bindings[out.label].input].dims[0].symbol;
-  for (int32_t i = 0; i < entry.num_outputs; ++i) {
-    const dnn_tensor_info &output = model.outputs[entry.outputs[i]];
-    if (output.dtype != DNN_DTYPE_I32 || output.rank != 1 || !output.dims[0].symbol ||
-        std::strcmp(output.dims[0].symbol, symbol) != 0)
-      continue;
-    if (!out.prediction || std::strcmp(output.name, "predicted") == 0)
-      out.prediction = output.name;
-  }
-  return true;
-}
-
-/// Runs entry eval over all of the evaluator's data, in order, in batches of
-/// `batch`: the loss averaged over the samples (each batch's loss weighted by
-/// its size) and the fraction of predictions equal to the labels.
-static bool evaluate(const ModelLibrary &lib, dnn_session *session, const Evaluator &eval,
-                     int64_t batch, EvalResult &out, std::string &error) {
-  const RuntimeApi &api = lib.api();
-  const Dataset &data = *eval.data;
-  std::vector<int64_t> order = epochOrder(data.rows, 0, 0, /*shuffle=*/false);
-  Batch tensors;
-  double lossSum = 0;
-  int64_t correct = 0;
-  for (int64_t begin = 0; begin < data.rows; begin += batch) {
-    int64_t count = std::min(batch, data.rows - begin);
-    gatherBatch(data, eval.bindings, order.data() + begin, count, tensors);
-    dnn_tensor outputs[2] = {};
-    outputs[0].name = eval.lossName;
-    outputs[1].name = eval.prediction;
-    int32_t numOutputs = eval.hasAccuracy() ? 2 : 1;
-    dnn_status status = api.session_run(session, eval.entry->name, (int32_t)tensors.tensors.size(),
-                                        tensors.tensors.data(), numOutputs, outputs);
-    if (status != DNN_OK) {
-      error = lib.lastError(status);
-      return false;
-    }
-    double loss = outputs[0].dtype == DNN_DTYPE_F64 ? *static_cast<const double *>(outputs[0].data)
-                                                    : *static_cast<const float *>(outputs[0].data);
-    lossSum += loss * (double)count;
-    if (eval.hasAccuracy()) {
-      const int32_t *predicted = static_cast<const int32_t *>(outputs[1].data);
-      const int32_t *labels = static_cast<const int32_t *>(tensors.tensors[eval.label].data);
-      for (int64_t i = 0; i < count; ++i)
-        correct += predicted[i] == labels[i];
-    }
-  }
-  out.samples = data.rows;
-  out.loss = lossSum / (double)data.rows;
-  if (eval.hasAccuracy())
-    out.accuracy = (double)correct / (double)data.rows;
-  return true;
-}
 
 /// Loads --data (and friends) with a prefix naming the option in errors.
 static int loadData(const ModelLibrary &lib, const std::string &option, const std::string &spec,
@@ -690,7 +577,7 @@ static int runEval(const ModelLibrary &lib, const dnn_model_info &model) {
   if (int rc = openSession(lib, model, s))
     return rc;
   EvalResult result;
-  if (!evaluate(lib, s.session, eval, batch, result, error))
+  if (!evaluate(lib.api(), s.session, eval, batch, result, error))
     return fail(error);
   llvm::raw_ostream &os = llvm::outs();
   if (!data.labelNames.empty())
@@ -857,6 +744,129 @@ static std::string curveSvg(const dnn_model_info &model, const Dataset &data,
   return renderSvg(plot);
 }
 
+namespace {
+
+/// What `dnn-run train` shows and writes of a run: the progress bar, one line
+/// per epoch, warnings, the loss curve (--curve, --plot) and the checkpoints
+/// (--save after each complete epoch and at the end).
+class ConsoleObserver final : public TrainObserver {
+public:
+  ConsoleObserver(const ModelLibrary &lib, const dnn_model_info &model, const Dataset &train,
+                  const Trainer &trainer, dnn_session *session, const TrainPlan &plan)
+      : lib(lib), model(model), train(train), trainer(trainer), session(session), plan(plan),
+        terminal(llvm::sys::Process::StandardOutIsDisplayed()) {}
+
+  void epochStarted(int64_t epoch, int64_t firstBatch, int64_t batchesPerEpoch) override {
+    prefix = "epoch " + std::to_string(epoch) + "/" + std::to_string((int64_t)numEpochs);
+    progress.emplace(!quiet, terminal, prefix, firstBatch, batchesPerEpoch);
+  }
+
+  void stepDone(const StepResult &step) override {
+    curve.push_back({step.step, step.epoch, "batch", step.loss,
+                     std::numeric_limits<double>::quiet_NaN()});
+    progress->update(step.batch, step.epochMeanLoss, step.samplesPerSecond);
+  }
+
+  void nonFiniteLoss(const StepResult &step) override {
+    progress->clear();
+    warn("the loss is " + llvm::Twine(format("%g", step.loss)) + " at step " +
+         llvm::Twine(step.step) + "; try a smaller --lr");
+  }
+
+  void evaluated(const std::string &split, int64_t step, int64_t epoch,
+                 const EvalResult &result) override {
+    curve.push_back({step, epoch, split, result.loss, result.accuracy});
+  }
+
+  bool epochDone(const EpochResult &epoch, std::string &error) override {
+    progress->clear();
+    if (!quiet) {
+      llvm::raw_ostream &os = llvm::outs();
+      os << prefix;
+      if (epoch.firstBatch != 0 || !epoch.complete())
+        os << " (batches " << epoch.firstBatch + 1 << "-" << epoch.endBatch << " of "
+           << epoch.batchesPerEpoch << ")";
+      os << ": train loss " << formatLoss(epoch.trainLoss) << evalText(epoch.test, epoch.train)
+         << " (" << epoch.steps << " steps, " << format("%.1f", epoch.seconds) << " s, "
+         << format("%.0f", (double)epoch.samples / epoch.seconds) << " samples/s)\n";
+      os.flush();
+    }
+    int64_t current = (epoch.epoch - 1) * epoch.batchesPerEpoch + epoch.endBatch;
+    if (epoch.complete())
+      if (save())
+        return stop(error);
+    // The curve files are rewritten whole: after an epoch only when half a
+    // minute has passed since the last time (long runs stay observable, short
+    // epochs do not spend their time rewriting), and at the end.
+    if (current < plan.end && secondsSince(lastCurveWrite) >= 30)
+      if (writeCurves(current))
+        return stop(error);
+    return true;
+  }
+
+  void interrupted() override {
+    if (progress)
+      progress->clear();
+  }
+
+  /// ", train accuracy A, test loss L, test accuracy A" as far as known.
+  std::string evalText(const std::optional<EvalResult> &test,
+                       const std::optional<EvalResult> &trainResult) const {
+    std::string text;
+    if (trainResult && trainer.trainHasAccuracy())
+      text += ", train accuracy " + formatAccuracy(trainResult->accuracy);
+    if (test) {
+      text += ", test loss " + formatLoss(test->loss);
+      if (trainer.testHasAccuracy())
+        text += ", test accuracy " + formatAccuracy(test->accuracy);
+    }
+    return text;
+  }
+
+  /// --save, when given.
+  int save() {
+    if (saveFile.empty())
+      return 0;
+    if (dnn_status status = lib.api().session_save_params(session, saveFile.c_str()))
+      return fail(lib.lastError(status));
+    return 0;
+  }
+
+  /// --curve and --plot, when given, up to step `upTo`.
+  int writeCurves(int64_t upTo) {
+    lastCurveWrite = Clock::now();
+    if (!curveFile.empty())
+      if (int rc = writeTextFile(curveFile, curveCsv(curve)))
+        return rc;
+    if (!plotFile.empty())
+      if (int rc = writeTextFile(plotFile,
+                                 curveSvg(model, train, curve, plan.batchesPerEpoch, upTo)))
+        return rc;
+    return 0;
+  }
+
+private:
+  /// The message is already printed (fail); the run stops with it.
+  static bool stop(std::string &error) {
+    error.clear();
+    return false;
+  }
+
+  const ModelLibrary &lib;
+  const dnn_model_info &model;
+  const Dataset &train;
+  const Trainer &trainer;
+  dnn_session *session;
+  TrainPlan plan;
+  bool terminal;
+  std::string prefix;
+  std::optional<Progress> progress;
+  std::vector<CurveRow> curve;
+  Clock::time_point lastCurveWrite = Clock::now();
+};
+
+} // namespace
+
 static int runTrain(const ModelLibrary &lib, const dnn_model_info &model) {
   // Options first, then the data, then the model: every check before any
   // training.
@@ -900,51 +910,41 @@ static int runTrain(const ModelLibrary &lib, const dnn_model_info &model) {
     warn("--eval-data has labels that --data does not: " + unseen);
   }
 
-  const dnn_entry_info *step = findEntry(model, "train_step");
-  if (!step || !model.optimizer)
-    return fail("model '" + llvm::Twine(model.name) + "' cannot be trained: it has no entry " +
-                "point 'train_step' (entries: " + entryNames(model) + "); a trainable model " +
-                "has a loss and 'train with <optimizer>'");
-  std::vector<InputBinding> bindings;
+  TrainOptions options;
+  options.epochs = numEpochs;
+  options.batchSize = batchSize;
+  if (maxSteps.getNumOccurrences())
+    options.maxSteps = maxSteps;
+  options.shuffle = !noShuffle;
+  options.shuffleSeed = orderSeed;
+  if (learningRate.getNumOccurrences())
+    options.learningRate = learningRate;
+  options.trainAccuracy = trainAccuracy;
+  options.stopOnNonFinite = stopOnNan;
+  options.trainDataName = "--data";
+  options.testDataName = "--eval-data";
   std::string error;
-  if (!bindDataset(train, model, *step, bindings, error))
-    return fail("--data: " + error);
-  Evaluator testEval, trainEval;
-  if (haveTest || trainAccuracy) {
-    const dnn_entry_info *evalEntry = findEvalEntry(model, error);
-    if (!evalEntry)
-      return fail(error);
-    if (haveTest && !prepareEvaluator(model, *evalEntry, test, testEval, error))
-      return fail("--eval-data: " + error);
-    if (trainAccuracy && !prepareEvaluator(model, *evalEntry, train, trainEval, error))
-      return fail("--data: " + error);
-  }
+  std::unique_ptr<Trainer> trainer =
+      Trainer::create(api, model, train, haveTest ? &test : nullptr, options, error);
+  if (!trainer)
+    return fail(error);
 
   ScopedSession s(api);
   if (int rc = applyThreads(lib))
     return rc;
   if (int rc = openSession(lib, model, s))
     return rc;
-  if (learningRate.getNumOccurrences())
-    if (dnn_status status = api.session_set_learning_rate(s.session, learningRate))
-      return fail(lib.lastError(status));
-
-  const int64_t batch = batchSize;
-  const int64_t perEpoch = numBatches(train.rows, batch);
-  const int64_t start = api.session_step(s.session);
-  const int64_t total = numEpochs * perEpoch;
-  int64_t end = total;
-  if (maxSteps.getNumOccurrences())
-    end = std::min(end, start + (int64_t)maxSteps);
-  const bool terminal = llvm::sys::Process::StandardOutIsDisplayed();
-  const std::string epochsText = "/" + std::to_string((int64_t)numEpochs);
+  TrainPlan plan;
+  if (!trainer->prepare(s.session, plan, error))
+    return fail(error);
+  const int64_t perEpoch = plan.batchesPerEpoch, start = plan.start, total = plan.total;
 
   if (!quiet) {
     if (!train.labelNames.empty())
       os << labelMapping(train) << "\n";
     const char *optimizer = dnn_optimizer_kind_name(model.optimizer->kind);
     os << "train: model '" << model.name << "', " << train.rows << " samples from "
-       << train.source << ", " << perEpoch << " batches of " << batch << " per epoch, "
+       << train.source << ", " << perEpoch << " batches of " << batchSize << " per epoch, "
        << (optimizer ? optimizer : "optimizer") << " with lr "
        << format("%g", api.session_learning_rate(s.session)) << "\n";
     if (haveTest)
@@ -958,138 +958,26 @@ static int runTrain(const ModelLibrary &lib, const dnn_model_info &model) {
          << " epochs\n";
   }
 
-  std::vector<CurveRow> curve;
-  EvalResult lastTest, lastTrain;
-  int64_t lastEvalStep = -1;
-  auto runEvaluations = [&](int64_t atStep, int64_t epoch) -> int {
-    lastEvalStep = atStep;
-    if (haveTest) {
-      if (!evaluate(lib, s.session, testEval, batch, lastTest, error))
-        return fail("--eval-data: " + error);
-      curve.push_back({atStep, epoch, "test", lastTest.loss, lastTest.accuracy});
-    }
-    if (trainAccuracy) {
-      if (!evaluate(lib, s.session, trainEval, batch, lastTrain, error))
-        return fail("--data: " + error);
-      curve.push_back({atStep, epoch, "train", lastTrain.loss, lastTrain.accuracy});
-    }
-    return 0;
-  };
-  auto evalText = [&]() {
-    std::string text;
-    if (trainAccuracy && trainEval.hasAccuracy())
-      text += ", train accuracy " + formatAccuracy(lastTrain.accuracy);
-    if (haveTest) {
-      text += ", test loss " + formatLoss(lastTest.loss);
-      if (testEval.hasAccuracy())
-        text += ", test accuracy " + formatAccuracy(lastTest.accuracy);
-    }
-    return text;
-  };
-  auto save = [&]() -> int {
-    if (saveFile.empty())
-      return 0;
-    if (dnn_status status = api.session_save_params(s.session, saveFile.c_str()))
-      return fail(lib.lastError(status));
-    return 0;
-  };
-  // The curve files are rewritten whole: after an epoch only when half a
-  // minute has passed since the last time (long runs stay observable, short
-  // epochs do not spend their time rewriting), and at the end.
-  Clock::time_point lastCurveWrite = Clock::now();
-  auto writeCurves = [&](int64_t upTo) -> int {
-    lastCurveWrite = Clock::now();
-    if (!curveFile.empty())
-      if (int rc = writeTextFile(curveFile, curveCsv(curve)))
-        return rc;
-    if (!plotFile.empty())
-      if (int rc = writeTextFile(plotFile, curveSvg(model, train, curve, perEpoch, upTo)))
-        return rc;
-    return 0;
-  };
-
-  Batch tensors;
-  int64_t current = start;
-  double lastEpochLoss = std::numeric_limits<double>::quiet_NaN();
-  bool warnedNonFinite = false;
-  while (current < end) {
-    const int64_t epoch = current / perEpoch; // 0-based
-    const int64_t firstBatch = current % perEpoch;
-    const std::vector<int64_t> order = epochOrder(train.rows, orderSeed, epoch, !noShuffle);
-    const std::string prefix = "epoch " + std::to_string(epoch + 1) + epochsText;
-    Progress progress(!quiet, terminal, prefix, firstBatch, perEpoch);
-    Clock::time_point began = Clock::now();
-    double lossSum = 0;
-    int64_t steps = 0, samples = 0, b = firstBatch;
-    for (; b < perEpoch && current < end; ++b) {
-      int64_t begin = b * batch, count = std::min(batch, train.rows - begin);
-      gatherBatch(train, bindings, order.data() + begin, count, tensors);
-      double loss = 0;
-      if (dnn_status status = api.session_train_step(s.session, (int32_t)tensors.tensors.size(),
-                                                     tensors.tensors.data(), &loss)) {
-        progress.clear();
-        return fail(lib.lastError(status));
-      }
-      ++current;
-      ++steps;
-      samples += count;
-      lossSum += loss;
-      curve.push_back({current, epoch + 1, "batch", loss,
-                       std::numeric_limits<double>::quiet_NaN()});
-      if (!std::isfinite(loss) && stopOnNan) {
-        progress.clear();
-        std::string value = std::isnan(loss) ? "NaN" : format("%g", loss);
-        return fail("the loss is " + llvm::Twine(value) +
-                    format(" at step %lld (epoch %lld, batch %lld); stopped by --stop-on-nan, "
-                           "nothing saved; try a smaller --lr",
-                           (long long)current, (long long)(epoch + 1), (long long)(b + 1)));
-      }
-      if (!std::isfinite(loss) && !warnedNonFinite) {
-        progress.clear();
-        warn("the loss is " + llvm::Twine(format("%g", loss)) + " at step " +
-             llvm::Twine(current) + "; try a smaller --lr");
-        warnedNonFinite = true;
-      }
-      progress.update(b + 1, lossSum / (double)steps, (double)samples / secondsSince(began));
-    }
-    progress.clear();
-    double seconds = secondsSince(began);
-    lastEpochLoss = lossSum / (double)steps;
-    bool complete = b == perEpoch;
-    // Evaluate after every complete epoch, and where the run stops.
-    if (complete || current == end)
-      if (int rc = runEvaluations(current, epoch + 1))
-        return rc;
-    if (!quiet) {
-      os << prefix;
-      if (firstBatch != 0 || !complete)
-        os << " (batches " << firstBatch + 1 << "-" << b << " of " << perEpoch << ")";
-      os << ": train loss " << formatLoss(lastEpochLoss) << evalText() << " (" << steps
-         << " steps, " << format("%.1f", seconds) << " s, "
-         << format("%.0f", (double)samples / seconds) << " samples/s)\n";
-      os.flush();
-    }
-    if (complete)
-      if (int rc = save())
-        return rc;
-    if (current < end && secondsSince(lastCurveWrite) >= 30)
-      if (int rc = writeCurves(current))
-        return rc;
+  ConsoleObserver console(lib, model, train, *trainer, s.session, plan);
+  TrainResult result;
+  if (!trainer->run(s.session, console, result, error)) {
+    if (error.empty()) // the observer stopped the run and said why
+      return 1;
+    if (result.stoppedOnNonFinite)
+      return fail(error + "; stopped by --stop-on-nan, nothing saved; try a smaller --lr");
+    return fail(error);
   }
-
-  if (lastEvalStep != current && (haveTest || trainAccuracy))
-    if (int rc = runEvaluations(current, current == 0 ? 0 : (current - 1) / perEpoch + 1))
-      return rc;
-  if (int rc = save())
+  if (int rc = console.save())
     return rc;
-  if (int rc = writeCurves(current))
+  if (int rc = console.writeCurves(result.step))
     return rc;
 
+  const int64_t current = result.step;
   int64_t finalEpoch = current == 0 ? 0 : (current - 1) / perEpoch + 1;
   os << "final: epoch " << finalEpoch << ", step " << current;
   if (current > start)
-    os << ", train loss " << formatLoss(lastEpochLoss);
-  os << evalText() << "\n";
+    os << ", train loss " << formatLoss(result.lastEpochLoss);
+  os << console.evalText(result.test, result.train) << "\n";
   if (!saveFile.empty() && !quiet)
     os << "wrote " << saveFile << " (step " << current << ")\n";
   return 0;

@@ -150,10 +150,14 @@ const dnn_model_info *ModelLibrary::findModel(const std::string &name, std::stri
 }
 
 std::string ModelLibrary::lastError(dnn_status status) const {
-  const char *message = api_.last_error();
+  return dnn::lastError(api_, status);
+}
+
+std::string dnn::lastError(const RuntimeApi &api, dnn_status status) {
+  const char *message = api.last_error();
   if (message && *message)
     return message;
-  const char *statusName = api_.status_name(status);
+  const char *statusName = api.status_name(status);
   return statusName ? statusName : "unknown error";
 }
 
@@ -210,4 +214,11 @@ const dnn_entry_info *dnn::findEntry(const dnn_model_info &model, const std::str
     if (name == model.entries[i].name)
       return &model.entries[i];
   return nullptr;
+}
+
+std::string dnn::entryNames(const dnn_model_info &model) {
+  std::string entries;
+  for (int32_t e = 0; e < model.num_entries; ++e)
+    entries += std::string(e ? ", " : "") + model.entries[e].name;
+  return entries.empty() ? "none" : entries;
 }

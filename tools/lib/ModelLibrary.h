@@ -140,6 +140,13 @@ std::string joinNames(const dnn_tensor_info *tensors, int32_t count,
 /// The entry point called `name`, or null.
 const dnn_entry_info *findEntry(const dnn_model_info &model, const std::string &name);
 
+/// The runtime's message for the last failed call on this thread, or the
+/// name of `status` when the message is empty.
+std::string lastError(const RuntimeApi &api, dnn_status status);
+
+/// "predict, eval" or "none".
+std::string entryNames(const dnn_model_info &model);
+
 } // namespace dnn
 
 #endif // DNN_TOOLS_MODELLIBRARY_H

@@ -1,4 +1,4 @@
-//===- Dataset.h - In-memory datasets for dnn-run train/eval ----*- C++ -*-===//
+//===- Dataset.h - In-memory datasets for training and evaluation -*- C++ -*-===//
 //
 // What `dnn-run train` and `dnn-run eval` feed to a model: a table of named
 // columns held in memory, each with a dtype (f32 or i32), a per-sample shape
@@ -28,8 +28,8 @@
 // messages are the usual ones.
 //
 //===----------------------------------------------------------------------===//
-#ifndef DNN_TOOLS_DNN_RUN_DATASET_H
-#define DNN_TOOLS_DNN_RUN_DATASET_H
+#ifndef DNN_TOOLS_TRAINING_DATASET_H
+#define DNN_TOOLS_TRAINING_DATASET_H
 
 #include "ModelLibrary.h"
 
@@ -161,4 +161,4 @@ std::string formatDims(const std::vector<int64_t> &dims);
 
 } // namespace dnn
 
-#endif // DNN_TOOLS_DNN_RUN_DATASET_H
+#endif // DNN_TOOLS_TRAINING_DATASET_H
