@@ -21,6 +21,7 @@
 #include "dnnc/Conversion/Passes.h"
 
 #include "DirectConvolution.h"
+#include "InnerReductions.h"
 #include "StridedRowReads.h"
 #include "TiledWindowScatter.h"
 #include "WindowColumns.h"
@@ -221,6 +222,17 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
         dnnc::accumulateWindowRows(rewriter, *accumulation);
     }
 
+    // Sums over (N, H, W) per channel (batch statistics, their gradients,
+    // convolution bias gradients): lane partials along the contiguous W,
+    // then the lanes, instead of a tile along the channels.
+    SmallVector<linalg::GenericOp> innerReductions;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (!op->getParentOfType<scf::ForallOp>())
+        innerReductions.push_back(op);
+    });
+    for (linalg::GenericOp op : innerReductions)
+      (void)dnnc::splitInnerReduction(rewriter, op, /*minLanes=*/8);
+
     ops.clear();
     getOperation().walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics() && !op->getParentOfType<scf::ForallOp>())
@@ -250,19 +262,11 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
 
     // Matmul accumulators: the read and write of the output tile move out of
     // the reduction loop, which then carries the tile as a vector.
-    SmallVector<scf::ForOp> loops;
-    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
-    for (scf::ForOp loop : loops)
-      hoistLoopInvariantSubsets(rewriter, loop);
+    hoistAccumulators(rewriter);
     // With the accumulator out of the loop, its first read folds into the
     // fill's broadcast and the epilogue's read into the final accumulator:
     // a fused tile never goes through memory.
-    {
-      RewritePatternSet forwarding(&getContext());
-      vector::TransferReadOp::getCanonicalizationPatterns(forwarding, &getContext());
-      vector::TransferWriteOp::getCanonicalizationPatterns(forwarding, &getContext());
-      (void)applyPatternsGreedily(getOperation(), std::move(forwarding));
-    }
+    forwardTransfers();
     // vector.contract as one outer product (broadcast-FMAs) per step of K,
     // rather than upstream's default of a horizontal reduction per element.
     RewritePatternSet contracts(&getContext());
@@ -270,6 +274,25 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
                                                    vector::VectorContractLowering::OuterProduct);
     (void)applyPatternsGreedily(getOperation(), std::move(contracts));
     (void)applyPatternsGreedily(getOperation(), finalCleanup);
+    // Accumulators that reached their loop through a whole-tile slice (the
+    // lane sums of InnerReductions.cpp) are hoisted once the cleanup has
+    // folded the slice away.
+    hoistAccumulators(rewriter);
+    forwardTransfers();
+  }
+
+  void hoistAccumulators(IRRewriter &rewriter) {
+    SmallVector<scf::ForOp> loops;
+    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops)
+      hoistLoopInvariantSubsets(rewriter, loop);
+  }
+
+  void forwardTransfers() {
+    RewritePatternSet forwarding(&getContext());
+    vector::TransferReadOp::getCanonicalizationPatterns(forwarding, &getContext());
+    vector::TransferWriteOp::getCanonicalizationPatterns(forwarding, &getContext());
+    (void)applyPatternsGreedily(getOperation(), std::move(forwarding));
   }
 
   /// Tiles `op` with `sizes` (0 = untiled) and returns the tiled op.
