@@ -12,11 +12,12 @@
 
 namespace dnnc {
 
-/// Splits a sum whose innermost loop dim is a static reduction over
-/// contiguous elements, and which also reduces a dynamic dim (the batch),
-/// into per-lane partial sums (that dim made parallel: one vector
-/// accumulator, contiguous loads) and a final sum of the lanes. Returns
-/// false, changing nothing, for any other op.
+/// Splits a sum whose trailing loop dims are static reductions over
+/// contiguous rows, which also reduces a dynamic dim (the batch), and whose
+/// innermost parallel dim is a unit dim (or absent), into partial sums over
+/// the batch (those dims made parallel: whole rows in a vector accumulator)
+/// and a final sum of the partials. Returns false, changing nothing, for
+/// any other op.
 bool splitInnerReduction(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op,
                          int64_t minLanes);
 
