@@ -120,6 +120,31 @@ TEST(FakeDriver, AFailureIsRecordedAndStopsTheEntry) {
   mgpuModuleUnload(module);
 }
 
+// Kernel functions are looked up once per module and name, and forgotten
+// when their module is unloaded: a module loaded later at the same handle
+// (the fake driver always gives the same one) looks its functions up anew.
+TEST(FakeDriver, UnloadingAModuleForgetsItsFunctions) {
+  int32_t count = 0; // loads the driver, so that its log exists
+  ASSERT_EQ(dnn_cuda_device_count(&count), DNN_OK) << dnn_last_error();
+  size_t before = fakeLog().size();
+  void *module = mgpuModuleLoadJIT(ptx, 3);
+  ASSERT_NE(module, nullptr);
+  void *first = mgpuModuleGetFunction(module, "cached_kernel");
+  EXPECT_EQ(mgpuModuleGetFunction(module, "cached_kernel"), first);
+  mgpuModuleUnload(module);
+  void *again = mgpuModuleLoadJIT(ptx, 3);
+  ASSERT_EQ(again, module);
+  EXPECT_NE(mgpuModuleGetFunction(again, "cached_kernel"), nullptr);
+  mgpuModuleUnload(again);
+  EXPECT_EQ(dnnrt::cuda::takePendingError(), "");
+  EXPECT_EQ(fakeLog().substr(before), "load ptx //\n// fake P\n"
+                                      "function cached_kernel\n"
+                                      "unload\n"
+                                      "load ptx //\n// fake P\n"
+                                      "function cached_kernel\n"
+                                      "unload\n");
+}
+
 TEST(NoDevice, SaysThereIsNone) {
   int32_t count = -1;
   EXPECT_EQ(dnn_cuda_device_count(&count), DNN_ERROR_NO_DEVICE);
