@@ -20,6 +20,22 @@ install(TARGETS dnnc dnn-run EXPORT dnncTargets
 install(TARGETS dnnc_runtime_headers EXPORT dnncTargets)
 # libdnnrt.a and include/dnn/*.h: runtime/CMakeLists.txt.
 
+# The training library (tools/lib/Training) and the model-library loader it
+# drives models through, for apps: dnnc::training. Their LLVM Support and
+# Object come from the static archives of the LLVM that dnnc was built with,
+# as for dnn-run (dnnc::llvm_for_tools).
+install(TARGETS dnnTraining dnnModelLibrary dnncStandaloneLLVM EXPORT dnncTargets
+  ARCHIVE DESTINATION ${DNNC_INSTALL_LIBDIR})
+set_target_properties(dnnTraining PROPERTIES EXPORT_NAME training)
+set_target_properties(dnnModelLibrary PROPERTIES EXPORT_NAME model_library)
+set_target_properties(dnncStandaloneLLVM PROPERTIES EXPORT_NAME llvm_for_tools)
+install(FILES
+  ${PROJECT_SOURCE_DIR}/tools/lib/ModelLibrary.h
+  ${PROJECT_SOURCE_DIR}/tools/lib/Training/Dataset.h
+  ${PROJECT_SOURCE_DIR}/tools/lib/Training/Evaluator.h
+  ${PROJECT_SOURCE_DIR}/tools/lib/Training/Trainer.h
+  DESTINATION ${DNNC_INSTALL_INCLUDEDIR}/dnn/training)
+
 install(EXPORT dnncTargets
   NAMESPACE dnnc::
   DESTINATION ${DNNC_INSTALL_CMAKEDIR})

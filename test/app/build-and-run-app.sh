@@ -36,6 +36,7 @@ step "install $build into $prefix"
 cmake --install "$build" --prefix "$prefix" > "$tmp/install.log" ||
   { cat "$tmp/install.log"; fail "cmake --install failed"; }
 for f in bin/dnnc bin/dnn-run lib/libdnnrt.a include/dnn/model.h include/dnn/runtime.h \
+         include/dnn/training/Trainer.h lib/libdnnTraining.a \
          lib/cmake/dnnc/dnncConfig.cmake lib/cmake/dnnc/dnncConfigVersion.cmake \
          lib/cmake/dnnc/dnncAddModel.cmake; do
   [[ -e $prefix/$f ]] || fail "cmake --install did not install $f"
@@ -98,6 +99,19 @@ for i, line in enumerate(lines):
         sys.exit(f"FAIL: image {i}: classify says p = {p}, dnn-run predict says {probs[i, cls]:.6f}")
 print(f"classify agrees with dnn-run predict on {len(lines)} images")
 EOF
+
+step "train from the app (dnnc::training)"
+[[ -x $app/train ]] || fail "the build did not produce train"
+"$app/train" "$app/mlp.so" 3 | tee "$data/train.txt"
+[[ $(grep -c '^epoch [123]: train loss ' "$data/train.txt") == 3 ]] ||
+  fail "train did not report three epochs"
+grep -Eq '^final: step 36, test accuracy (0\.9[5-9]|1\.0)' "$data/train.txt" ||
+  fail "train did not reach 95% on its separable synthetic classes in 36 steps"
+if "$app/train" "$data/nowhere.so" 2> "$data/train-error.txt"; then
+  fail "train succeeded without a model library"
+fi
+grep -q "^train: error: .*nowhere.so" "$data/train-error.txt" ||
+  { cat "$data/train-error.txt"; fail "unexpected train error message"; }
 
 step "errors"
 if "$app/classify" "$data/missing.safetensors" "$data/images.npy" 2> "$data/error.txt"; then
