@@ -17,7 +17,6 @@ using namespace dnnc::frontend;
 namespace {
 using K = ArgKind;
 using TensorType = dnnc::frontend::TensorType;
-constexpr BuiltinParam kX[] = {{"x", K::Tensor, true}};
 constexpr BuiltinParam kLeakyRelu[] = {{"x", K::Tensor, true}, {"slope", K::Float, false}};
 /// torch.nn.functional.gelu's approximate: the erf form or the tanh form.
 constexpr llvm::StringLiteral kGeluForms[] = {"none", "tanh"};
@@ -55,18 +54,18 @@ Value emitGelu(BuiltinEmitter &e, ArrayRef<Value> ops, const BuiltinAttrs &a, Lo
 }
 
 const BuiltinInfo kRows[] = {
-    {"relu", kX, floatTensor, emitUnary<dnn::ReluOp>},
+    {"relu", kSingleTensorParams, floatTensor, emitUnary<dnn::ReluOp>},
     {"leaky_relu", kLeakyRelu, checkLeakyRelu, emitLeakyRelu},
-    {"sigmoid", kX, floatTensor, emitUnary<dnn::SigmoidOp>},
-    {"silu", kX, floatTensor, emitUnary<dnn::SiluOp>},
+    {"sigmoid", kSingleTensorParams, floatTensor, emitUnary<dnn::SigmoidOp>},
+    {"silu", kSingleTensorParams, floatTensor, emitUnary<dnn::SiluOp>},
     {"gelu", kGelu, checkGelu, emitGelu},
-    {"softplus", kX, floatTensor, emitUnary<dnn::SoftplusOp>},
-    {"tanh", kX, floatTensor, emitUnary<dnn::TanhOp>},
-    {"exp", kX, floatTensor, emitUnary<dnn::ExpOp>},
-    {"log", kX, floatTensor, emitUnary<dnn::LogOp>},
-    {"sqrt", kX, floatTensor, emitUnary<dnn::SqrtOp>},
-    {"abs", kX, anyTensor, emitUnary<dnn::AbsOp>},
-    {"stop_gradient", kX, anyTensor, emitUnary<dnn::StopGradientOp>},
+    {"softplus", kSingleTensorParams, floatTensor, emitUnary<dnn::SoftplusOp>},
+    {"tanh", kSingleTensorParams, floatTensor, emitUnary<dnn::TanhOp>},
+    {"exp", kSingleTensorParams, floatTensor, emitUnary<dnn::ExpOp>},
+    {"log", kSingleTensorParams, floatTensor, emitUnary<dnn::LogOp>},
+    {"sqrt", kSingleTensorParams, floatTensor, emitUnary<dnn::SqrtOp>},
+    {"abs", kSingleTensorParams, anyTensor, emitUnary<dnn::AbsOp>},
+    {"stop_gradient", kSingleTensorParams, anyTensor, emitUnary<dnn::StopGradientOp>},
 };
 } // namespace
 

@@ -18,7 +18,6 @@ using namespace dnnc::frontend;
 namespace {
 using K = ArgKind;
 using TensorType = dnnc::frontend::TensorType;
-constexpr BuiltinParam kX[] = {{"x", K::Tensor, true}};
 constexpr BuiltinParam kReshape[] = {{"x", K::Tensor, true}, {"shape", K::Shape, true}};
 constexpr BuiltinParam kTranspose[] = {{"x", K::Tensor, true},
                                        {"perm", K::Permutation, false}};
@@ -130,7 +129,7 @@ Value emitOneHot(BuiltinEmitter &e, ArrayRef<Value> ops, const BuiltinAttrs &a, 
 
 const BuiltinInfo kRows[] = {
     {"reshape", kReshape, checkReshape, emitReshape},
-    {"flatten", kX, checkFlatten, emitFlatten},
+    {"flatten", kSingleTensorParams, checkFlatten, emitFlatten},
     {"transpose", kTranspose, checkTranspose, emitTranspose},
     {"concat", kConcat, checkConcat, emitConcat},
     {"one_hot", kOneHot, checkOneHot, emitOneHot},

@@ -48,6 +48,9 @@ struct BuiltinParam {
   llvm::ArrayRef<llvm::StringLiteral> choices = {};
 };
 
+/// The parameter list of builtins that take one tensor `x` and nothing else.
+inline constexpr BuiltinParam kSingleTensorParams[] = {{"x", ArgKind::Tensor, true}};
+
 /// A call's constant arguments as Sema read them for their kind, by
 /// parameter name (absent when not given): Int in `ints`, Float in
 /// `numbers`, Bool in `flags`, String in `strings`, Axes, Permutation and
@@ -62,7 +65,6 @@ struct BuiltinArgs {
   llvm::SmallVector<Dim> dims;
   llvm::StringMap<llvm::SMRange> ranges;
 
-  bool has(llvm::StringRef name) const { return ranges.contains(name); }
   int64_t intOr(llvm::StringRef name, int64_t otherwise) const {
     auto it = ints.find(name);
     return it == ints.end() ? otherwise : it->second;
