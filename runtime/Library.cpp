@@ -184,6 +184,17 @@ dnn_status dnnrt::checkModel(const dnn_model_info &m) {
                                     m.inputs[i].name, (long long)bound));
     }
 
+  if (m.num_training_checks < 0 || (m.num_training_checks > 0 && !m.training_checks))
+    return invalid(name, "malformed list of training checks");
+  for (int32_t i = 0; i < m.num_training_checks; ++i) {
+    const dnn_training_check &c = m.training_checks[i];
+    if (!c.what || c.num_symbols < 0 || (c.num_symbols > 0 && !c.symbols))
+      return invalid(name, format("training check %d is malformed", i));
+    for (int32_t k = 0; k < c.num_symbols; ++k)
+      if (!c.symbols[k])
+        return invalid(name, format("training check %d has a symbol without a name", i));
+  }
+
   if (m.loss < -1 || m.loss >= m.num_outputs)
     return invalid(name, format("loss index %d is out of range", m.loss));
   if (m.loss >= 0 && (m.outputs[m.loss].rank != 0 || m.outputs[m.loss].dtype != DNN_DTYPE_F32))

@@ -24,6 +24,30 @@ const dnn_entry_info *findEntryOfKind(const dnn_model_info &model, int32_t kind)
   return nullptr;
 }
 
+/// The sizes training needs (dnn_training_check): batch_norm's values per
+/// channel, a product of symbols, must be at least 2.
+dnn_status checkTrainingSizes(const dnn_model_info &model, const Bindings &bindings) {
+  for (int32_t i = 0; i < model.num_training_checks; ++i) {
+    const dnn_training_check &check = model.training_checks[i];
+    int64_t product = 1;
+    std::string sizes;
+    for (int32_t k = 0; k < check.num_symbols; ++k) {
+      auto it = bindings.find(check.symbols[k]);
+      if (it == bindings.end())
+        continue; // not an input of this entry: nothing to check
+      product *= it->second.value;
+      sizes += format("%s%s = %lld (from input '%s')", sizes.empty() ? "" : ", ",
+                      check.symbols[k], (long long)it->second.value, it->second.boundBy);
+    }
+    if (product < 2 && !sizes.empty())
+      return fail(DNN_ERROR_SHAPE_MISMATCH,
+                  "%s needs more than one value per channel in training, but %s; train with "
+                  "batches of at least 2 (torch refuses this too)",
+                  check.what, sizes.c_str());
+  }
+  return DNN_OK;
+}
+
 /// Runs the grad or train_step entry; the loss goes to `loss`.
 dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
                        const dnn_tensor *inputs, double *loss) {
@@ -39,6 +63,8 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
   std::vector<const dnn_tensor *> &given = session.given;
   Bindings bindings;
   if (dnn_status s = bindInputs(model, *entry, numInputs, inputs, given, bindings))
+    return s;
+  if (dnn_status s = checkTrainingSizes(model, bindings))
     return s;
 
   if (!train && session.grads.empty())

@@ -32,7 +32,7 @@ Tensor dnnc::reference::dropout(const Tensor &x, uint64_t key, double p, int64_t
   double scale = 1.0 / (1.0 - p);
   Tensor y = x;
   for (size_t i = 0; i < y.data.size(); ++i)
-    y.data[i] *= mask::elementHash(siteKey, uint32_t(i)) >= threshold ? scale : 0.0;
+    y.data[i] *= mask::elementHash(siteKey, uint64_t(i)) >= threshold ? scale : 0.0;
   return y;
 }
 

@@ -7,6 +7,7 @@
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Path.h"
 
 using namespace mlir;
 using namespace dnnc;
@@ -180,6 +181,24 @@ FailureOr<ModelSignature> extractSignature(dnn::ModelOp model) {
     if (failed(b))
       return failure();
     sig.buffers.push_back(std::move(*b));
+  }
+
+  // batch_norm's counts of values per channel that depend on symbols.
+  for (dnn::CountOp count : body.getOps<dnn::CountOp>()) {
+    ArrayAttr symbols = count.getTrainingSymbolsAttr();
+    if (!symbols)
+      continue;
+    TrainingCheck check;
+    check.what = "batch_norm";
+    Location loc = count.getLoc();
+    if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
+      loc = fused.getLocations().front();
+    if (auto file = dyn_cast<FileLineColLoc>(loc))
+      check.what += " at " + llvm::sys::path::filename(file.getFilename().getValue()).str() + ":" +
+                    std::to_string(file.getLine()) + ":" + std::to_string(file.getColumn());
+    for (StringAttr symbol : symbols.getAsRange<StringAttr>())
+      check.symbols.push_back(symbol.str());
+    sig.trainingChecks.push_back(std::move(check));
   }
 
   SmallVector<Value> roots;

@@ -21,7 +21,7 @@ extern "C" {
 
 /* Bumped whenever a layout in this file or the entry calling convention
  * changes; the runtime refuses a library built for another version. */
-#define DNN_ABI_VERSION 6u
+#define DNN_ABI_VERSION 7u
 
 typedef enum dnn_dtype {
   DNN_DTYPE_F32 = 1,
@@ -191,6 +191,16 @@ typedef enum dnn_device_kind {
   DNN_DEVICE_CUDA = 1, /* kernels launched through the CUDA driver (dnnc --target=cuda) */
 } dnn_device_kind;
 
+/* A size the training entries (grad, train_step) need: the product of the
+ * named symbols' sizes must be at least 2. batch_norm over [N, C] divides
+ * its running variance by (values per channel - 1), so it needs N >= 2 in
+ * training, as torch refuses one value per channel. */
+typedef struct dnn_training_check {
+  const char *what; /* "batch_norm at model.dnn:5:10" */
+  int32_t num_symbols;
+  const char *const *symbols;
+} dnn_training_check;
+
 typedef struct dnn_model_info {
   const char *name;
   int32_t num_inputs;
@@ -221,6 +231,9 @@ typedef struct dnn_model_info {
   int32_t device;           /* dnn_device_kind */
   const char *device_archs; /* DNN_DEVICE_CUDA: the architectures with kernels,
                                "sm_80,sm_90"; "" on the CPU */
+  /* Checked by the runtime before every grad and train_step call. */
+  int32_t num_training_checks;
+  const dnn_training_check *training_checks;
 } dnn_model_info;
 
 /* The random key of training step `step` (1-based) in a session seeded with

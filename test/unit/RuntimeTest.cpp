@@ -381,8 +381,8 @@ TEST(Runtime, CheckLibrary) {
   dnn_library_info newer = kLibrary;
   newer.abi_version = DNN_ABI_VERSION + 1;
   EXPECT_ERROR(dnn_check_library(&newer), DNN_ERROR_ABI_MISMATCH,
-               "built for dnn ABI version 7, but this runtime implements ABI "
-               "version 6");
+               "built for dnn ABI version 8, but this runtime implements ABI "
+               "version 7");
 
   EXPECT_EQ(dnn_find_model(&kLibrary, "tiny"), &kModel);
   EXPECT_EQ(lastError(), "");
@@ -422,6 +422,20 @@ TEST(Runtime, CheckLibraryRejectsInconsistentModels) {
     EXPECT_ERROR(check(m), DNN_ERROR_INVALID_ARGUMENT, "input 1 has no name");
     inputs[1].name = "x";
     EXPECT_ERROR(check(m), DNN_ERROR_INVALID_ARGUMENT, "two inputs named 'x'");
+  }
+  {
+    dnn_model_info m = kModel;
+    m.num_training_checks = 1;
+    EXPECT_ERROR(check(m), DNN_ERROR_INVALID_ARGUMENT, "malformed list of training checks");
+    const char *const symbols[] = {"N", nullptr};
+    dnn_training_check checks[] = {{"batch_norm at m.dnn:3:5", 2, symbols}};
+    m.training_checks = checks;
+    EXPECT_ERROR(check(m), DNN_ERROR_INVALID_ARGUMENT,
+                 "training check 0 has a symbol without a name");
+    checks[0].num_symbols = 1;
+    EXPECT_EQ(check(m), DNN_OK) << lastError();
+    checks[0].what = nullptr;
+    EXPECT_ERROR(check(m), DNN_ERROR_INVALID_ARGUMENT, "training check 0 is malformed");
   }
   {
     dnn_param_info params[] = {kParams[0], kParams[1]};

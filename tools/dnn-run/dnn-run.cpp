@@ -324,6 +324,14 @@ static int runInfo(const ModelLibrary &lib) {
         os << (k ? ", " : ", state per param: ") << opt->slots[k];
       os << "\n";
     }
+    for (int32_t i = 0; i < model->num_training_checks; ++i) {
+      const dnn_training_check &check = model->training_checks[i];
+      std::string product;
+      for (int32_t k = 0; k < check.num_symbols; ++k)
+        product += (k ? " * " : "") + std::string(check.symbols[k]);
+      os << "  training needs " << product << " >= 2 (" << check.what
+         << ": more than one value per channel)\n";
+    }
     for (int32_t e = 0; e < model->num_entries; ++e) {
       const dnn_entry_info &entry = model->entries[e];
       auto names = [](const dnn_tensor_info *tensors, int32_t count, const int32_t *indices) {

@@ -305,12 +305,14 @@ struct Harness {
   const dnn::ModelLibrary &lib;
   const dnn_model_info &info;
   std::string where; // "mlp N=7"
+  int64_t batch;      // the size of every symbol
   dnn::ScopedSession session;
   NamedTensors params;
   std::vector<DrawnInput> inputs; // by index into info.inputs
 
-  Harness(const dnn::ModelLibrary &lib, const dnn_model_info &info, std::string where)
-      : lib(lib), info(info), where(std::move(where)), session(lib.api()) {}
+  Harness(const dnn::ModelLibrary &lib, const dnn_model_info &info, std::string where,
+          int64_t batch)
+      : lib(lib), info(info), where(std::move(where)), batch(batch), session(lib.api()) {}
   const dnn::RuntimeApi &api() const { return lib.api(); }
 };
 } // namespace
@@ -491,9 +493,21 @@ static bool checkGrad(Harness &h, dnnc::dnn::ModelOp differentiated,
   NamedTensors bindings;
   std::vector<dnn_tensor> inputs = bindEntry(h, entry, bindings);
 
+  // Every symbol takes the batch size: a batch of one leaves batch_norm one
+  // value per channel, which the runtime must refuse to train on.
+  bool mustRefuse = h.info.num_training_checks > 0 && h.batch < 2;
   double loss = 0;
-  if (dnn_status status = api.session_grad(h.session.session, (int32_t)inputs.size(),
-                                           inputs.data(), &loss))
+  dnn_status status =
+      api.session_grad(h.session.session, (int32_t)inputs.size(), inputs.data(), &loss);
+  if (mustRefuse) {
+    if (status != DNN_ERROR_SHAPE_MISMATCH)
+      return error(h.where + ": 'grad' ran with one value per channel of a batch_norm; the "
+                             "runtime should refuse it");
+    llvm::outs() << h.where << ": 'grad' refused as it should be: " << h.lib.lastError(status)
+                 << "\n";
+    return true;
+  }
+  if (status)
     return error(h.where + ": running 'grad': " + h.lib.lastError(status));
 
   // grad runs in training mode, with the masks of the session's next step.
@@ -579,7 +593,7 @@ static bool verifyModel(const dnn::ModelLibrary &lib, dnnc::dnn::ModelOp model,
   if (grad && !differentiated)
     return error(where + ": the library has entry point 'grad' but the .dnn model has no loss");
 
-  Harness h(lib, info, where.str());
+  Harness h(lib, info, where.str(), batch);
   if (!initParams(h) || !drawInputs(h, model, batch))
     return false;
   if (predict && !checkPredict(h, model, *predict))

@@ -80,14 +80,15 @@ struct DropoutOpLowering : OpConversionPattern<DropoutOp> {
     Value low = arith::TruncIOp::create(rewriter, loc, i32, siteKey);
     Value high = arith::TruncIOp::create(
         rewriter, loc, i32, arith::ShRUIOp::create(rewriter, loc, siteKey, i64Const(rewriter, loc, 32)));
-    // Row-major strides of the input, as i32 (indices are taken modulo 2^32).
+    // Row-major strides of the input, as i64.
+    Type i64 = rewriter.getI64Type();
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, input);
     SmallVector<Value> strides(rank);
-    Value stride = i32Const(rewriter, loc, 1);
+    Value stride = i64Const(rewriter, loc, 1);
     for (int64_t d = rank - 1; d >= 0; --d) {
       strides[d] = stride;
       Value size = arith::IndexCastOp::create(
-          rewriter, loc, i32, getValueOrCreateConstantIndexOp(rewriter, loc, sizes[d]));
+          rewriter, loc, i64, getValueOrCreateConstantIndexOp(rewriter, loc, sizes[d]));
       stride = arith::MulIOp::create(rewriter, loc, stride, size);
     }
     Type element = type.getElementType();
@@ -100,16 +101,22 @@ struct DropoutOpLowering : OpConversionPattern<DropoutOp> {
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{type}, ValueRange{input}, ValueRange{init}, maps,
         parallelIterators(rank), [&](OpBuilder &b, Location l, ValueRange args) {
-          Value index = i32Const(b, l, 0);
+          Value index = i64Const(b, l, 0);
           for (int64_t d = 0; d < rank; ++d) {
-            Value i = arith::IndexCastOp::create(b, l, i32, linalg::IndexOp::create(b, l, d));
+            Value i = arith::IndexCastOp::create(b, l, i64, linalg::IndexOp::create(b, l, d));
             index = arith::AddIOp::create(b, l, index, arith::MulIOp::create(b, l, i, strides[d]));
           }
+          // mask::elementHash: the index's low word in the first round, its
+          // high word in the second.
+          Value golden = i32Const(b, l, mask::kGolden32);
+          Value indexLow = arith::TruncIOp::create(b, l, i32, index);
+          Value indexHigh = arith::TruncIOp::create(
+              b, l, i32, arith::ShRUIOp::create(b, l, index, i64Const(b, l, 32)));
           Value h = lowbias32(
-              b, l,
-              arith::AddIOp::create(
-                  b, l, arith::MulIOp::create(b, l, index, i32Const(b, l, mask::kGolden32)), low));
-          h = lowbias32(b, l, arith::XOrIOp::create(b, l, h, high));
+              b, l, arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, indexLow, golden), low));
+          h = lowbias32(b, l,
+                        arith::XOrIOp::create(b, l, arith::XOrIOp::create(b, l, h, high),
+                                              arith::MulIOp::create(b, l, indexHigh, golden)));
           Value kept = arith::CmpIOp::create(b, l, arith::CmpIPredicate::uge, h, threshold);
           // x * 0 for a dropped element, as torch (NaN stays NaN).
           Value factor = arith::SelectOp::create(b, l, kept, scale, zero);

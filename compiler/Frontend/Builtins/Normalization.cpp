@@ -128,6 +128,28 @@ TensorType checkBatchNorm(BuiltinCheck &c) {
     }
     buffers.push_back(buffer);
   }
+  // Training divides the running variance by (values per channel - 1), and
+  // torch refuses one value per channel: a count fixed at 1 is an error
+  // here, one that depends on symbols is checked by the runtime before each
+  // training call. (A dim the shape rules could not size is not checked.)
+  int64_t values = 1;
+  llvm::SmallVector<std::string> symbols;
+  bool sized = true;
+  for (auto [d, dim] : llvm::enumerate(x.shape)) {
+    if (d == 1)
+      continue;
+    if (dim.isConstant())
+      values *= dim.getSize();
+    else if (dim.isSymbol())
+      symbols.push_back(dim.getSymbol().str());
+    else
+      sized = false;
+  }
+  if (sized && values == 1 && symbols.empty())
+    return c.fail("has one value per channel: training mode needs more than one (torch "
+                  "refuses it too)");
+  if (sized && values == 1)
+    c.attrs().names["training_symbols"] = symbols;
   // Recorded once the call is valid, so that one error does not cascade.
   for (const Statement *buffer : buffers)
     c.heldBuffers()[buffer] = c.call.getRange();
@@ -218,7 +240,11 @@ Value emitBatchNorm(BuiltinEmitter &e, ArrayRef<Value> ops, const BuiltinAttrs &
                               dnn::MulOp::create(b, l, statistic, rate))
         .getResult();
   };
-  Value count = dnn::CountOp::create(b, l, RankedTensorType::get({}, element), x, axesAttr);
+  auto count = dnn::CountOp::create(b, l, RankedTensorType::get({}, element), x, axesAttr,
+                                    /*training_symbols=*/nullptr);
+  if (auto symbols = a.names.find("training_symbols"); symbols != a.names.end())
+    count.setTrainingSymbolsAttr(b.getStrArrayAttr(llvm::SmallVector<llvm::StringRef>(
+        symbols->second.begin(), symbols->second.end())));
   Value besselCorrection =
       dnn::DivOp::create(b, l, count, dnn::SubOp::create(b, l, count, e.constant(1.0, element, l)));
   Value unbiased = dnn::MulOp::create(b, l, asVector(variance), besselCorrection);

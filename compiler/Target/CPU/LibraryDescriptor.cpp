@@ -34,7 +34,8 @@ public:
     optimizerType = StructType::get(ctx, {i32, i32, ptr, i32, ptr});
     modelType =
         StructType::get(ctx, {ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr, ptr,
-                              i32, ptr, i32, ptr});
+                              i32, ptr, i32, ptr, i32, ptr});
+    trainingCheckType = StructType::get(ctx, {ptr, i32, ptr});
     libraryType = StructType::get(ctx, {i32, ptr, i32, ptr});
   }
 
@@ -242,7 +243,23 @@ private:
                     optimizer(model.optimizer), ConstantInt::get(i32, saved.size()),
                     array(tensorType, saved), indexBounds(model.inputs),
                     ConstantInt::get(i32, buffers.size()), array(paramType, buffers),
-                    ConstantInt::get(i32, device->kind), string(device->archs)});
+                    ConstantInt::get(i32, device->kind), string(device->archs),
+                    ConstantInt::get(i32, model.trainingChecks.size()),
+                    trainingChecks(model.trainingChecks)});
+  }
+
+  /// dnn_model_info.training_checks.
+  Constant *trainingChecks(ArrayRef<dnnc::TrainingCheck> checks) {
+    std::vector<Constant *> infos;
+    for (const dnnc::TrainingCheck &check : checks) {
+      std::vector<Constant *> symbols;
+      for (const std::string &symbol : check.symbols)
+        symbols.push_back(string(symbol));
+      infos.push_back(ConstantStruct::get(
+          trainingCheckType, {string(check.what), ConstantInt::get(i32, symbols.size()),
+                              array(ptr, symbols)}));
+    }
+    return array(trainingCheckType, infos);
   }
 
   Module &module;
@@ -251,7 +268,7 @@ private:
   PointerType *ptr;
   IntegerType *i32, *i64;
   StructType *dimType, *tensorType, *initArgType, *paramType, *entryType, *optimizerType,
-      *modelType, *libraryType;
+      *modelType, *trainingCheckType, *libraryType;
   StringMap<Constant *> strings;
 };
 

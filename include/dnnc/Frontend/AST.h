@@ -160,6 +160,7 @@ struct BuiltinAttrs {
   llvm::StringMap<int64_t> ints;
   llvm::StringMap<double> numbers;
   llvm::StringMap<llvm::SmallVector<int64_t>> lists;
+  llvm::StringMap<llvm::SmallVector<std::string>> names;
 };
 
 struct BuiltinInfo;

@@ -49,10 +49,13 @@ inline uint32_t threshold(double p) {
   return t >= 4294967295.0 ? 0xFFFFFFFFu : t <= 0 ? 0u : uint32_t(t);
 }
 
-/// The hash of element `index` (row-major, modulo 2^32) under `siteKey`.
-constexpr uint32_t elementHash(uint64_t siteKey, uint32_t index) {
-  uint32_t h = lowbias32(index * kGolden32 + uint32_t(siteKey));
-  return lowbias32(h ^ uint32_t(siteKey >> 32));
+/// The hash of element `index` (row-major) under `siteKey`. The index's high
+/// word enters the second round scaled like the low word in the first, so
+/// tensors past 2^32 elements do not repeat their mask, and indices below
+/// 2^32 hash as they did when indices were 32-bit.
+constexpr uint32_t elementHash(uint64_t siteKey, uint64_t index) {
+  uint32_t h = lowbias32(uint32_t(index) * kGolden32 + uint32_t(siteKey));
+  return lowbias32(h ^ uint32_t(siteKey >> 32) ^ (uint32_t(index >> 32) * kGolden32));
 }
 
 } // namespace dnnc::dropout_mask

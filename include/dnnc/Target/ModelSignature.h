@@ -61,6 +61,13 @@ struct OptimizerSignature {
   std::vector<std::string> slots; // state tensors per param
 };
 
+/// A size the training entries need (dnn_training_check): the product of
+/// `symbols` at least 2.
+struct TrainingCheck {
+  std::string what; // "batch_norm at model.dnn:5:10"
+  std::vector<std::string> symbols;
+};
+
 struct ModelSignature {
   std::string name;
   /// The outputs, then the loss (an f32 scalar) when the model has one.
@@ -76,6 +83,7 @@ struct ModelSignature {
   /// The activations train_step keeps for its backward pass (filled by
   /// collectSavedActivations once the model is differentiated).
   std::vector<TensorSignature> saved;
+  std::vector<TrainingCheck> trainingChecks;
 };
 
 /// Extracts the signature of every dnn.model in `module`. Reports (through

@@ -474,8 +474,15 @@ def DNN_CountOp : DNN_Op<"count", [Pure]> {
     The product of input's sizes at `axes`, as a float scalar of input's
     element type (batch_norm's unbiased variance needs it with a symbolic
     batch).
+
+    `training_symbols`, when set, names the symbolic sizes at `axes` (the
+    static ones multiply to 1): the count must be at least 2 in training,
+    since batch_norm divides by count - 1, so the library's descriptor asks
+    the runtime to check that their product is at least 2 before every
+    grad and train_step call (dnn_training_check).
   }];
-  let arguments = (ins DNN_FloatTensor:$input, DenseI64ArrayAttr:$axes);
+  let arguments = (ins DNN_FloatTensor:$input, DenseI64ArrayAttr:$axes,
+                       OptionalAttr<StrArrayAttr>:$training_symbols);
   let results = (outs DNN_ScalarFloatTensor:$result);
   let assemblyFormat = "$input `axes` $axes attr-dict `:` type($input) `->` type($result)";
 }
