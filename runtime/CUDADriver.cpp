@@ -84,6 +84,7 @@ Loaded load() {
       {"cuStreamDestroy", reinterpret_cast<void **>(&driver->cuStreamDestroy)},
       {"cuMemAllocManaged", reinterpret_cast<void **>(&driver->cuMemAllocManaged)},
       {"cuMemFree", reinterpret_cast<void **>(&driver->cuMemFree)},
+      {"cuMemcpyDtoH", reinterpret_cast<void **>(&driver->cuMemcpyDtoH)},
   };
   for (const Entry &entry : entries) {
     int symbolStatus = 0;
@@ -216,6 +217,19 @@ void dnnrt::cuda::freeManaged(void *pointer) {
   const Loaded &state = loaded();
   if (pointer && state.driver)
     state.driver->cuMemFree(reinterpret_cast<uint64_t>(pointer));
+}
+
+bool dnnrt::cuda::copyToHost(void *host, const void *device, size_t bytes) {
+  const Driver *driver = currentDriver();
+  if (!driver)
+    return false;
+  if (CUresult result =
+          driver->cuMemcpyDtoH(host, reinterpret_cast<uint64_t>(device), bytes);
+      result != CUDA_SUCCESS) {
+    fail(DNN_ERROR_INVALID_ARGUMENT, "%s", describe("cuMemcpyDtoH", result).c_str());
+    return false;
+  }
+  return true;
 }
 
 CUstream dnnrt::cuda::createStream() {

@@ -52,6 +52,7 @@ struct Driver {
   CUresult (*cuStreamDestroy)(CUstream stream);
   CUresult (*cuMemAllocManaged)(uint64_t *pointer, size_t bytes, unsigned flags);
   CUresult (*cuMemFree)(uint64_t pointer);
+  CUresult (*cuMemcpyDtoH)(void *host, uint64_t device, size_t bytes);
   /// The primary context of device 0, current on the loading thread.
   CUcontext context = nullptr;
 };
@@ -65,6 +66,10 @@ const Driver *getDriver();
 /// null when there is no driver or the allocation fails.
 void *allocateManaged(size_t bytes);
 void freeManaged(void *pointer);
+/// Copies `bytes` from device address `device` to the host (a session's
+/// class-index inputs given in device memory, to be checked). False, with
+/// the reason set by fail(), when the copy fails.
+bool copyToHost(void *host, const void *device, size_t bytes);
 
 /// A session's stream: every kernel of its entries goes there in order, and
 /// the host waits once per entry instead of after every launch. Null (with

@@ -214,9 +214,12 @@ private:
 
 /// Matches `inputs` by name to the entry's inputs (given[j] for input j) and
 /// checks each against its signature, binding the symbols.
+/// With `deviceLabels`, the inputs' data are device addresses: class-index
+/// inputs are copied into it to be checked.
 dnn_status bindInputs(const dnn_model_info &model, const dnn_entry_info &entry,
                       int32_t numInputs, const dnn_tensor *inputs,
-                      std::vector<const dnn_tensor *> &given, Bindings &bindings);
+                      std::vector<const dnn_tensor *> &given, Bindings &bindings,
+                      std::vector<int32_t> *deviceLabels);
 
 /// Where one output of dnn_session_run goes.
 struct OutPlan {
@@ -275,6 +278,11 @@ struct dnn_session {
   dnnrt::Memory memory = dnnrt::Memory::Host;
   /// A CUDA session's stream (created by its first entry call).
   void *cudaStream = nullptr;
+  /// dnn_session_set_data_location(DNN_DATA_DEVICE): the caller's inputs and
+  /// outputs are device memory, passed to the kernels as they are.
+  bool callerDataOnDevice = false;
+  /// Class-index inputs copied from the device to be checked.
+  std::vector<int32_t> deviceLabels;
   ~dnn_session();
   std::vector<dnnrt::Buffer> staging;
   size_t stagingUsed = 0;
@@ -297,8 +305,12 @@ void beginStaging(dnn_session &session);
 /// and copied back to it by finishStaging for an output. Throws
 /// std::bad_alloc when no staging buffer can be had.
 void *stageForDevice(dnn_session &session, void *data, size_t bytes, bool isOutput);
-/// The descriptor of a caller's input tensor, staged as stageForDevice says.
+/// The descriptor of a caller's input tensor, staged as stageForDevice says
+/// (as it is when the caller's data are on the device).
 MemRef stagedInput(dnn_session &session, const dnn_tensor &input);
+/// Where an entry writes a caller's output buffer: staged, or the buffer
+/// itself when the caller's data are on the device.
+void *stagedOutput(dnn_session &session, void *data, size_t bytes);
 /// After a call: copies staged outputs back to the caller's memory.
 void finishStaging(dnn_session &session);
 /// Optimizer state slots per param (0 without an optimizer).

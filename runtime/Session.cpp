@@ -64,10 +64,16 @@ void *dnnrt::stageForDevice(dnn_session &session, void *data, size_t bytes, bool
 }
 
 MemRef dnnrt::stagedInput(dnn_session &session, const dnn_tensor &input) {
+  if (session.callerDataOnDevice)
+    return makeMemRef(input.data, input.dims, input.rank);
   int64_t count = 0; // checked by bindInputs
   numElements(input.dims, input.rank, count);
   void *data = stageForDevice(session, input.data, size_t(count) * dtypeSize(input.dtype), false);
   return makeMemRef(data, input.dims, input.rank);
+}
+
+void *dnnrt::stagedOutput(dnn_session &session, void *data, size_t bytes) {
+  return session.callerDataOnDevice ? data : stageForDevice(session, data, bytes, true);
 }
 
 void dnnrt::finishStaging(dnn_session &session) {
@@ -298,7 +304,8 @@ void describe(dnn_tensor &out, const dnn_tensor_info &info, const int64_t *dims,
 
 dnn_status dnnrt::bindInputs(const dnn_model_info &model, const dnn_entry_info &entryInfo,
                              int32_t numInputs, const dnn_tensor *inputs,
-                             std::vector<const dnn_tensor *> &given, Bindings &bindings) {
+                             std::vector<const dnn_tensor *> &given, Bindings &bindings,
+                             std::vector<int32_t> *deviceLabels) {
   const dnn_entry_info *entry = &entryInfo;
   // Match the given inputs to the entry's, by name.
   given.assign(entry->num_inputs, nullptr);
@@ -349,6 +356,14 @@ dnn_status dnnrt::bindInputs(const dnn_model_info &model, const dnn_entry_info &
                         : 0;
     if (bound > 0 && t.dtype == DNN_DTYPE_I32) {
       const int32_t *labels = static_cast<const int32_t *>(t.data);
+      if (deviceLabels && count > 0) {
+        deviceLabels->resize(size_t(count));
+        if (!cuda::copyToHost(deviceLabels->data(), t.data, size_t(count) * sizeof(int32_t)))
+          return fail(DNN_ERROR_INVALID_ARGUMENT,
+                      "input '%s': cannot read its class indices from the device: %s",
+                      info.name, dnn_last_error());
+        labels = deviceLabels->data();
+      }
       for (int64_t k = 0; k < count; ++k)
         if (labels[k] < 0 || labels[k] >= bound)
           return fail(DNN_ERROR_INVALID_ARGUMENT,
@@ -383,7 +398,8 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
                 entry->kind == DNN_ENTRY_GRAD ? "grad" : "train_step");
   std::vector<const dnn_tensor *> &given = session.given;
   Bindings bindings;
-  if (dnn_status s = bindInputs(model, *entry, numInputs, inputs, given, bindings))
+  if (dnn_status s = bindInputs(model, *entry, numInputs, inputs, given, bindings,
+                                session.callerDataOnDevice ? &session.deviceLabels : nullptr))
     return s;
 
   // Match the requested outputs.
@@ -447,7 +463,7 @@ dnn_status run(dnn_session &session, const char *entryName, int32_t numInputs,
     // predict and eval have no other roles than their outputs.
     void *data = plans[i].inSession
                      ? plans[i].data
-                     : stageForDevice(session, plans[i].data, plans[i].bytes, true);
+                     : stagedOutput(session, plans[i].data, plans[i].bytes);
     return makeMemRef(data, plans[i].dims, model.outputs[entry->outputs[i]].rank);
   });
 
@@ -533,6 +549,24 @@ dnn_status dnnrt::callEntry(dnn_session &session, const dnn_entry_info &entry,
     finishStaging(session);
   }
   return DNN_OK;
+}
+
+extern "C" dnn_status dnn_session_set_data_location(dnn_session *session, int32_t location) {
+  return guarded([&]() -> dnn_status {
+    if (!session)
+      return fail(DNN_ERROR_INVALID_ARGUMENT, "dnn_session_set_data_location: session is null");
+    if (location != DNN_DATA_HOST && location != DNN_DATA_DEVICE)
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "dnn_session_set_data_location: unknown location %d (DNN_DATA_HOST 0, "
+                  "DNN_DATA_DEVICE 1)",
+                  location);
+    if (location == DNN_DATA_DEVICE && session->memory != Memory::CUDAManaged)
+      return fail(DNN_ERROR_INVALID_ARGUMENT,
+                  "model '%s' runs on the CPU: its sessions take host memory only",
+                  session->model->name);
+    session->callerDataOnDevice = location == DNN_DATA_DEVICE;
+    return DNN_OK;
+  });
 }
 
 extern "C" dnn_status dnn_session_create(const dnn_model_info *model,

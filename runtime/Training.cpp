@@ -62,7 +62,8 @@ dnn_status runTraining(dnn_session &session, int32_t kind, int32_t numInputs,
                 model.name);
   std::vector<const dnn_tensor *> &given = session.given;
   Bindings bindings;
-  if (dnn_status s = bindInputs(model, *entry, numInputs, inputs, given, bindings))
+  if (dnn_status s = bindInputs(model, *entry, numInputs, inputs, given, bindings,
+                                session.callerDataOnDevice ? &session.deviceLabels : nullptr))
     return s;
   if (dnn_status s = checkTrainingSizes(model, bindings))
     return s;

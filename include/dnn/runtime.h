@@ -117,6 +117,23 @@ DNN_API dnn_status dnn_session_run(dnn_session *session, const char *entry,
 DNN_API dnn_status dnn_session_output(dnn_session *session, const char *name,
                                       dnn_tensor *tensor);
 
+/* Where the data of the tensors a caller passes to a session live.
+ * DNN_DATA_HOST (the default): host memory; a CUDA session copies inputs to
+ * the device and caller-provided outputs back around each call.
+ * DNN_DATA_DEVICE (CUDA sessions only): device memory of the session's GPU
+ * (device 0's primary context: a CUdeviceptr from cuMemAlloc or managed
+ * memory, cast to void *), for apps that keep their data on the GPU. The
+ * kernels read the inputs of dnn_session_run, _grad and _train_step and
+ * write the caller-provided outputs of dnn_session_run there, with no
+ * copies; class-index inputs are copied to the host to be checked.
+ * Outputs left to the session (data NULL), params, gradients and optimizer
+ * state stay in the session's managed memory, readable from both. */
+typedef enum dnn_data_location {
+  DNN_DATA_HOST = 0,
+  DNN_DATA_DEVICE = 1,
+} dnn_data_location;
+DNN_API dnn_status dnn_session_set_data_location(dnn_session *session, int32_t location);
+
 /* Training, for models with a loss (grad) and an optimizer (train_step).
  * Inputs are matched and checked as for dnn_session_run.
  *

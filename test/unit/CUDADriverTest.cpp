@@ -44,6 +44,8 @@ std::string fakeLog() {
 
 char ptx[] = "//\n// fake PTX module\n";
 
+
+
 TEST(FakeDriver, ReportsTheDevice) {
   int32_t count = -1;
   ASSERT_EQ(dnn_cuda_device_count(&count), DNN_OK) << dnn_last_error();
@@ -143,6 +145,100 @@ TEST(FakeDriver, UnloadingAModuleForgetsItsFunctions) {
                                       "load ptx //\n// fake P\n"
                                       "function cached_kernel\n"
                                       "unload\n");
+}
+
+// After the tests that read the whole log.
+// A CUDA model with no kernels: its entry runs on the host (the fake
+// driver's device memory is host memory) and records where its arguments
+// point. args: x[N, 2], labels[N], y[N, 2] (y = x + labels).
+struct Descriptor {
+  void *allocated, *aligned;
+  int64_t offset, sizes[2], strides[2];
+};
+const void *seenX, *seenLabels, *seenY;
+void addLabelsEntry(void **args) {
+  auto *x = static_cast<Descriptor *>(args[0]);
+  auto *labels = static_cast<Descriptor *>(args[1]);
+  auto *y = static_cast<Descriptor *>(args[2]);
+  seenX = x->aligned;
+  seenLabels = labels->aligned;
+  seenY = y->aligned;
+  for (int64_t i = 0; i < x->sizes[0]; ++i)
+    for (int64_t j = 0; j < 2; ++j)
+      static_cast<float *>(y->aligned)[i * 2 + j] =
+          static_cast<float *>(x->aligned)[i * 2 + j] + static_cast<int32_t *>(labels->aligned)[i];
+}
+const dnn_dim_info kDimsN2[] = {{-1, "N"}, {2, nullptr}};
+const dnn_dim_info kDimsN[] = {{-1, "N"}};
+const dnn_tensor_info kInputs[] = {{"x", DNN_DTYPE_F32, 2, kDimsN2},
+                                   {"labels", DNN_DTYPE_I32, 1, kDimsN}};
+const dnn_tensor_info kOutputs[] = {{"y", DNN_DTYPE_F32, 2, kDimsN2}};
+const int32_t kIn[] = {0, 1}, kOut[] = {0};
+const dnn_entry_info kEntries[] = {
+    {"predict", DNN_ENTRY_PREDICT, addLabelsEntry, nullptr, 2, kIn, 1, kOut}};
+const int64_t kBounds[] = {0, 3};
+dnn_model_info cudaModel() {
+  dnn_model_info m{};
+  m.name = "on_device";
+  m.num_inputs = 2;
+  m.inputs = kInputs;
+  m.num_outputs = 1;
+  m.outputs = kOutputs;
+  m.num_entries = 1;
+  m.entries = kEntries;
+  m.loss = -1;
+  m.input_index_bounds = kBounds;
+  m.device = DNN_DEVICE_CUDA;
+  m.device_archs = "sm_90";
+  return m;
+}
+
+// Host data (the default) goes through managed staging buffers both ways;
+// device data reaches the kernels as given, and only the class indices are
+// copied to the host, to be checked.
+TEST(FakeDriver, DeviceDataReachTheKernelsWithoutCopies) {
+  dnn_model_info model = cudaModel();
+  dnn_session *session = nullptr;
+  ASSERT_EQ(dnn_session_create(&model, &session), DNN_OK) << dnn_last_error();
+  float x[6] = {1, 2, 3, 4, 5, 6}, y[6] = {};
+  int32_t labels[3] = {0, 1, 2};
+  dnn_tensor inputs[2] = {{"x", DNN_DTYPE_F32, 2, {3, 2}, x},
+                          {"labels", DNN_DTYPE_I32, 1, {3}, labels}};
+  dnn_tensor outputs[1] = {{"y", DNN_DTYPE_F32, 2, {3, 2}, y}};
+
+  ASSERT_EQ(dnn_session_run(session, "predict", 2, inputs, 1, outputs), DNN_OK)
+      << dnn_last_error();
+  EXPECT_NE(seenX, x);
+  EXPECT_NE(seenLabels, labels);
+  EXPECT_NE(seenY, y);
+  EXPECT_EQ(y[5], 8.0f); // copied back from the staging buffer
+
+  ASSERT_EQ(dnn_session_set_data_location(session, DNN_DATA_DEVICE), DNN_OK) << dnn_last_error();
+  size_t logged = fakeLog().size();
+  float y2[6] = {};
+  outputs[0].data = y2;
+  ASSERT_EQ(dnn_session_run(session, "predict", 2, inputs, 1, outputs), DNN_OK)
+      << dnn_last_error();
+  EXPECT_EQ(seenX, x);
+  EXPECT_EQ(seenLabels, labels);
+  EXPECT_EQ(seenY, y2);
+  EXPECT_EQ(y2[5], 8.0f);
+  std::string log = fakeLog().substr(logged);
+  EXPECT_NE(log.find("memcpy dtoh 12\n"), std::string::npos) << log;
+  EXPECT_EQ(log.find("alloc"), std::string::npos) << log;
+
+  // The indices read from the device are checked like host ones.
+  labels[1] = 3;
+  EXPECT_EQ(dnn_session_run(session, "predict", 2, inputs, 1, outputs),
+            DNN_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(dnn_last_error()).find("input 'labels': element 1 is 3, outside the "
+                                               "class indices [0, 3)"),
+            std::string::npos)
+      << dnn_last_error();
+
+  EXPECT_EQ(dnn_session_set_data_location(session, 7), DNN_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(dnn_session_set_data_location(nullptr, DNN_DATA_HOST), DNN_ERROR_INVALID_ARGUMENT);
+  dnn_session_destroy(session);
 }
 
 TEST(NoDevice, SaysThereIsNone) {

@@ -115,6 +115,12 @@ int cuMemFree(uint64_t pointer) {
   std::free(reinterpret_cast<void *>(pointer));
   return 0;
 }
+// Device memory is host memory here; the copy is recorded.
+int cuMemcpyDtoH(void *host, uint64_t device, size_t bytes) {
+  std::memcpy(host, reinterpret_cast<const void *>(device), bytes);
+  record("memcpy dtoh " + std::to_string(bytes));
+  return 0;
+}
 
 /// With FAKE_CUDA_LOG set, the log goes to that file when the process ends
 /// (for tests that drive the fake through dnn-run).
@@ -153,6 +159,7 @@ cuGetProcAddress_v2(const char *symbol, void **pfn, int version, uint64_t, int *
       {"cuStreamDestroy", (void *)cuStreamDestroy},
       {"cuMemAllocManaged", (void *)cuMemAllocManaged},
       {"cuMemFree", (void *)cuMemFree},
+      {"cuMemcpyDtoH", (void *)cuMemcpyDtoH},
   };
   if (version < 12000)
     return 1;

@@ -605,6 +605,15 @@ TEST(Runtime, InitRejectsMissingArgumentsAndChangesNothing) {
 // Sessions and running entries
 //===----------------------------------------------------------------------===//
 
+TEST(Runtime, CPUSessionsTakeHostDataOnly) {
+  SessionPtr s;
+  EXPECT_EQ(dnn_session_set_data_location(s, DNN_DATA_HOST), DNN_OK) << lastError();
+  EXPECT_ERROR(dnn_session_set_data_location(s, DNN_DATA_DEVICE), DNN_ERROR_INVALID_ARGUMENT,
+               "model 'tiny' runs on the CPU: its sessions take host memory only");
+  EXPECT_ERROR(dnn_session_set_data_location(s, 2), DNN_ERROR_INVALID_ARGUMENT,
+               "unknown location 2");
+}
+
 TEST(Runtime, SessionParams) {
   SessionPtr s;
   EXPECT_EQ(dnn_session_model(s), &kModel);
