@@ -188,10 +188,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (frontend.numErrors || !frontend.module)
     fail("frontend");
   mlir::SourceMgrDiagnosticHandler handler(sourceMgr, context, os);
-  mlir::PassManager pm(context);
-  dnnc::buildDNNSimplifyPipeline(pm);
-  dnnc::buildCPUPipeline(pm, dnnc::CompilePhase::DNN, dnnc::CompilePhase::Linalg, {});
-  if (mlir::failed(pm.run(*frontend.module)))
+  // One pass manager for every program: its passes are initialized (their
+  // pattern sets frozen) once, not per program.
+  static mlir::PassManager *pm = [] {
+    auto *pm = new mlir::PassManager(context);
+    dnnc::buildDNNSimplifyPipeline(*pm);
+    dnnc::buildCPUPipeline(*pm, dnnc::CompilePhase::DNN, dnnc::CompilePhase::Linalg, {});
+    return pm;
+  }();
+  if (mlir::failed(pm->run(*frontend.module)))
     fail("pipeline to linalg");
   return 0;
 }
