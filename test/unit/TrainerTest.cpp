@@ -253,12 +253,18 @@ TEST_F(TrainerTest, RejectsBadOptionsAndDatasetsThatDoNotFit) {
   TrainOptions zeroEpochs;
   zeroEpochs.epochs = 0;
   EXPECT_FALSE(Trainer::create(lib->api(), *model, train, nullptr, zeroEpochs, error));
-  EXPECT_NE(error.find("at least 1"), std::string::npos) << error;
+  EXPECT_EQ(error, "epochs must be at least 1, got 0");
+  EXPECT_EQ(error, zeroEpochs.validate());
 
   TrainOptions badRate;
   badRate.learningRate = -1;
   EXPECT_FALSE(Trainer::create(lib->api(), *model, train, nullptr, badRate, error));
-  EXPECT_NE(error.find("learning rate"), std::string::npos) << error;
+  EXPECT_EQ(error, "the learning rate must be a positive number, got -1");
+  // Errors name the options as the app calls them.
+  badRate.learningRateName = "--lr";
+  EXPECT_EQ(badRate.validate(), "--lr must be a positive number, got -1");
+  TrainOptions fine;
+  EXPECT_EQ(fine.validate(), "");
 
   // No "species" column: the label input has nothing to read.
   Dataset unlabeled = train;

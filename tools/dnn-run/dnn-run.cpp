@@ -885,22 +885,31 @@ static int runTrain(const ModelLibrary &lib, const dnn_model_info &model) {
                 "mnist[:DIR])");
   if (!numEpochs.getNumOccurrences())
     return fail("train needs --epochs <n>");
-  if (numEpochs < 1)
-    return fail("--epochs must be at least 1, got " + llvm::Twine((int64_t)numEpochs));
   if (!batchSize.getNumOccurrences())
     return fail("train needs --batch-size <n>");
-  if (batchSize < 1)
-    return fail("--batch-size must be at least 1, got " + llvm::Twine((int64_t)batchSize));
-  if (maxSteps.getNumOccurrences() && maxSteps < 1)
-    return fail("--steps must be at least 1, got " + llvm::Twine((int64_t)maxSteps));
-  if (learningRate.getNumOccurrences() && !(learningRate > 0 && std::isfinite(learningRate)))
-    return fail("--lr must be a positive number, got " +
-                llvm::Twine(format("%g", (double)learningRate)));
   if (noShuffle && shuffleSeed.getNumOccurrences())
     return fail("--shuffle-seed and --no-shuffle exclude each other");
-  uint64_t orderSeed = shuffleSeed.getNumOccurrences() ? (uint64_t)shuffleSeed
-                       : seed.getNumOccurrences()      ? (uint64_t)seed
-                                                       : 0;
+  TrainOptions options;
+  options.epochs = numEpochs;
+  options.batchSize = batchSize;
+  if (maxSteps.getNumOccurrences())
+    options.maxSteps = maxSteps;
+  options.shuffle = !noShuffle;
+  options.shuffleSeed = shuffleSeed.getNumOccurrences() ? (uint64_t)shuffleSeed
+                        : seed.getNumOccurrences()      ? (uint64_t)seed
+                                                        : 0;
+  if (learningRate.getNumOccurrences())
+    options.learningRate = learningRate;
+  options.trainAccuracy = trainAccuracy;
+  options.stopOnNonFinite = stopOnNan;
+  options.trainDataName = "--data";
+  options.testDataName = "--eval-data";
+  options.epochsName = "--epochs";
+  options.batchSizeName = "--batch-size";
+  options.maxStepsName = "--steps";
+  options.learningRateName = "--lr";
+  if (std::string invalid = options.validate(); !invalid.empty())
+    return fail(invalid);
 
   const RuntimeApi &api = lib.api();
   llvm::raw_ostream &os = llvm::outs();
@@ -918,19 +927,6 @@ static int runTrain(const ModelLibrary &lib, const dnn_model_info &model) {
     warn("--eval-data has labels that --data does not: " + unseen);
   }
 
-  TrainOptions options;
-  options.epochs = numEpochs;
-  options.batchSize = batchSize;
-  if (maxSteps.getNumOccurrences())
-    options.maxSteps = maxSteps;
-  options.shuffle = !noShuffle;
-  options.shuffleSeed = orderSeed;
-  if (learningRate.getNumOccurrences())
-    options.learningRate = learningRate;
-  options.trainAccuracy = trainAccuracy;
-  options.stopOnNonFinite = stopOnNan;
-  options.trainDataName = "--data";
-  options.testDataName = "--eval-data";
   std::string error;
   std::unique_ptr<Trainer> trainer =
       Trainer::create(api, model, train, haveTest ? &test : nullptr, options, error);
@@ -960,7 +956,7 @@ static int runTrain(const ModelLibrary &lib, const dnn_model_info &model) {
     if (start > 0 && start < total)
       os << "resuming at step " << start << " (epoch " << start / perEpoch + 1 << ", batch "
          << start % perEpoch + 1 << " of " << perEpoch << "), shuffle seed "
-         << (noShuffle ? std::string("none") : std::to_string(orderSeed)) << "\n";
+         << (noShuffle ? std::string("none") : std::to_string(options.shuffleSeed)) << "\n";
     if (start >= total)
       os << "nothing to train: step " << start << " already completes " << numEpochs
          << " epochs\n";

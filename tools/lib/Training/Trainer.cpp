@@ -17,17 +17,30 @@ double secondsSince(Clock::time_point start) {
 }
 } // namespace
 
+std::string TrainOptions::validate() const {
+  auto atLeastOne = [](const std::string &name, int64_t value) {
+    return name + " must be at least 1, got " + std::to_string(value);
+  };
+  if (epochs < 1)
+    return atLeastOne(epochsName, epochs);
+  if (batchSize < 1)
+    return atLeastOne(batchSizeName, batchSize);
+  if (maxSteps && *maxSteps < 1)
+    return atLeastOne(maxStepsName, *maxSteps);
+  if (learningRate && !(*learningRate > 0 && std::isfinite(*learningRate))) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%g", *learningRate);
+    return learningRateName + " must be a positive number, got " + value;
+  }
+  return "";
+}
+
 std::unique_ptr<Trainer> Trainer::create(const RuntimeApi &api, const dnn_model_info &model,
                                          const Dataset &train, const Dataset *test,
                                          const TrainOptions &options, std::string &error) {
-  if (options.epochs < 1 || options.batchSize < 1 || (options.maxSteps && *options.maxSteps < 1)) {
-    error = "epochs, the batch size and the steps must be at least 1";
+  error = options.validate();
+  if (!error.empty())
     return nullptr;
-  }
-  if (options.learningRate && !(*options.learningRate > 0 && std::isfinite(*options.learningRate))) {
-    error = "the learning rate must be a positive number";
-    return nullptr;
-  }
   const dnn_entry_info *step = findEntry(model, "train_step");
   if (!step || !model.optimizer) {
     error = "model '" + std::string(model.name) + "' cannot be trained: it has no entry " +

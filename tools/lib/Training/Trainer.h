@@ -43,6 +43,14 @@ struct TrainOptions {
   bool stopOnNonFinite = false;
   /// How errors name the two datasets (dnn-run: "--data", "--eval-data").
   std::string trainDataName = "training data", testDataName = "evaluation data";
+  /// How errors name the numeric options (dnn-run: its flags).
+  std::string epochsName = "epochs", batchSizeName = "the batch size",
+              maxStepsName = "the step limit", learningRateName = "the learning rate";
+
+  /// Empty when the options can be used, else what is wrong with the first
+  /// that cannot. Trainer::create checks it; an app (dnn-run) may check it
+  /// first, before it loads any data.
+  std::string validate() const;
 };
 
 /// Where a run starts and stops, in steps (batches) of the session's
