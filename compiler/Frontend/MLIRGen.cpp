@@ -144,11 +144,15 @@ private:
   /// A scalar dnn.constant of element type f32, f64 or i32.
   Value constant(double value, Type element, Location l) override {
     auto t = RankedTensorType::get({}, element);
-    float f = (float)value;
-    int32_t i = (int32_t)value;
-    DenseElementsAttr attr = element.isF32()   ? DenseElementsAttr::get(t, llvm::ArrayRef(f))
-                             : element.isF64() ? DenseElementsAttr::get(t, llvm::ArrayRef(value))
-                                               : DenseElementsAttr::get(t, llvm::ArrayRef(i));
+    // Converted for the element type only: Sema keeps a literal within its
+    // type's range, but `value` need not fit the other types.
+    DenseElementsAttr attr;
+    if (element.isF32())
+      attr = DenseElementsAttr::get(t, llvm::ArrayRef((float)value));
+    else if (element.isF64())
+      attr = DenseElementsAttr::get(t, llvm::ArrayRef(value));
+    else // 2^31 only under a minus (`-2147483648`): it wraps to INT_MIN, as its negation does.
+      attr = DenseElementsAttr::get(t, llvm::ArrayRef((int32_t)(uint32_t)(int64_t)value));
     return dnn::ConstantOp::create(opBuilder, l, t, cast<ElementsAttr>(attr));
   }
 

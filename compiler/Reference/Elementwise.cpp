@@ -26,7 +26,8 @@ using mlir::Operation;
 
 Expected<Tensor> dnnc::reference::binary(BinaryKind kind, const Tensor &lhs,
                                          const Tensor &rhs) {
-  static const char *names[] = {"add", "sub", "mul", "div"};
+  static const char *names[] = {"add", "sub", "mul", "div", "max"};
+  static_assert(std::size(names) == size_t(BinaryKind::Max) + 1, "a name per BinaryKind");
   llvm::StringRef op = names[(int)kind];
   if (lhs.isInteger != rhs.isInteger)
     return fail(op + ": operands mix integer and float element types");

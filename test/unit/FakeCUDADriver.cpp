@@ -16,7 +16,9 @@
 #include <string>
 
 namespace {
-std::string log;
+// Never destroyed: a model library unloads its module from its destructor,
+// which runs at exit after this library's static destructors.
+std::string &log = *new std::string;
 int module;   // their addresses are the handles
 int function;
 int stream;

@@ -6,6 +6,17 @@
 #include <cerrno>
 #include <cstddef>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define DNN_RUN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DNN_RUN_ASAN 1
+#endif
+#endif
+
+#ifdef DNN_RUN_ASAN
+#include <sanitizer/allocator_interface.h>
+#else
 extern "C" {
 void *__libc_malloc(size_t);
 void *__libc_calloc(size_t, size_t);
@@ -13,6 +24,7 @@ void *__libc_realloc(void *, size_t);
 void *__libc_memalign(size_t, size_t);
 void __libc_free(void *);
 }
+#endif
 
 namespace {
 std::atomic<bool> counting{false};
@@ -33,6 +45,17 @@ int64_t dnn::stopCountingAllocations() {
   return calls.load();
 }
 
+#ifdef DNN_RUN_ASAN
+// Under AddressSanitizer the heap is ASan's: replacing malloc here would
+// hand its pointers to glibc's free. Its hooks see every call instead.
+namespace {
+void onMalloc(const volatile void *, size_t) { count(); }
+void onFree(const volatile void *) {}
+struct InstallHooks {
+  InstallHooks() { __sanitizer_install_malloc_and_free_hooks(onMalloc, onFree); }
+} installHooks;
+} // namespace
+#else
 extern "C" {
 void *malloc(size_t size) {
   count();
@@ -66,3 +89,4 @@ int posix_memalign(void **out, size_t alignment, size_t size) {
   return 0;
 }
 }
+#endif

@@ -1,6 +1,7 @@
 //===- AllocationCounter.h - Heap calls made by the whole process ---------===//
 //
-// dnn-run defines malloc and friends (forwarding to glibc's __libc_*), so
+// dnn-run defines malloc and friends (forwarding to glibc's __libc_*; under
+// AddressSanitizer it counts through ASan's allocator hooks instead), so
 // every heap call of the process, the dlopen'ed model library and its
 // embedded runtime included, passes through a counter while counting is on.
 // `dnn-run profile` reports the calls per steady-state step with it.

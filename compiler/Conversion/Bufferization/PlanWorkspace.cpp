@@ -112,7 +112,10 @@ void resolveDims(Block &block) {
         return resolve(cast.getSource(), d);
       if (auto collapse = dyn_cast<memref::CollapseShapeOp>(def)) {
         Value product = arith::ConstantIndexOp::create(b, dim.getLoc(), 1);
-        for (int64_t s : collapse.getReassociationIndices()[d]) {
+        // A copy: the list is returned by value, and a range-for over an
+        // element of the temporary would read it after its end.
+        SmallVector<ReassociationIndices> groups = collapse.getReassociationIndices();
+        for (int64_t s : groups[d]) {
           Value size = resolve(collapse.getSrc(), s);
           if (!size)
             return {};
