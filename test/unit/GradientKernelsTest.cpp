@@ -117,6 +117,17 @@ TEST(GradientKernels, EqualBroadcastsAndKeepsTheElementType) {
   EXPECT_NE(errorOf(equal(f32({2}, {1, 2}), f32({3}, {1, 2, 3}))), "");
 }
 
+// Every binary kind names itself in its errors (max, the kind the gradient
+// of maximum-style ops uses, was past the end of the name table).
+TEST(GradientKernels, BinaryKernelsNameThemselvesInErrors) {
+  EXPECT_EQ(errorOf(binary(BinaryKind::Max, f32({2}, {1, 2}), i32({2}, {1, 2}))),
+            "max: operands mix integer and float element types");
+  EXPECT_EQ(errorOf(binary(BinaryKind::Div, f32({2}, {1, 2}), i32({2}, {1, 2}))),
+            "div: operands mix integer and float element types");
+  EXPECT_TRUE(near(get(binary(BinaryKind::Max, f32({3}, {1, 5, -2}), f32({}, {0}))).data,
+                   {1, 5, 0}));
+}
+
 //===----------------------------------------------------------------------===//
 // broadcast_like and slice
 //===----------------------------------------------------------------------===//
