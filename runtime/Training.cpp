@@ -29,21 +29,26 @@ const dnn_entry_info *findEntryOfKind(const dnn_model_info &model, int32_t kind)
 dnn_status checkTrainingSizes(const dnn_model_info &model, const Bindings &bindings) {
   for (int32_t i = 0; i < model.num_training_checks; ++i) {
     const dnn_training_check &check = model.training_checks[i];
+    // Symbols the entry's inputs do not bind are not checked. (No strings
+    // unless the check fails: a steady-state step allocates nothing.)
     int64_t product = 1;
+    bool bound = false;
+    for (int32_t k = 0; k < check.num_symbols; ++k)
+      if (auto it = bindings.find(check.symbols[k]); it != bindings.end()) {
+        product *= it->second.value;
+        bound = true;
+      }
+    if (!bound || product >= 2)
+      continue;
     std::string sizes;
-    for (int32_t k = 0; k < check.num_symbols; ++k) {
-      auto it = bindings.find(check.symbols[k]);
-      if (it == bindings.end())
-        continue; // not an input of this entry: nothing to check
-      product *= it->second.value;
-      sizes += format("%s%s = %lld (from input '%s')", sizes.empty() ? "" : ", ",
-                      check.symbols[k], (long long)it->second.value, it->second.boundBy);
-    }
-    if (product < 2 && !sizes.empty())
-      return fail(DNN_ERROR_SHAPE_MISMATCH,
-                  "%s needs more than one value per channel in training, but %s; train with "
-                  "batches of at least 2 (torch refuses this too)",
-                  check.what, sizes.c_str());
+    for (int32_t k = 0; k < check.num_symbols; ++k)
+      if (auto it = bindings.find(check.symbols[k]); it != bindings.end())
+        sizes += format("%s%s = %lld (from input '%s')", sizes.empty() ? "" : ", ",
+                        check.symbols[k], (long long)it->second.value, it->second.boundBy);
+    return fail(DNN_ERROR_SHAPE_MISMATCH,
+                "%s needs more than one value per channel in training, but %s; train with "
+                "batches of at least 2 (torch refuses this too)",
+                check.what, sizes.c_str());
   }
   return DNN_OK;
 }
