@@ -31,14 +31,15 @@ dnn_status checkTrainingSizes(const dnn_model_info &model, const Bindings &bindi
     const dnn_training_check &check = model.training_checks[i];
     // Symbols the entry's inputs do not bind are not checked. (No strings
     // unless the check fails: a steady-state step allocates nothing.)
-    int64_t product = 1;
-    bool bound = false;
+    // Bound symbols are at least 1, so their product is below 2 only when
+    // every one is 1 (and no product can overflow).
+    bool bound = false, anyAbove1 = false;
     for (int32_t k = 0; k < check.num_symbols; ++k)
       if (auto it = bindings.find(check.symbols[k]); it != bindings.end()) {
-        product *= it->second.value;
         bound = true;
+        anyAbove1 |= it->second.value >= 2;
       }
-    if (!bound || product >= 2)
+    if (!bound || anyAbove1)
       continue;
     std::string sizes;
     for (int32_t k = 0; k < check.num_symbols; ++k)

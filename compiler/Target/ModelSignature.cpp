@@ -193,6 +193,8 @@ FailureOr<ModelSignature> extractSignature(dnn::ModelOp model) {
     Location loc = count.getLoc();
     if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
       loc = fused.getLocations().front();
+    if (auto name = dyn_cast<NameLoc>(loc))
+      loc = name.getChildLoc();
     if (auto file = dyn_cast<FileLineColLoc>(loc))
       check.what += " at " + llvm::sys::path::filename(file.getFilename().getValue()).str() + ":" +
                     std::to_string(file.getLine()) + ":" + std::to_string(file.getColumn());
