@@ -67,14 +67,8 @@ int64_t tensorBytes(const dnnc::TensorSignature &t, int64_t batch = 1) {
 /// "relu (mlp.dnn:12:16)": the op and where the .dnn source wrote it.
 static std::string describeValue(Operation *op) {
   std::string text = op->getName().stripDialect().str();
-  Location loc = op->getLoc();
-  if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
-    loc = fused.getLocations().front();
-  if (auto name = dyn_cast<NameLoc>(loc))
-    loc = name.getChildLoc();
-  if (auto file = dyn_cast<FileLineColLoc>(loc))
-    text += " (" + llvm::sys::path::filename(file.getFilename().getValue()).str() + ":" +
-            std::to_string(file.getLine()) + ":" + std::to_string(file.getColumn()) + ")";
+  if (std::string where = dnnc::sourceLocation(op->getLoc()); !where.empty())
+    text += " (" + where + ")";
   return text;
 }
 

@@ -190,14 +190,8 @@ FailureOr<ModelSignature> extractSignature(dnn::ModelOp model) {
       continue;
     TrainingCheck check;
     check.what = "batch_norm";
-    Location loc = count.getLoc();
-    if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
-      loc = fused.getLocations().front();
-    if (auto name = dyn_cast<NameLoc>(loc))
-      loc = name.getChildLoc();
-    if (auto file = dyn_cast<FileLineColLoc>(loc))
-      check.what += " at " + llvm::sys::path::filename(file.getFilename().getValue()).str() + ":" +
-                    std::to_string(file.getLine()) + ":" + std::to_string(file.getColumn());
+    if (std::string where = sourceLocation(count.getLoc()); !where.empty())
+      check.what += " at " + where;
     for (StringAttr symbol : symbols.getAsRange<StringAttr>())
       check.symbols.push_back(symbol.str());
     sig.trainingChecks.push_back(std::move(check));
@@ -269,6 +263,18 @@ FailureOr<ModelSignature> extractSignature(dnn::ModelOp model) {
 }
 
 } // namespace
+
+std::string dnnc::sourceLocation(Location loc) {
+  if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
+    loc = fused.getLocations().front();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    loc = name.getChildLoc();
+  auto file = dyn_cast<FileLineColLoc>(loc);
+  if (!file)
+    return "";
+  return llvm::sys::path::filename(file.getFilename().getValue()).str() + ":" +
+         std::to_string(file.getLine()) + ":" + std::to_string(file.getColumn());
+}
 
 FailureOr<std::vector<ModelSignature>> dnnc::extractSignatures(ModuleOp module) {
   std::vector<ModelSignature> signatures;

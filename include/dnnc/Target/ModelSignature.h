@@ -68,6 +68,10 @@ struct TrainingCheck {
   std::vector<std::string> symbols;
 };
 
+/// "mlp.dnn:12:16": where the .dnn source wrote `loc` (through fused and
+/// name locations), or "" when it is not a file location.
+std::string sourceLocation(mlir::Location loc);
+
 struct ModelSignature {
   std::string name;
   /// The outputs, then the loss (an f32 scalar) when the model has one.
