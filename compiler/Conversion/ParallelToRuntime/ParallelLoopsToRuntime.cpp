@@ -193,10 +193,23 @@ struct ParallelLoopsToRuntimePass
 
     // Everything the outlined body reads from outside: the loop bounds and
     // the values its region uses.
-    llvm::SetVector<Value> captures;
+    llvm::SetVector<Value> used;
     for (Value v : loop->getOperands())
-      captures.insert(v);
-    getUsedValuesDefinedAbove(loop.getRegion(), captures);
+      used.insert(v);
+    getUsedValuesDefinedAbove(loop.getRegion(), used);
+    // Constants are cloned into the body rather than captured: loaded from
+    // the context struct, an index constant is an unknown to LLVM, and every
+    // address computed from it (a window offset, a row stride) becomes an
+    // address register of its own, which a kernel with many of them spills.
+    llvm::SetVector<Value> captures;
+    SmallVector<Operation *> constants;
+    for (Value v : used) {
+      Operation *def = v.getDefiningOp();
+      if (def && def->getNumOperands() == 0 && def->hasTrait<OpTrait::ConstantLike>())
+        constants.push_back(def);
+      else
+        captures.insert(v);
+    }
     SmallVector<Type> fieldTypes;
     for (Value v : captures) {
       Type t = converter.convertType(v.getType());
@@ -218,6 +231,8 @@ struct ParallelLoopsToRuntimePass
     Block *entry = body.addEntryBlock();
     b.setInsertionPointToStart(entry);
     IRMapping mapping;
+    for (Operation *constant : constants)
+      b.clone(*constant, mapping);
     for (auto [i, v] : llvm::enumerate(captures)) {
       Value field = LLVM::GEPOp::create(b, loc, ptr, structType, entry->getArgument(0),
                                         ArrayRef<LLVM::GEPArg>{0, (int32_t)i});

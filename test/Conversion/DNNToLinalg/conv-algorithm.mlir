@@ -23,19 +23,38 @@ func.func @predict_conv(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>, %b:
 
 // -----
 
-// Training with a long window (6x5x5): the filter gradient builds the im2col
-// columns of x, but the forward convolution stays direct (a matmul over
-// those columns streams them back from memory: slower, measured).
+// Training with a long window (6x5x5) and 16 output channels (one 16-lane
+// register): the filter gradient is the direct generic, which
+// dnn-tile-and-vectorize vectorizes along the output channels; no im2col
+// columns, no matmul.
 // CHECK-LABEL: func.func @train_long_window(
-// CHECK-NOT:     linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<16x150xf32>, tensor<150x?xf32>)
+// CHECK-NOT:     linalg.matmul
 // CHECK:         linalg.conv_2d_nchw_fchw
-// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<150x?xf32>, tensor<?x16xf32>)
+// CHECK:         linalg.generic
+// CHECK-SAME:      ins(%{{.*}}, %{{.*}} : tensor<?x6x14x14xf32>, tensor<?x16x10x10xf32>) outs(%{{.*}} : tensor<16x6x5x5xf32>)
+// CHECK-NOT:     linalg.matmul
 // DIRECT-LABEL: func.func @train_long_window(
 // DIRECT:         linalg.conv_2d_nchw_fchw
 func.func @train_long_window(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>, %dy: tensor<?x16x10x10xf32>) -> (tensor<?x16x10x10xf32>, tensor<16x6x5x5xf32>) {
   %y = dnn.conv2d %x, %w stride [1, 1] padding [0, 0] : tensor<?x6x14x14xf32>, tensor<16x6x5x5xf32>
   %dw = dnn.conv2d_filter_grad %x, %dy stride [1, 1] padding [0, 0] : tensor<?x6x14x14xf32>, tensor<?x16x10x10xf32> -> tensor<16x6x5x5xf32>
   return %y, %dw : tensor<?x16x10x10xf32>, tensor<16x6x5x5xf32>
+}
+
+// -----
+
+// A long window (6x5x5) whose 12 output channels do not fill a register:
+// the filter gradient builds the im2col columns of x, but the forward
+// convolution stays direct (a matmul over those columns streams them back
+// from memory: slower, measured).
+// CHECK-LABEL: func.func @train_long_window_few_channels(
+// CHECK-NOT:     linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<12x150xf32>, tensor<150x?xf32>)
+// CHECK:         linalg.conv_2d_nchw_fchw
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<150x?xf32>, tensor<?x12xf32>)
+func.func @train_long_window_few_channels(%x: tensor<?x6x14x14xf32>, %w: tensor<12x6x5x5xf32>, %dy: tensor<?x12x10x10xf32>) -> (tensor<?x12x10x10xf32>, tensor<12x6x5x5xf32>) {
+  %y = dnn.conv2d %x, %w stride [1, 1] padding [0, 0] : tensor<?x6x14x14xf32>, tensor<12x6x5x5xf32>
+  %dw = dnn.conv2d_filter_grad %x, %dy stride [1, 1] padding [0, 0] : tensor<?x6x14x14xf32>, tensor<?x12x10x10xf32> -> tensor<12x6x5x5xf32>
+  return %y, %dw : tensor<?x12x10x10xf32>, tensor<12x6x5x5xf32>
 }
 
 // -----

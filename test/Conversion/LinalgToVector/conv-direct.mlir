@@ -160,3 +160,50 @@ func.func @filter_grad(%x: tensor<?x1x32x32xf32>, %dy: tensor<?x6x28x28xf32>) ->
   } -> tensor<6x1x5x5xf32>
   return %dw : tensor<6x1x5x5xf32>
 }
+
+// -----
+
+// A filter gradient whose 16 output channels fill a register, with a long
+// window (6x5x5) on short rows (10): vectorized along the output channels.
+// dy is transposed once to [N, OH, OW, F]; per chunk of 8 images and input
+// channel, a block of 4 window rows carries 20 accumulators (one per
+// window offset) through the loops over images and output rows; each output
+// row is unrolled along the input row: 10 gradient vectors, each input
+// element broadcast once and multiplied by the gradient vectors of the
+// columns it contributes to (4 rows x 50 products), then the fifth window
+// row likewise (5 accumulators, 50 products). No im2col columns.
+// CHECK-LABEL: func.func @filter_grad_along_channels(
+// CHECK-SAME:    %[[X:.*]]: tensor<?x6x14x14xf32>, %[[DY:.*]]: tensor<?x16x10x10xf32>)
+// CHECK:         %[[LAST:[^ ]+]] = scf.forall ({{.*}}) in (%{{.*}}, 10, 10) shared_outs({{.*}}) -> (tensor<?x10x10x16xf32>)
+// CHECK:         %[[PARTIAL:[^ ]+]] = tensor.empty(%{{.*}}) : tensor<?x6x5x5x16xf32>
+// CHECK:         scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[PARTIAL]])
+// CHECK:           scf.for %[[C:[^ ]+]] = %c0 to %c6 step %c1
+// CHECK:             scf.for %[[N:[^ ]+]] = {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:               scf.for %[[OH:[^ ]+]] = %c0 to %c10 step %c1
+// CHECK:                 vector.transfer_read %[[LAST]][%[[N]], %[[OH]], %c0, %c0]{{.*}} : tensor<?x10x10x16xf32>, vector<16xf32>
+// CHECK:                 tensor.extract %[[X]][%[[N]], %[[C]], %[[OH]], %c0] : tensor<?x6x14x14xf32>
+// CHECK-COUNT-200:       vector.fma {{.*}} : vector<16xf32>
+// CHECK-NOT:             vector.fma
+// CHECK:                 scf.yield
+// CHECK-COUNT-20:      vector.transfer_write {{.*}} : vector<16xf32>, tensor<1x6x5x5x16xf32>
+// CHECK:               scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:                 scf.for
+// CHECK-COUNT-50:          vector.fma {{.*}} : vector<16xf32>
+// CHECK-NOT:               vector.fma
+// CHECK:                   scf.yield
+// CHECK-COUNT-5:       vector.transfer_write {{.*}} : vector<16xf32>, tensor<1x6x5x5x16xf32>
+// CHECK:           tensor.parallel_insert_slice
+// CHECK-NOT:     linalg.matmul
+func.func @filter_grad_along_channels(%x: tensor<?x6x14x14xf32>, %dy: tensor<?x16x10x10xf32>) -> tensor<16x6x5x5xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<16x6x5x5xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<16x6x5x5xf32>) -> tensor<16x6x5x5xf32>
+  %dw = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d1, d5 + d2, d6 + d3)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d0, d5, d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %dy : tensor<?x6x14x14xf32>, tensor<?x16x10x10xf32>) outs(%init : tensor<16x6x5x5xf32>) {
+  ^bb0(%a: f32, %g: f32, %acc: f32):
+    %p = arith.mulf %a, %g : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<16x6x5x5xf32>
+  return %dw : tensor<16x6x5x5xf32>
+}

@@ -5,32 +5,32 @@
 // The outermost scf.parallel is outlined into a private function
 // (ctx, begin, end) that reloads its captures from the context struct and runs
 // the iterations [begin, end) of the loop; the nested scf.parallel stays
-// inside it. The call site stores the captures (bounds first, then the values
+// inside it. Constants (the lower bound, the step, the inner loop's bounds)
+// are cloned into the body, not captured, so that LLVM sees them; the call
+// site stores the other captures (the upper bound first, then the values
 // the body uses, memrefs as descriptors) and calls dnnrt_parallel_for with
 // the region's name: entry, loop number and source location.
 
 // CHECK:       llvm.mlir.global private constant @scale_parallel0_region("scale#0 parallel-loops.mlir:{{[0-9]+}}:3\00")
 // CHECK-LABEL: func.func private @scale_parallel0(
 // CHECK-SAME:    %[[CTX:.*]]: !llvm.ptr, %[[BEGIN:.*]]: i64, %[[END:.*]]: i64) {
+// CHECK-DAG:     %[[LB:.*]] = arith.constant 0 : index
+// CHECK-DAG:     %[[STEP:.*]] = arith.constant 1 : index
+// CHECK-DAG:     %[[C8:.*]] = arith.constant 8 : index
 // CHECK:         %[[P0:.*]] = llvm.getelementptr %[[CTX]][0, 0]
 // CHECK:         %[[V0:.*]] = llvm.load %[[P0]] : !llvm.ptr -> i64
-// CHECK:         %[[LB:.*]] = builtin.unrealized_conversion_cast %[[V0]] : i64 to index
-// CHECK:         %[[P1:.*]] = llvm.getelementptr %[[CTX]][0, 1]
-// CHECK:         %[[V1:.*]] = llvm.load %[[P1]] : !llvm.ptr -> i64
-// CHECK:         %[[UB:.*]] = builtin.unrealized_conversion_cast %[[V1]] : i64 to index
-// CHECK:         %[[P2:.*]] = llvm.getelementptr %[[CTX]][0, 2]
-// CHECK:         %[[V2:.*]] = llvm.load %[[P2]] : !llvm.ptr -> i64
-// CHECK:         %[[STEP:.*]] = builtin.unrealized_conversion_cast %[[V2]] : i64 to index
+// CHECK:         %[[UB:.*]] = builtin.unrealized_conversion_cast %[[V0]] : i64 to index
 // CHECK:         llvm.load %{{.*}} : !llvm.ptr -> !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>
 // CHECK:         %[[IN:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)> to memref<?x8xf32>
 // CHECK:         llvm.load %{{.*}} : !llvm.ptr -> f32
 // CHECK:         %[[OUT:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)> to memref<?x8xf32>
+// CHECK-NOT:     llvm.load
 // CHECK:         %[[B:.*]] = arith.index_cast %[[BEGIN]] : i64 to index
 // CHECK:         %[[E:.*]] = arith.index_cast %[[END]] : i64 to index
 // CHECK:         scf.for %[[L:.*]] = %[[B]] to %[[E]] step %{{.*}} {
 // CHECK:           %[[LS:.*]] = arith.muli %[[L]], %[[STEP]] : index
 // CHECK:           %[[I:.*]] = arith.addi %[[LB]], %[[LS]] : index
-// CHECK:           scf.parallel (%[[J:.*]]) = (%[[LB]]) to (%{{.*}}) step (%[[STEP]]) {
+// CHECK:           scf.parallel (%[[J:.*]]) = (%[[LB]]) to (%[[C8]]) step (%[[STEP]]) {
 // CHECK:             memref.load %[[IN]][%[[I]], %[[J]]] : memref<?x8xf32>
 // CHECK:             memref.store %{{.*}}, %[[OUT]][%[[I]], %[[J]]] : memref<?x8xf32>
 // CHECK:         return
@@ -39,18 +39,18 @@
 // CHECK-LABEL: func.func @scale(
 // CHECK-SAME:    %[[A0:.*]]: memref<?x8xf32>, %[[A1:.*]]: memref<?x8xf32>, %[[S:.*]]: f32) {
 // CHECK:         %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
-// CHECK:         %[[CTXS:.*]] = llvm.alloca %[[ONE]] x !llvm.struct<(i64, i64, i64, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, f32, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, i64)> : (i64) -> !llvm.ptr
+// CHECK:         %[[CTXS:.*]] = llvm.alloca %[[ONE]] x !llvm.struct<(i64, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, f32, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>)> : (i64) -> !llvm.ptr
 // CHECK:         %[[N:.*]] = memref.dim %[[A0]]
 // CHECK:         %[[NI:.*]] = builtin.unrealized_conversion_cast %[[N]] : index to i64
-// CHECK:         %[[F1:.*]] = llvm.getelementptr %[[CTXS]][0, 1]
-// CHECK:         llvm.store %[[NI]], %[[F1]] : i64, !llvm.ptr
+// CHECK:         %[[F0:.*]] = llvm.getelementptr %[[CTXS]][0, 0]
+// CHECK:         llvm.store %[[NI]], %[[F0]] : i64, !llvm.ptr
 // CHECK:         %[[D0:.*]] = builtin.unrealized_conversion_cast %[[A0]] : memref<?x8xf32> to !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>
+// CHECK:         %[[F1:.*]] = llvm.getelementptr %[[CTXS]][0, 1]
+// CHECK:         llvm.store %[[D0]], %[[F1]] : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, !llvm.ptr
+// CHECK:         %[[F2:.*]] = llvm.getelementptr %[[CTXS]][0, 2]
+// CHECK:         llvm.store %{{.*}}, %[[F2]] : f32, !llvm.ptr
 // CHECK:         %[[F3:.*]] = llvm.getelementptr %[[CTXS]][0, 3]
-// CHECK:         llvm.store %[[D0]], %[[F3]] : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, !llvm.ptr
-// CHECK:         %[[F4:.*]] = llvm.getelementptr %[[CTXS]][0, 4]
-// CHECK:         llvm.store %{{.*}}, %[[F4]] : f32, !llvm.ptr
-// CHECK:         %[[F5:.*]] = llvm.getelementptr %[[CTXS]][0, 5]
-// CHECK:         llvm.store %{{.*}}, %[[F5]] : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, !llvm.ptr
+// CHECK:         llvm.store %{{.*}}, %[[F3]] : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, !llvm.ptr
 // CHECK:         %[[SPAN:.*]] = arith.subi %[[N]], %{{.*}} : index
 // CHECK:         %[[CNT:.*]] = arith.ceildivsi %[[SPAN]], %{{.*}} : index
 // CHECK:         %[[CNT0:.*]] = arith.maxsi %[[CNT]], %{{.*}} : index
@@ -234,17 +234,18 @@ func.func @captures_tensor(%t: tensor<64xf32>, %out: memref<64xf32>) {
 // -----
 
 // A multi-dimensional scalar nest: its rows are shared out, each row runs
-// whole; bounds shared by both dims are captured once.
+// whole; the constant bounds both dims share are cloned into the body once,
+// and only the dynamic bound and the stored value are captured.
 // CHECK-LABEL: func.func private @two_dims_parallel0(
 // CHECK-SAME:    %[[CTX:.*]]: !llvm.ptr, %[[BEGIN:.*]]: i64, %[[END:.*]]: i64)
-// CHECK:         %[[ZERO:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0 : index
+// CHECK-DAG:     %[[ONE:.*]] = arith.constant 1 : index
+// CHECK-DAG:     %[[EIGHT:.*]] = arith.constant 8 : index
 // CHECK:         %[[N:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
-// CHECK:         %[[EIGHT:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
-// CHECK:         %[[ONE:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
 // CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK:           scf.for %{{.*}} = %[[ZERO]] to %[[EIGHT]] step %[[ONE]] {
 // CHECK-LABEL: func.func @two_dims(
-// CHECK:         llvm.alloca %{{.*}} x !llvm.struct<(i64, i64, i64, i64, f32, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>)>
+// CHECK:         llvm.alloca %{{.*}} x !llvm.struct<(i64, f32, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>)>
 // CHECK:         llvm.call @dnnrt_parallel_for
 func.func @two_dims(%out: memref<?x8xf32>, %v: f32) {
   %c0 = arith.constant 0 : index
