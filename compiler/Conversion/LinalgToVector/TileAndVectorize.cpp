@@ -807,10 +807,7 @@ struct TileAndVectorizePass : dnnc::impl::TileAndVectorizePassBase<TileAndVector
     auto accumulatorFill = matmul.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
     Value product = matmul->getResult(0);
     int64_t rows = vectorWidth >= 16 ? 8 : 4;
-    int64_t colsMul = 2;
-    if (getenv("DNNC_MM_ROWS")) rows = atoi(getenv("DNNC_MM_ROWS"));
-    if (getenv("DNNC_MM_COLS")) colsMul = atoi(getenv("DNNC_MM_COLS"));
-    SmallVector<MatmulPart> parts = {{cast<TilingInterface>(root), {rows, colsMul * vectorWidth, 8}}};
+    SmallVector<MatmulPart> parts = {{cast<TilingInterface>(root), {rows, 2 * vectorWidth, 8}}};
     for (unsigned dim = 0; dim < 2; ++dim) {
       SmallVector<MatmulPart> next;
       for (MatmulPart &part : parts)
