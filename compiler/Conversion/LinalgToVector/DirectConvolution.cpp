@@ -12,7 +12,8 @@
 // An accumulator that starts as a fill or as the bias broadcast over the
 // batch and the plane starts as a splat of it in registers. Rows too short
 // for the lanes (at most 3/4 of a register) are vectorized along the output
-// channels instead (convolveAlongChannels).
+// channels instead (convolveAlongChannels). Filter gradients likewise, along
+// output rows or along output channels, summed per chunk of the batch.
 //
 //===----------------------------------------------------------------------===//
 

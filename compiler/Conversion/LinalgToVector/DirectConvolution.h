@@ -51,9 +51,12 @@ bool isFilterGradient(mlir::linalg::GenericOp op);
 
 /// Emits the direct filter gradient for `op` (isFilterGradient) and returns
 /// the value that replaces its result: a forall over chunks of the batch,
-/// each summing its images into a partial gradient of its own (vector rows
-/// of dy times shifted rows of x, reduced once per chunk), then one
-/// reduction of the partials into the accumulator.
+/// each summing its images into a partial gradient of its own, then one
+/// reduction of the partials into the accumulator. Each chunk takes vector
+/// rows of dy times shifted rows of x, reduced once per chunk, or, where the
+/// output channels fill whole registers and the rows would not
+/// (filterGradientAlongChannels), vectors of dy's channels times broadcast
+/// elements of x, one accumulator per window offset.
 mlir::Value filterGradientDirectly(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op,
                                    int64_t vectorWidth);
 
