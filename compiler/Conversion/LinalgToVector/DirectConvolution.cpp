@@ -626,6 +626,22 @@ bool dnnc::isFilterGradient(linalg::GenericOp op) {
          (mul.getLhs() == body.getArgument(1) && mul.getRhs() == body.getArgument(0));
 }
 
+namespace {
+/// A filter gradient's operands (isFilterGradient) and geometry.
+struct FilterGradient {
+  Value x, dy, init;
+  RankedTensorType gradType, outType;
+  int64_t F, C, KH, KW, OH, OW;
+
+  explicit FilterGradient(linalg::GenericOp op)
+      : x(op.getDpsInputs()[0]), dy(op.getDpsInputs()[1]), init(op.getDpsInits()[0]),
+        gradType(cast<RankedTensorType>(dy.getType())),
+        outType(cast<RankedTensorType>(init.getType())), F(outType.getDimSize(0)),
+        C(outType.getDimSize(1)), KH(outType.getDimSize(2)), KW(outType.getDimSize(3)),
+        OH(gradType.getDimSize(2)), OW(gradType.getDimSize(3)) {}
+};
+} // namespace
+
 /// Images per forall iteration of a filter gradient: each iteration sums
 /// its images into a partial gradient of its own, and the partials are
 /// added at the end, so threads never share an accumulator (8 images of
@@ -720,14 +736,11 @@ static bool filterGradientAlongChannels(int64_t F, int64_t C, int64_t KH, int64_
 /// row length, and a step makes one FMA per load: no im2col columns (7.7 MB
 /// per step in LeNet-5's second layer, streamed out and back).
 static Value filterGradientAlongChannelsKernel(RewriterBase &rewriter, linalg::GenericOp op,
-                                               int64_t vectorWidth) {
+                                               const FilterGradient &g, int64_t vectorWidth) {
   Location loc = op.getLoc();
-  Value x = op.getDpsInputs()[0], dy = op.getDpsInputs()[1], init = op.getDpsInits()[0];
-  auto gradType = cast<RankedTensorType>(dy.getType());
-  auto outType = cast<RankedTensorType>(init.getType());
-  int64_t F = outType.getDimSize(0), C = outType.getDimSize(1);
-  int64_t KH = outType.getDimSize(2), KW = outType.getDimSize(3);
-  int64_t OH = gradType.getDimSize(2), OW = gradType.getDimSize(3);
+  Value x = g.x, dy = g.dy, init = g.init;
+  RankedTensorType gradType = g.gradType, outType = g.outType;
+  int64_t F = g.F, C = g.C, KH = g.KH, KW = g.KW, OH = g.OH, OW = g.OW;
   int64_t W = vectorWidth;
   Type f32 = outType.getElementType();
   auto lanes = VectorType::get({W}, f32);
@@ -862,17 +875,15 @@ static Value filterGradientAlongChannelsKernel(RewriterBase &rewriter, linalg::G
 
 Value dnnc::filterGradientDirectly(RewriterBase &rewriter, linalg::GenericOp op,
                                    int64_t vectorWidth) {
+  FilterGradient g(op);
   Location loc = op.getLoc();
-  Value x = op.getDpsInputs()[0], dy = op.getDpsInputs()[1], init = op.getDpsInits()[0];
-  auto gradType = cast<RankedTensorType>(dy.getType());
-  auto outType = cast<RankedTensorType>(init.getType());
-  int64_t F = outType.getDimSize(0), C = outType.getDimSize(1);
-  int64_t KH = outType.getDimSize(2), KW = outType.getDimSize(3);
-  int64_t OH = gradType.getDimSize(2), OW = gradType.getDimSize(3);
+  Value x = g.x, dy = g.dy, init = g.init;
+  RankedTensorType gradType = g.gradType, outType = g.outType;
+  int64_t F = g.F, C = g.C, KH = g.KH, KW = g.KW, OH = g.OH, OW = g.OW;
   Type f32 = outType.getElementType();
   Row row(OW, vectorWidth, f32);
   if (filterGradientAlongChannels(F, C, KH, KW, OW, vectorWidth))
-    return filterGradientAlongChannelsKernel(rewriter, op, vectorWidth);
+    return filterGradientAlongChannelsKernel(rewriter, op, g, vectorWidth);
   // Accumulators: one row per (channel of the block, kw); the block is as
   // many output channels as fit the accumulator registers.
   int64_t block = std::max<int64_t>(
