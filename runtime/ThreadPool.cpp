@@ -3,8 +3,12 @@
 // One persistent pool per runtime copy (each compiled model library embeds
 // its own). Workers start on the first parallel loop, so a library that is
 // only loaded costs no threads. A loop is one "job": [0, count) cut into
-// about four chunks per thread, which workers and the calling thread claim
-// from an atomic counter.
+// about four chunks per thread. Each thread (the caller is participant 0)
+// owns a fixed contiguous share of the chunks and claims them from its own
+// atomic counter; one that runs out steals from the others' counters. Fixed
+// shares keep data on one core across loops: loops of the same shape (a
+// weight gradient's matmul and the optimizer update after it) split the
+// same elements the same way, so the consumer finds them in its own cache.
 //
 // A training step runs tens of loops a few microseconds apart, so dispatch
 // must not go through the kernel: a job is published by bumping an atomic
@@ -106,7 +110,15 @@ public:
     jobCount = count;
     jobChunkSize = (count + chunks - 1) / chunks;
     jobChunks = (count + jobChunkSize - 1) / jobChunkSize;
-    nextChunk.store(0, std::memory_order_relaxed);
+    // Participant p owns the p-th contiguous share of the chunks, so the
+    // same thread gets the same part of every loop of the same shape, step
+    // after step: a gradient a matmul wrote is updated by the optimizer on
+    // the core whose cache holds it. Idle participants then steal.
+    jobParticipants = threads;
+    for (int32_t p = 0; p < threads; ++p) {
+      shares[p].next.store(jobChunks * p / threads, std::memory_order_relaxed);
+      shares[p].end = jobChunks * (p + 1) / threads;
+    }
     uint64_t g = generation.load(std::memory_order_relaxed) + 1;
     generation.store(g); // seq_cst: ordered before the load of `sleepers`
     if (sleepers.load() > 0) {
@@ -115,7 +127,7 @@ public:
     }
 
     insideJob = true;
-    runChunks();
+    runChunks(0);
     insideJob = false;
     for (auto &worker : workers)
       while (worker->done.load(std::memory_order_acquire) != g)
@@ -142,15 +154,19 @@ private:
     std::atomic<uint64_t> done{0}; ///< The last generation it finished.
   };
 
-  /// Runs chunks of the current job until none is left.
-  void runChunks() {
-    for (;;) {
-      int64_t c = nextChunk.fetch_add(1, std::memory_order_relaxed);
-      if (c >= jobChunks)
-        return;
-      int64_t begin = c * jobChunkSize;
-      int64_t end = std::min(begin + jobChunkSize, jobCount);
-      jobBody(jobCtx, begin, end);
+  /// Runs participant `self`'s chunks of the current job, then steals the
+  /// others' until none is left.
+  void runChunks(int32_t self) {
+    for (int32_t k = 0; k < jobParticipants; ++k) {
+      Share &share = shares[(self + k) % jobParticipants];
+      for (;;) {
+        int64_t c = share.next.fetch_add(1, std::memory_order_relaxed);
+        if (c >= share.end)
+          break;
+        int64_t begin = c * jobChunkSize;
+        int64_t end = std::min(begin + jobChunkSize, jobCount);
+        jobBody(jobCtx, begin, end);
+      }
     }
   }
 
@@ -173,13 +189,13 @@ private:
   }
 
   /// `seen` is the generation when the worker was started.
-  void workerLoop(Worker &self, uint64_t seen) {
+  void workerLoop(Worker &self, int32_t index, uint64_t seen) {
     insideJob = true;
     for (;;) {
       seen = awaitJob(seen);
       if (stop.load())
         return;
-      runChunks();
+      runChunks(index);
       self.done.store(seen, std::memory_order_release);
     }
   }
@@ -189,13 +205,14 @@ private:
     if (static_cast<size_t>(n) == workers.size())
       return;
     stopWorkers();
+    shares.reset(new Share[n + 1]);
     uint64_t current = generation.load();
     workers.reserve(n);
     for (int32_t i = 0; i < n; ++i) {
       workers.push_back(std::make_unique<Worker>());
       Worker &w = *workers.back();
       w.done.store(current);
-      w.thread = std::thread([this, &w, current] { workerLoop(w, current); });
+      w.thread = std::thread([this, &w, i, current] { workerLoop(w, i + 1, current); });
     }
   }
 
@@ -222,7 +239,12 @@ private:
   Body jobBody = nullptr;
   void *jobCtx = nullptr;
   int64_t jobCount = 0, jobChunkSize = 1, jobChunks = 0;
-  alignas(64) std::atomic<int64_t> nextChunk{0};
+  int32_t jobParticipants = 0;
+  struct alignas(64) Share {
+    std::atomic<int64_t> next{0}; ///< Its next unclaimed chunk.
+    int64_t end = 0;              ///< One past its last chunk.
+  };
+  std::unique_ptr<Share[]> shares;
   alignas(64) std::atomic<uint64_t> generation{0};
   std::atomic<int32_t> sleepers{0};
   std::atomic<bool> stop{false};

@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -1387,6 +1388,53 @@ TEST(Runtime, ThreadPoolUsesItsWorkers) {
   EXPECT_GT(threadsUsed(), 1u);
   ASSERT_EQ(dnn_set_num_threads(1), DNN_OK);
   EXPECT_EQ(threadsUsed(), 1u);
+}
+
+namespace {
+/// The first chunk each thread ran in a slow loop of `count` iterations
+/// (one per chunk: count <= 4 * threads).
+std::map<std::thread::id, int64_t> firstChunks(int64_t count) {
+  struct Seen {
+    std::mutex mutex;
+    std::map<std::thread::id, int64_t> first;
+  } seen;
+  dnnrt_parallel_for(
+      [](void *ctx, int64_t begin, int64_t) {
+        auto &s = *static_cast<Seen *>(ctx);
+        {
+          std::lock_guard<std::mutex> lock(s.mutex);
+          s.first.emplace(std::this_thread::get_id(), begin);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      },
+      &seen, count, nullptr);
+  return seen.first;
+}
+} // namespace
+
+// Each thread owns a fixed contiguous share of a loop's chunks and starts at
+// its beginning (it steals from others only when its own are done), so loops
+// of the same shape give a thread the same elements every time. The 20 ms
+// chunks leave every worker time to wake before its share could be stolen.
+TEST(Runtime, ThreadPoolGivesEachThreadItsOwnShareFirst) {
+  ASSERT_EQ(dnn_set_num_threads(2), DNN_OK);
+  for (int rep = 0; rep < 2; ++rep) {
+    auto first = firstChunks(8);
+    EXPECT_EQ(first[std::this_thread::get_id()], 0);
+    std::set<int64_t> starts;
+    for (auto &[id, chunk] : first)
+      if (id != std::this_thread::get_id())
+        starts.insert(chunk);
+    EXPECT_EQ(starts, (std::set<int64_t>{4})) << rep;
+  }
+  ASSERT_EQ(dnn_set_num_threads(4), DNN_OK);
+  auto first = firstChunks(16);
+  EXPECT_EQ(first[std::this_thread::get_id()], 0);
+  std::set<int64_t> starts;
+  for (auto &[id, chunk] : first)
+    if (id != std::this_thread::get_id())
+      starts.insert(chunk);
+  EXPECT_EQ(starts, (std::set<int64_t>{4, 8, 12}));
 }
 
 TEST(Runtime, ThreadPoolWorksInAForkedChild) {

@@ -290,16 +290,18 @@ func.func @in_for(%out: memref<16x8xf32>, %v: f32) {
 
 // -----
 
-// A tiled 2-D loop shares both dims in row-major order: one linear index
-// over 4 x 16 tiles, the column varying fastest (contiguous memory).
+// A 2-D loop over whole tiles is split like a matmul's register tiles:
+// one linear index over 4 x 16 tiles, the row varying fastest, so that
+// threads share out column strips and a thread touches the same columns of
+// a tensor in every loop (with the runtime's fixed shares).
 // CHECK-LABEL: func.func private @tiles_parallel0(
 // CHECK:         scf.for %[[L:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
-// CHECK:           %[[C:.*]] = arith.remui %[[L]], %{{.*}} : index
-// CHECK:           %[[R:.*]] = arith.divui %[[L]], %{{.*}} : index
-// CHECK:           %[[CS:.*]] = arith.muli %[[C]], %{{.*}} : index
-// CHECK:           %[[J:.*]] = arith.addi %{{.*}}, %[[CS]] : index
+// CHECK:           %[[R:.*]] = arith.remui %[[L]], %{{.*}} : index
+// CHECK:           %[[C:.*]] = arith.divui %[[L]], %{{.*}} : index
 // CHECK:           %[[RS:.*]] = arith.muli %[[R]], %{{.*}} : index
 // CHECK:           %[[I:.*]] = arith.addi %{{.*}}, %[[RS]] : index
+// CHECK:           %[[CS:.*]] = arith.muli %[[C]], %{{.*}} : index
+// CHECK:           %[[J:.*]] = arith.addi %{{.*}}, %[[CS]] : index
 // CHECK:           memref.store %{{.*}}, %{{.*}}[%[[I]], %[[J]]]
 // CHECK-LABEL: func.func @tiles(
 // CHECK:         llvm.call @dnnrt_parallel_for
@@ -310,6 +312,32 @@ func.func @tiles(%out: memref<32x512xf32>, %v: f32) {
   %c512 = arith.constant 512 : index
   scf.parallel (%i, %j) = (%c0, %c0) to (%c32, %c512) step (%c8, %c32) {
     memref.store %v, %out[%i, %j] : memref<32x512xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A partial last column tile (500 = 15 * 32 + 20) keeps row-major order,
+// the column varying fastest: a strip of masked tiles walked down the rows
+// is slow.
+// CHECK-LABEL: func.func private @partial_column_tiles_parallel0(
+// CHECK:         scf.for %[[L:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:           %[[C:.*]] = arith.remui %[[L]], %{{.*}} : index
+// CHECK:           %[[R:.*]] = arith.divui %[[L]], %{{.*}} : index
+// CHECK:           %[[CS:.*]] = arith.muli %[[C]], %{{.*}} : index
+// CHECK:           %[[J:.*]] = arith.addi %{{.*}}, %[[CS]] : index
+// CHECK:           %[[RS:.*]] = arith.muli %[[R]], %{{.*}} : index
+// CHECK:           %[[I:.*]] = arith.addi %{{.*}}, %[[RS]] : index
+// CHECK:           memref.store %{{.*}}, %{{.*}}[%[[I]], %[[J]]]
+func.func @partial_column_tiles(%out: memref<32x500xf32>, %v: f32) {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %c500 = arith.constant 500 : index
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c32, %c500) step (%c8, %c32) {
+    memref.store %v, %out[%i, %j] : memref<32x500xf32>
     scf.reduce
   }
   return
