@@ -302,6 +302,63 @@ dnnc::matchWindowAccumulation(tensor::InsertSliceOp last, int64_t maxLanes, int6
   return acc;
 }
 
+bool dnnc::matchColumnProduct(WindowAccumulation &acc, int64_t vectorWidth) {
+  auto expand = acc.columns.getDefiningOp<tensor::ExpandShapeOp>();
+  if (!expand)
+    return false;
+  auto matmul = expand.getSrc().getDefiningOp<linalg::MatmulOp>();
+  if (!matmul || !matmul.hasPureTensorSemantics() || !matmul->getResult(0).hasOneUse())
+    return false;
+  // cols[m, p] = sum_f w[f, m] dy'[f, p]: the lhs read transposed.
+  MLIRContext *ctx = matmul.getContext();
+  AffineExpr m, p, f;
+  bindDims(ctx, m, p, f);
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {f, m}, ctx),
+                                 AffineMap::get(3, 0, {f, p}, ctx),
+                                 AffineMap::get(3, 0, {m, p}, ctx)};
+  if (matmul.getIndexingMapsArray() != ArrayRef<AffineMap>(maps))
+    return false;
+  auto fill = matmul.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+  if (!fill || !fill->hasOneUse() || !matchPattern(fill.value(), m_AnyZeroFloat()))
+    return false;
+  auto filterMatrix = matmul.getDpsInputs()[0].getDefiningOp<tensor::CollapseShapeOp>();
+  auto gradMatrix = matmul.getDpsInputs()[1].getDefiningOp<tensor::CollapseShapeOp>();
+  if (!filterMatrix || !gradMatrix || !gradMatrix->hasOneUse())
+    return false;
+  auto swapped = gradMatrix.getSrc().getDefiningOp<linalg::TransposeOp>();
+  if (!swapped || !swapped->hasOneUse() || !swapped.hasPureTensorSemantics() ||
+      swapped.getPermutation() != ArrayRef<int64_t>{1, 0, 2, 3})
+    return false;
+  auto filterType = cast<RankedTensorType>(filterMatrix.getSrc().getType());
+  auto gradType = cast<RankedTensorType>(swapped.getInput().getType());
+  auto columnsType = cast<RankedTensorType>(acc.columns.getType());
+  auto type = cast<RankedTensorType>(acc.fill.result().getType());
+  if (filterType.getRank() != 4 || !filterType.hasStaticShape() || gradType.getRank() != 4 ||
+      gradType.isDynamicDim(1) || gradType.isDynamicDim(2) || gradType.isDynamicDim(3))
+    return false;
+  int64_t F = filterType.getDimSize(0), C = type.getDimSize(1), PW = type.getDimSize(3);
+  int64_t OH = columnsType.getDimSize(4), OW = columnsType.getDimSize(5);
+  if (filterType.getShape() != ArrayRef<int64_t>{F, C, acc.KH, acc.KW} ||
+      gradType.getDimSize(1) != F || gradType.getDimSize(2) != OH || gradType.getDimSize(3) != OW)
+    return false;
+  // dy's F rows and the KH rows of dx in registers at once (24 of AVX-512's
+  // 32, 12 of AVX2's 16), else the product stays a matmul.
+  int64_t rowRegisters = llvm::divideCeil(OW, vectorWidth);
+  int64_t budget = vectorWidth >= 16 ? 24 : 12;
+  if (F * rowRegisters + acc.KH * llvm::divideCeil(PW, vectorWidth) > budget)
+    return false;
+  // The columns feed only the accumulation's planes.
+  llvm::SmallPtrSet<Operation *, 32> planes;
+  for (linalg::GenericOp part : acc.parts)
+    planes.insert(part.getDpsInputs()[0].getDefiningOp());
+  if (!llvm::all_of(expand->getUsers(), [&](Operation *user) { return planes.contains(user); }))
+    return false;
+  acc.filter = filterMatrix.getSrc();
+  acc.grad = swapped.getInput();
+  acc.product = {expand, matmul, fill, gradMatrix, swapped, filterMatrix};
+  return true;
+}
+
 void dnnc::accumulateWindowRows(RewriterBase &rewriter, WindowAccumulation acc) {
   tensor::InsertSliceOp last = acc.inserts.back();
   Location loc = last.getLoc();
@@ -339,6 +396,8 @@ void dnnc::accumulateWindowRows(RewriterBase &rewriter, WindowAccumulation acc) 
     Value c0 = indexConstant(rewriter, loc, 0);
     AffineMap columnsRow = AffineMap::getMinorIdentityMap(6, 1, rewriter.getContext());
     AffineMap tileRow = AffineMap::getMinorIdentityMap(4, 1, rewriter.getContext());
+    AffineMap gradRow = tileRow;
+    int64_t F = acc.grad ? cast<RankedTensorType>(acc.grad.getType()).getDimSize(1) : 0;
     auto writeRow = [&](OpBuilder &b, Value row, Value into, Value h) {
       return vector::TransferWriteOp::create(b, loc, row, into, ValueRange{c0, c0, h, c0},
                                              AffineMapAttr::get(tileRow), /*mask=*/Value(),
@@ -362,13 +421,37 @@ void dnnc::accumulateWindowRows(RewriterBase &rewriter, WindowAccumulation acc) 
         rewriter, loc, c0, indexConstant(rewriter, loc, OH), indexConstant(rewriter, loc, 1),
         initial, [&](OpBuilder &b, Location l, Value oh, ValueRange carried) {
           SmallVector<Value> rows(carried.drop_front());
-          for (int64_t kh = 0; kh < KH; ++kh)
-            for (int64_t kw = 0; kw < KW; ++kw) {
-              Value column = vector::TransferReadOp::create(
+          // With a column product, dy's rows oh of every output channel,
+          // read once for the KH * KW column rows computed from them.
+          SmallVector<Value> gradRows;
+          for (int64_t f = 0; f < F; ++f)
+            gradRows.push_back(vector::TransferReadOp::create(
+                b, l, columnType, acc.grad, ValueRange{n, indexConstant(b, l, f), oh, c0},
+                AffineMapAttr::get(gradRow), padding, /*mask=*/Value(),
+                b.getBoolArrayAttr({true})));
+          auto columnRow = [&](int64_t kh, int64_t kw) -> Value {
+            if (!acc.grad)
+              return vector::TransferReadOp::create(
                   b, l, columnType, acc.columns,
                   ValueRange{c, indexConstant(b, l, kh), indexConstant(b, l, kw), n, oh, c0},
                   AffineMapAttr::get(columnsRow), padding, /*mask=*/Value(),
                   b.getBoolArrayAttr({true}));
+            // cols[c, kh, kw, n, oh, :] = sum_f w[f, c, kh, kw] dy[n, f, oh, :]
+            Value sum;
+            for (int64_t f = 0; f < F; ++f) {
+              Value weight = tensor::ExtractOp::create(
+                  b, l, acc.filter,
+                  ValueRange{indexConstant(b, l, f), c, indexConstant(b, l, kh),
+                             indexConstant(b, l, kw)});
+              Value splat = vector::BroadcastOp::create(b, l, columnType, weight);
+              sum = f ? vector::FMAOp::create(b, l, splat, gradRows[f], sum).getResult()
+                      : arith::MulFOp::create(b, l, splat, gradRows[f]).getResult();
+            }
+            return sum;
+          };
+          for (int64_t kh = 0; kh < KH; ++kh)
+            for (int64_t kw = 0; kw < KW; ++kw) {
+              Value column = columnRow(kh, kw);
               Value moved = vector::ShuffleOp::create(b, l, column, zeroColumns, spread[kw]);
               rows[kh] = arith::AddFOp::create(b, l, rows[kh], moved);
             }
@@ -403,4 +486,7 @@ void dnnc::accumulateWindowRows(RewriterBase &rewriter, WindowAccumulation acc) 
   planes.push_back(acc.parts.front().getDpsInits()[0].getDefiningOp());
   planes.push_back(acc.fill);
   dnnc::eraseInsertChain(rewriter, acc.inserts, parts, planes);
+  for (Operation *op : acc.product)
+    if (op->use_empty())
+      rewriter.eraseOp(op);
 }

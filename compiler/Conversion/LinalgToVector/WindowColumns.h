@@ -48,6 +48,12 @@ struct WindowAccumulation {
   llvm::SmallVector<mlir::tensor::InsertSliceOp> inserts; // first to last
   llvm::SmallVector<mlir::linalg::GenericOp> parts;       // one per insert
   int64_t KH = 0, KW = 0, strideH = 1, strideW = 1;
+  /// Set by matchColumnProduct: the columns are the product w^T @ dy' of
+  /// the filter [F, C, KH, KW] and the output gradient [N, F, OH, OW], and
+  /// the kernel computes each column row from them instead of reading it;
+  /// `product` lists the ops that computed the columns (erased after).
+  mlir::Value filter, grad;
+  llvm::SmallVector<mlir::Operation *> product;
 };
 
 /// The accumulation that `last` ends, if the row kernel applies: static
@@ -57,11 +63,20 @@ struct WindowAccumulation {
 std::optional<WindowAccumulation> matchWindowAccumulation(mlir::tensor::InsertSliceOp last,
                                                           int64_t maxLanes, int64_t vectorWidth);
 
+/// Whether `accumulation`'s columns are the column gradients of a
+/// convolution's input gradient as convert-dnn-to-linalg builds them: a
+/// zero-filled matmul of the filter [F, C * KH * KW] (read transposed) and
+/// the [F, N * OH * OW] transpose of dy, used only by the accumulation,
+/// with dy's rows for every output channel and the KH accumulator rows
+/// within the registers. If so, records the filter, dy and those ops in it.
+bool matchColumnProduct(WindowAccumulation &accumulation, int64_t vectorWidth);
 /// Replaces `accumulation` (its last insert's result; the chain and the fill
 /// are erased) with one forall iteration per plane (n, c) that walks the
 /// output rows oh, adding each window offset's column row into KH rows of
 /// the result held in registers, and stores each row of the result once,
-/// when no later window reaches it.
+/// when no later window reaches it. With a column product (above), each
+/// column row is computed in registers from dy's rows and the filter, and
+/// the column gradients are never stored.
 void accumulateWindowRows(mlir::RewriterBase &rewriter, WindowAccumulation accumulation);
 
 } // namespace dnnc
