@@ -429,32 +429,48 @@ void dnnc::accumulateWindowRows(RewriterBase &rewriter, WindowAccumulation acc) 
                 b, l, columnType, acc.grad, ValueRange{n, indexConstant(b, l, f), oh, c0},
                 AffineMapAttr::get(gradRow), padding, /*mask=*/Value(),
                 b.getBoolArrayAttr({true})));
-          auto columnRow = [&](int64_t kh, int64_t kw) -> Value {
-            if (!acc.grad)
-              return vector::TransferReadOp::create(
-                  b, l, columnType, acc.columns,
-                  ValueRange{c, indexConstant(b, l, kh), indexConstant(b, l, kw), n, oh, c0},
-                  AffineMapAttr::get(columnsRow), padding, /*mask=*/Value(),
-                  b.getBoolArrayAttr({true}));
-            // cols[c, kh, kw, n, oh, :] = sum_f w[f, c, kh, kw] dy[n, f, oh, :]
-            Value sum;
-            for (int64_t f = 0; f < F; ++f) {
-              Value weight = tensor::ExtractOp::create(
-                  b, l, acc.filter,
-                  ValueRange{indexConstant(b, l, f), c, indexConstant(b, l, kh),
-                             indexConstant(b, l, kw)});
-              Value splat = vector::BroadcastOp::create(b, l, columnType, weight);
-              sum = f ? vector::FMAOp::create(b, l, splat, gradRows[f], sum).getResult()
-                      : arith::MulFOp::create(b, l, splat, gradRows[f]).getResult();
-            }
-            return sum;
+          auto readColumnRow = [&](int64_t kh, int64_t kw) -> Value {
+            return vector::TransferReadOp::create(
+                b, l, columnType, acc.columns,
+                ValueRange{c, indexConstant(b, l, kh), indexConstant(b, l, kw), n, oh, c0},
+                AffineMapAttr::get(columnsRow), padding, /*mask=*/Value(),
+                b.getBoolArrayAttr({true}));
           };
-          for (int64_t kh = 0; kh < KH; ++kh)
+          // cols[c, kh, kw, n, oh, :] = sum_f w[f, c, kh, kw] dy[n, f, oh, :],
+          // for the KW offsets of a window row at once, each sum split in
+          // two (even and odd f): 2 KW independent chains of FMAs, enough
+          // to cover the FMA latency on both pipes.
+          auto computeColumnRows = [&](int64_t kh) {
+            SmallVector<Value> sums(2 * KW);
+            for (int64_t f = 0; f < F; ++f)
+              for (int64_t kw = 0; kw < KW; ++kw) {
+                Value weight = tensor::ExtractOp::create(
+                    b, l, acc.filter,
+                    ValueRange{indexConstant(b, l, f), c, indexConstant(b, l, kh),
+                               indexConstant(b, l, kw)});
+                Value splat = vector::BroadcastOp::create(b, l, columnType, weight);
+                Value &sum = sums[2 * kw + f % 2];
+                sum = sum ? vector::FMAOp::create(b, l, splat, gradRows[f], sum).getResult()
+                          : arith::MulFOp::create(b, l, splat, gradRows[f]).getResult();
+              }
+            SmallVector<Value> columns;
+            for (int64_t kw = 0; kw < KW; ++kw)
+              columns.push_back(sums[2 * kw + 1]
+                                    ? arith::AddFOp::create(b, l, sums[2 * kw], sums[2 * kw + 1])
+                                          .getResult()
+                                    : sums[2 * kw]);
+            return columns;
+          };
+          for (int64_t kh = 0; kh < KH; ++kh) {
+            SmallVector<Value> computed;
+            if (acc.grad)
+              computed = computeColumnRows(kh);
             for (int64_t kw = 0; kw < KW; ++kw) {
-              Value column = columnRow(kh, kw);
+              Value column = acc.grad ? computed[kw] : readColumnRow(kh, kw);
               Value moved = vector::ShuffleOp::create(b, l, column, zeroColumns, spread[kw]);
               rows[kh] = arith::AddFOp::create(b, l, rows[kh], moved);
             }
+          }
           Value into = carried.front();
           Value h0 = arith::MulIOp::create(b, l, oh, indexConstant(b, l, sH));
           for (int64_t k = 0; k < sH; ++k)

@@ -41,15 +41,26 @@ func.func @strided_columns(%x: tensor<?x3x9x9xf32>, %w: tensor<4x3x3x3xf32>) -> 
 // column row is moved to its columns by a shuffle and added to one of the
 // rows of dx in registers (4 carried, the fifth starts at zero); the
 // finished row is written once per step, the last 4 after the loop. No
-// pass per window offset, no fill of dx.
+// pass per window offset, no fill of dx. The column rows are not read from
+// a matmul's column gradients: each is computed from dy's 16 rows oh (read
+// once per step) and the filter, the sum over the 16 output channels split
+// in two chains (even and odd f) for the KW offsets of a window row at
+// once: 5 * 2 products and 5 * 14 FMAs per window row. No matmul, no
+// transpose of dy.
 // CHECK-LABEL: func.func @input_grad(
+// CHECK-SAME:    %[[DY:[^:]*]]: tensor<?x16x10x10xf32>, %[[W:[^:]*]]: tensor<16x6x5x5xf32>
 // CHECK-NOT:     linalg.fill
+// CHECK-NOT:     linalg.matmul
+// CHECK-NOT:     linalg.transpose
 // CHECK:         scf.forall (%[[N:.*]], %[[C:.*]]) in (%{{.*}}, 6) shared_outs(%{{.*}}) -> (tensor<?x6x14x14xf32>)
 // CHECK:           scf.for %[[OH:.*]] = %c0 to %c10 step %c1 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %[[Z:.*]], %{{.*}} = %[[Z]], %{{.*}} = %[[Z]], %{{.*}} = %[[Z]]) -> (tensor<1x1x14x14xf32>, vector<14xf32>, vector<14xf32>, vector<14xf32>, vector<14xf32>)
-// CHECK:             vector.transfer_read %{{.*}}[%[[C]], %c0, %c0, %[[N]], %[[OH]], %c0]{{.*}} : tensor<6x5x5x?x10x10xf32>, vector<10xf32>
+// CHECK-COUNT-16:    vector.transfer_read %[[DY]][%[[N]], %{{.*}}, %[[OH]], %c0]{{.*}} : tensor<?x16x10x10xf32>, vector<10xf32>
+// CHECK:             tensor.extract %[[W]][%c0, %[[C]], %c0, %c0] : tensor<16x6x5x5xf32>
+// CHECK-COUNT-70:    vector.fma {{.*}} : vector<10xf32>
 // CHECK:             vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 10] : vector<10xf32>, vector<10xf32>
 // CHECK:             vector.shuffle %{{.*}}, %{{.*}} [10, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10] : vector<10xf32>, vector<10xf32>
-// CHECK-COUNT-23:    vector.shuffle
+// CHECK-COUNT-280:   vector.fma {{.*}} : vector<10xf32>
+// CHECK-NOT:         vector.fma
 // CHECK:             vector.transfer_write %{{.*}}, %{{.*}}[%c0, %c0, %[[OH]], %c0] {{.*}} : vector<14xf32>, tensor<1x1x14x14xf32>
 // CHECK:             scf.yield
 // CHECK-COUNT-4:   vector.transfer_write {{.*}} : vector<14xf32>, tensor<1x1x14x14xf32>
@@ -57,6 +68,23 @@ func.func @strided_columns(%x: tensor<?x3x9x9xf32>, %w: tensor<4x3x3x3xf32>) -> 
 // CHECK-NOT:     tensor.insert_slice {{.*}} : tensor<?x6x10x10xf32> into tensor<?x6x14x14xf32>
 func.func @input_grad(%dy: tensor<?x16x10x10xf32>, %w: tensor<16x6x5x5xf32>, %x: tensor<?x6x14x14xf32>) -> tensor<?x6x14x14xf32> {
   %0 = dnn.conv2d_input_grad %dy, %w like %x stride [1, 1] padding [0, 0] : tensor<?x16x10x10xf32>, tensor<16x6x5x5xf32>, tensor<?x6x14x14xf32> -> tensor<?x6x14x14xf32>
+  return %0 : tensor<?x6x14x14xf32>
+}
+
+// -----
+
+// With 32 output channels, dy's rows and the 5 rows of dx need 37 registers
+// (24 for them on AVX-512): the column gradients stay a matmul, and each
+// column row is read from them.
+// CHECK-LABEL: func.func @input_grad_many_channels(
+// CHECK:         %[[COLS:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1, 2], [3, 4, 5]] output_shape [6, 5, 5, %{{.*}}, 10, 10]
+// CHECK:         scf.forall (%[[N:.*]], %[[C:.*]]) in (%{{.*}}, 6) shared_outs(%{{.*}}) -> (tensor<?x6x14x14xf32>)
+// CHECK:           scf.for %[[OH:.*]] = %c0 to %c10
+// CHECK:             vector.transfer_read %[[COLS]][%[[C]], %c0, %c0, %[[N]], %[[OH]], %c0]{{.*}} : tensor<6x5x5x?x10x10xf32>, vector<10xf32>
+// CHECK-NOT:         vector.fma {{.*}} : vector<10xf32>
+// CHECK:             scf.yield
+func.func @input_grad_many_channels(%dy: tensor<?x32x10x10xf32>, %w: tensor<32x6x5x5xf32>, %x: tensor<?x6x14x14xf32>) -> tensor<?x6x14x14xf32> {
+  %0 = dnn.conv2d_input_grad %dy, %w like %x stride [1, 1] padding [0, 0] : tensor<?x32x10x10xf32>, tensor<32x6x5x5xf32>, tensor<?x6x14x14xf32> -> tensor<?x6x14x14xf32>
   return %0 : tensor<?x6x14x14xf32>
 }
 
