@@ -106,13 +106,15 @@ void dnnc::buildDifferentiatePipeline(OpPassManager &pm, bool rewrite) {
   pm.addPass(createCSEPass());
 }
 
-void dnnc::buildDNNToLinalgPipeline(OpPassManager &pm, StringRef convolutions) {
+void dnnc::buildDNNToLinalgPipeline(OpPassManager &pm, StringRef convolutions,
+                                    int64_t vectorWidth) {
   // dnn-outline-entries, func.func(convert-dnn-to-linalg), cse, canonicalize,
   // func.func(dnn-fuse-shared-elementwise, dnn-fuse-elementwise),
   // canonicalize, cse
   pm.addPass(dnn::createDNNOutlineEntriesPass());
   ConvertDNNToLinalgPassOptions lowering;
   lowering.convolutions = convolutions.str();
+  lowering.vectorWidth = vectorWidth;
   pm.addNestedPass<func::FuncOp>(createConvertDNNToLinalgPass(lowering));
   // Before canonicalization drops the unused results of ops that lower to
   // one op with several results (maxpool2d and maxpool2d_argmax), CSE merges
@@ -225,18 +227,18 @@ using dnnc::CompilePhase;
 
 /// The phases both targets share, those of them after `from` up to `to`.
 void buildFrontHalf(OpPassManager &pm, CompilePhase from, CompilePhase to,
-                    StringRef convolutions) {
+                    StringRef convolutions, int64_t vectorWidth) {
   if (from < CompilePhase::Grad && CompilePhase::Grad <= to)
     dnnc::buildDifferentiatePipeline(pm);
   if (from < CompilePhase::Linalg && CompilePhase::Linalg <= to)
-    dnnc::buildDNNToLinalgPipeline(pm, convolutions);
+    dnnc::buildDNNToLinalgPipeline(pm, convolutions, vectorWidth);
 }
 } // namespace
 
 void dnnc::buildCPUPipeline(OpPassManager &pm, CompilePhase from, CompilePhase to,
                             const CPUPipelineOptions &options) {
   auto runs = [&](CompilePhase phase) { return from < phase && phase <= to; };
-  buildFrontHalf(pm, from, to, options.convolutions);
+  buildFrontHalf(pm, from, to, options.convolutions, options.vectorWidth);
   if (runs(CompilePhase::Vector) && options.vectorize && !options.cudaLoopNests)
     buildVectorizePipeline(pm, options);
   if (runs(CompilePhase::Bufferized)) {
@@ -312,7 +314,9 @@ void dnnc::buildLowerCUDAHostToLLVMPipeline(OpPassManager &pm) {
 void dnnc::buildCUDAPipeline(OpPassManager &pm, CompilePhase from, CompilePhase to,
                              const CUDAPipelineOptions &options) {
   auto runs = [&](CompilePhase phase) { return from < phase && phase <= to; };
-  buildFrontHalf(pm, from, to, options.convolutions);
+  // The shared front half as for AVX-512, whose choices the GPU's kernels
+  // do not depend on.
+  buildFrontHalf(pm, from, to, options.convolutions, /*vectorWidth=*/16);
   if (runs(CompilePhase::Bufferized))
     buildBufferizePipeline(pm, /*promoteToStack=*/false);
   if (runs(CompilePhase::GPU))

@@ -13,6 +13,7 @@
 
 #include "LoweringHelpers.h"
 
+#include "dnnc/Conversion/ConvolutionKernels.h"
 #include "dnnc/Conversion/DNNToLinalg/DNNToLinalg.h"
 #include "dnnc/Dialect/DNN/IR/DNNOps.h"
 
@@ -242,10 +243,10 @@ LogicalResult requireStaticSpatial(Operation *op, ConversionPatternRewriter &rew
 /// Whether a filter gradient is lowered as the direct generic (over
 /// (f, c, kh, kw, n, oh, ow), which dnn-tile-and-vectorize gives a direct
 /// kernel) rather than as a matmul over im2col columns: unit strides,
-/// static channels and planes, and either a window C*KH*KW of at most 32
-/// elements on output rows of at most 32 that fill at least 3/4 of their
-/// vector registers, or output channels in whole 16-lane registers.
-bool isDirectFilterGradient(Conv2dFilterGradOp op, StringRef convolutions) {
+/// static channels and planes, and a shape the direct kernels handle well
+/// at the target's vector width (prefersDirectFilterGradient, the rule the
+/// vectorizer's choice of kernel shares).
+bool isDirectFilterGradient(Conv2dFilterGradOp op, StringRef convolutions, int64_t vectorWidth) {
   if (convolutions == "im2col" || llvm::any_of(op.getStride(), [](int64_t s) { return s != 1; }))
     return false;
   auto input = tensorTypeOf(op.getInput()), grad = tensorTypeOf(op.getGrad());
@@ -254,27 +255,9 @@ bool isDirectFilterGradient(Conv2dFilterGradOp op, StringRef convolutions) {
       llvm::any_of(input.getShape().drop_front(), ShapedType::isDynamic) ||
       llvm::any_of(grad.getShape().drop_front(), ShapedType::isDynamic))
     return false;
-  // As a matmul, the gradient is [C*KH*KW, N*OH*OW] @ [N*OH*OW, F]: with a
-  // short window its product is a handful of register tiles, too few for
-  // the threads, and F = 6 output channels run on a fraction of the lanes
-  // (LeNet-5's first layer, 1x5x5: 0.81-0.98 ms with its im2col columns,
-  // 0.49 ms direct, batch 128, one thread; cifar_cnn's first, 3x3x3: 3.7
-  // -> 1.9 ms at batch 64). A long window gives the matmul large tiles and
-  // a long reduction, where it beats the direct kernel (cifar_cnn's second
-  // layer, 32x3x3: 6.1 ms as a matmul, 9.2 ms direct).
-  int64_t window = type.getDimSize(1) * type.getDimSize(2) * type.getDimSize(3);
-  // The direct kernel's FMAs run along output rows, in 16-lane pieces (8
-  // for AVX2): a row must fill 3/4 of its pieces (LeNet-5's second layer,
-  // rows of 10: 1.17 ms direct against 0.52-0.60 ms as a matmul).
-  int64_t width = grad.getDimSize(3), pieces = (width + 15) / 16;
-  if (window <= 32 && width <= 32 && 4 * width >= 3 * 16 * pieces)
-    return true;
-  // Output channels in whole registers take the kernel vectorized along
-  // them whatever the window and row (filterGradientAlongChannels): no
-  // im2col columns (LeNet-5's second layer, batch 128, one thread: the copy
-  // of its 7.7 MB of columns and the matmul streaming them back took 0.75
-  // ms, the kernel and its transpose of dy take 0.39 ms).
-  return type.getDimSize(0) % 16 == 0 && type.getDimSize(3) <= 24;
+  return dnnc::prefersDirectFilterGradient(type.getDimSize(0), type.getDimSize(1),
+                                           type.getDimSize(2), type.getDimSize(3),
+                                           grad.getDimSize(3), vectorWidth);
 }
 
 struct Conv2dInputGradOpLowering : OpConversionPattern<Conv2dInputGradOp> {
@@ -379,13 +362,14 @@ struct Conv2dInputGradOpLowering : OpConversionPattern<Conv2dInputGradOp> {
 };
 
 struct Conv2dFilterGradOpLowering : OpConversionPattern<Conv2dFilterGradOp> {
-  Conv2dFilterGradOpLowering(MLIRContext *ctx, StringRef convolutions)
-      : OpConversionPattern(ctx), convolutions(convolutions.str()) {}
+  Conv2dFilterGradOpLowering(MLIRContext *ctx, StringRef convolutions, int64_t vectorWidth)
+      : OpConversionPattern(ctx), convolutions(convolutions.str()), vectorWidth(vectorWidth) {}
   std::string convolutions;
+  int64_t vectorWidth;
 
   LogicalResult matchAndRewrite(Conv2dFilterGradOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    if (isDirectFilterGradient(op, convolutions))
+    if (isDirectFilterGradient(op, convolutions, vectorWidth))
       return lowerDirect(op, adaptor, rewriter);
     return lowerIm2col(op, adaptor, rewriter);
   }
@@ -760,10 +744,11 @@ struct AvgPool2dGradOpLowering : OpConversionPattern<AvgPool2dGradOp> {
 } // namespace
 
 void dnnc::lowering::populateConvPoolLoweringPatterns(RewritePatternSet &patterns,
-                                                       StringRef convolutions) {
+                                                       StringRef convolutions,
+                                                       int64_t vectorWidth) {
   patterns.add<Pool2dLowering<MaxPool2dOp, true>, Pool2dLowering<AvgPool2dOp, false>,
                Conv2dInputGradOpLowering, MaxPool2dArgmaxOpLowering,
                MaxPool2dArgmaxGradOpLowering, AvgPool2dGradOpLowering>(patterns.getContext());
-  patterns.add<Conv2dOpLowering, Conv2dFilterGradOpLowering>(patterns.getContext(),
-                                                            convolutions);
+  patterns.add<Conv2dOpLowering>(patterns.getContext(), convolutions);
+  patterns.add<Conv2dFilterGradOpLowering>(patterns.getContext(), convolutions, vectorWidth);
 }

@@ -28,10 +28,10 @@ namespace dnnc {
 using namespace mlir;
 
 void dnnc::lowering::populateDNNToLinalgPatterns(RewritePatternSet &patterns,
-                                                 StringRef convolutions) {
+                                                 StringRef convolutions, int64_t vectorWidth) {
   populateElementwiseLoweringPatterns(patterns);
   populateMatmulLoweringPatterns(patterns);
-  populateConvPoolLoweringPatterns(patterns, convolutions);
+  populateConvPoolLoweringPatterns(patterns, convolutions, vectorWidth);
   populateReductionLoweringPatterns(patterns);
   populateShapeOpLoweringPatterns(patterns);
   populateLossLoweringPatterns(patterns);
@@ -52,7 +52,12 @@ struct ConvertDNNToLinalgPass
       return signalPassFailure();
     }
     RewritePatternSet patterns(ctx);
-    dnnc::lowering::populateDNNToLinalgPatterns(patterns, convolutions);
+    if (vectorWidth < 1) {
+      getOperation().emitError() << "convert-dnn-to-linalg: vector-width must be positive, got "
+                                 << vectorWidth;
+      return signalPassFailure();
+    }
+    dnnc::lowering::populateDNNToLinalgPatterns(patterns, convolutions, vectorWidth);
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<dnnc::dnn::DNNDialect>();

@@ -20,6 +20,8 @@
 #include "DirectConvolution.h"
 #include "ElementwiseBodies.h"
 
+#include "dnnc/Conversion/ConvolutionKernels.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -31,6 +33,7 @@
 #include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
+using dnnc::accumulatorRegisters;
 
 namespace {
 
@@ -63,11 +66,6 @@ Start startOf(Value init) {
 Value index(OpBuilder &b, Location l, int64_t v) {
   return arith::ConstantIndexOp::create(b, l, v).getResult();
 }
-
-/// Vector registers a kernel may hold accumulators in: 24 of the 32 AVX-512
-/// registers (12 of AVX2's 16), the rest for the rows it reads and the
-/// broadcast weights.
-int64_t accumulatorRegisters(int64_t vectorWidth) { return vectorWidth >= 16 ? 24 : 12; }
 
 /// A row of OW floats as whole vector registers: `pieces` of `width` lanes,
 /// the last one masked to the row's end where OW is not a multiple of the
@@ -710,24 +708,6 @@ static Value sumOverChunks(
       .getResult(0);
 }
 
-/// Whether a filter gradient takes the kernel vectorized along the output
-/// channels rather than the one along output rows: the channels fill whole
-/// registers, and the row kernel would run below its best, on rows that
-/// leave a quarter of their registers idle (LeNet-5's second layer, rows of
-/// 10 in 16 lanes) or on a window too long for its accumulators to cover a
-/// useful block of it (cifar_cnn's second layer, 32x3x3: 5.3 ms along rows,
-/// 3.1 ms along channels plus 0.5 ms for the transpose of dy, batch 64, one
-/// thread). Short windows on full rows stay with the row kernel (cifar_cnn's
-/// first layer, 3x3x3 on rows of 32: 1.5 ms, against 2.6 ms along channels).
-static bool filterGradientAlongChannels(int64_t F, int64_t C, int64_t KH, int64_t KW, int64_t OW,
-                                        int64_t vectorWidth) {
-  if (F % vectorWidth != 0 || KW > accumulatorRegisters(vectorWidth))
-    return false;
-  int64_t pieces = (OW + vectorWidth - 1) / vectorWidth;
-  bool rowsFill = 4 * OW > 3 * vectorWidth * pieces;
-  return !rowsFill || C * KH * KW > 32;
-}
-
 /// The filter gradient with the output channels as the vector lanes: dy is
 /// transposed once to [N, OH, OW, F]; then, per input channel and block of
 /// window rows, each output position (n, oh, ow) reads one channel vector of
@@ -882,7 +862,7 @@ Value dnnc::filterGradientDirectly(RewriterBase &rewriter, linalg::GenericOp op,
   int64_t F = g.F, C = g.C, KH = g.KH, KW = g.KW, OH = g.OH, OW = g.OW;
   Type f32 = outType.getElementType();
   Row row(OW, vectorWidth, f32);
-  if (filterGradientAlongChannels(F, C, KH, KW, OW, vectorWidth))
+  if (dnnc::filterGradientAlongChannels(F, C, KH, KW, OW, vectorWidth))
     return filterGradientAlongChannelsKernel(rewriter, op, g, vectorWidth);
   // Accumulators: one row per (channel of the block, kw); the block is as
   // many output channels as fit the accumulator registers.

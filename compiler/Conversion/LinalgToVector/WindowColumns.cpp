@@ -28,6 +28,8 @@
 
 #include "InsertChains.h"
 
+#include "dnnc/Conversion/ConvolutionKernels.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -344,8 +346,8 @@ bool dnnc::matchColumnProduct(WindowAccumulation &acc, int64_t vectorWidth) {
   // dy's F rows and the KH rows of dx in registers at once (24 of AVX-512's
   // 32, 12 of AVX2's 16), else the product stays a matmul.
   int64_t rowRegisters = llvm::divideCeil(OW, vectorWidth);
-  int64_t budget = vectorWidth >= 16 ? 24 : 12;
-  if (F * rowRegisters + acc.KH * llvm::divideCeil(PW, vectorWidth) > budget)
+  if (F * rowRegisters + acc.KH * llvm::divideCeil(PW, vectorWidth) >
+      dnnc::accumulatorRegisters(vectorWidth))
     return false;
   // The columns feed only the accumulation's planes.
   llvm::SmallPtrSet<Operation *, 32> planes;

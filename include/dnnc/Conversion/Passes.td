@@ -30,7 +30,13 @@ def ConvertDNNToLinalgPass : Pass<"convert-dnn-to-linalg", "mlir::func::FuncOp">
            "elements whose input's im2col columns a filter gradient of the same "
            "function builds anyway. With `auto` and `direct`, a unit-stride "
            "filter gradient with a window of at most 32 and output rows filling "
-           "3/4 of their registers is the direct generic">
+           "3/4 of their registers, or with output channels in whole registers, "
+           "is the direct generic">,
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes of the target's vector registers (16 for AVX-512, 8 for "
+           "AVX2): which filter gradients the direct kernels handle well "
+           "(prefersDirectFilterGradient, the rule dnn-tile-and-vectorize's "
+           "choice of kernel shares)">
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect"];

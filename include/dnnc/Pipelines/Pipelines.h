@@ -74,7 +74,10 @@ void buildDNNSimplifyPipeline(mlir::OpPassManager &pm);
 /// cheaper (dnn-pool-before-activation); the reference interpreter's checks
 /// (dnn-verify) differentiate the graph as written instead.
 void buildDifferentiatePipeline(mlir::OpPassManager &pm, bool rewrite = true);
-void buildDNNToLinalgPipeline(mlir::OpPassManager &pm, llvm::StringRef convolutions = "auto");
+/// `vectorWidth`: the f32 lanes of the CPU target's vectors (16 where the
+/// target has none: the CUDA pipeline, dnn-opt's registered pipeline).
+void buildDNNToLinalgPipeline(mlir::OpPassManager &pm, llvm::StringRef convolutions = "auto",
+                              int64_t vectorWidth = 16);
 void buildVectorizePipeline(mlir::OpPassManager &pm, const CPUPipelineOptions &options);
 /// `promoteToStack`: small static buffers become stack allocations (CPU
 /// only: a kernel cannot read the host's stack).

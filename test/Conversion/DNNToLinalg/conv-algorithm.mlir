@@ -1,6 +1,7 @@
 // RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg))' | FileCheck %s
 // RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg{convolutions=direct}))' | FileCheck %s --check-prefix=DIRECT
 // RUN: not dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg{convolutions=fft}))' 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg{vector-width=8}))' | FileCheck %s --check-prefix=AVX2
 
 // BAD: convolutions='fft' is not one of auto, im2col, direct
 
@@ -104,4 +105,42 @@ func.func @train_short_rows(%x: tensor<?x1x12x12xf32>, %w: tensor<4x1x3x3xf32>, 
   %y = dnn.conv2d %x, %w stride [1, 1] padding [0, 0] : tensor<?x1x12x12xf32>, tensor<4x1x3x3xf32>
   %dw = dnn.conv2d_filter_grad %x, %dy stride [1, 1] padding [0, 0] : tensor<?x1x12x12xf32>, tensor<?x4x10x10xf32> -> tensor<4x1x3x3xf32>
   return %y, %dw : tensor<?x4x10x10xf32>, tensor<4x1x3x3xf32>
+}
+
+// -----
+
+// The choice follows the target's vector width (the rule dnn-tile-and-vectorize
+// shares, prefersDirectFilterGradient): 8 output channels under a long window
+// fill one AVX2 register (8 lanes), so the filter gradient is the direct
+// generic for the kernel along the channels there, and a matmul over im2col
+// columns for AVX-512 (half a 16-lane register).
+// CHECK-LABEL: func.func @train_eight_channels(
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<150x?xf32>, tensor<?x8xf32>)
+// AVX2-LABEL:  func.func @train_eight_channels(
+// AVX2-NOT:      linalg.matmul
+// AVX2:          linalg.generic
+// AVX2-SAME:       outs(%{{.*}} : tensor<8x6x5x5xf32>)
+// AVX2-NOT:      linalg.matmul
+func.func @train_eight_channels(%x: tensor<?x6x14x14xf32>, %w: tensor<8x6x5x5xf32>, %dy: tensor<?x8x10x10xf32>) -> (tensor<?x8x10x10xf32>, tensor<8x6x5x5xf32>) {
+  %y = dnn.conv2d %x, %w stride [1, 1] padding [0, 0] : tensor<?x6x14x14xf32>, tensor<8x6x5x5xf32>
+  %dw = dnn.conv2d_filter_grad %x, %dy stride [1, 1] padding [0, 0] : tensor<?x6x14x14xf32>, tensor<?x8x10x10xf32> -> tensor<8x6x5x5xf32>
+  return %y, %dw : tensor<?x8x10x10xf32>, tensor<8x6x5x5xf32>
+}
+
+// -----
+
+// A 1x16 window row: its 16 accumulators fit AVX-512's budget of 24, so 16
+// output channels take the kernel along them; AVX2's budget is 12, and the
+// rows of 10 fill too little of two 8-lane registers for the row kernel, so
+// there the gradient is a matmul over im2col columns.
+// CHECK-LABEL: func.func @train_wide_window_row(
+// CHECK-NOT:     linalg.matmul
+// CHECK:         linalg.generic
+// CHECK-SAME:      outs(%{{.*}} : tensor<16x1x1x16xf32>)
+// AVX2-LABEL:  func.func @train_wide_window_row(
+// AVX2:          linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<16x?xf32>, tensor<?x16xf32>)
+func.func @train_wide_window_row(%x: tensor<?x1x10x25xf32>, %w: tensor<16x1x1x16xf32>, %dy: tensor<?x16x10x10xf32>) -> (tensor<?x16x10x10xf32>, tensor<16x1x1x16xf32>) {
+  %y = dnn.conv2d %x, %w stride [1, 1] padding [0, 0] : tensor<?x1x10x25xf32>, tensor<16x1x1x16xf32>
+  %dw = dnn.conv2d_filter_grad %x, %dy stride [1, 1] padding [0, 0] : tensor<?x1x10x25xf32>, tensor<?x16x10x10xf32> -> tensor<16x1x1x16xf32>
+  return %y, %dw : tensor<?x16x10x10xf32>, tensor<16x1x1x16xf32>
 }

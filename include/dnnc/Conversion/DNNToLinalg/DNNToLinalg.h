@@ -22,10 +22,11 @@ void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateMatmulLoweringPatterns(mlir::RewritePatternSet &patterns);
 
 /// conv2d, maxpool2d, avgpool2d, maxpool2d_argmax and the convolution and
-/// pooling gradients. `convolutions`: convert-dnn-to-linalg's option (auto,
-/// im2col, direct).
+/// pooling gradients. `convolutions` and `vectorWidth`: convert-dnn-to-linalg's
+/// options (auto, im2col, direct; the f32 lanes of the target's vectors, which
+/// decide which filter gradients take a direct kernel).
 void populateConvPoolLoweringPatterns(mlir::RewritePatternSet &patterns,
-                                      llvm::StringRef convolutions);
+                                      llvm::StringRef convolutions, int64_t vectorWidth);
 
 /// softmax, log_softmax, sum, mean, max, min, argmax, count.
 void populateReductionLoweringPatterns(mlir::RewritePatternSet &patterns);
@@ -44,7 +45,7 @@ void populateOptimizerLoweringPatterns(mlir::RewritePatternSet &patterns);
 
 /// Every family above: the patterns of convert-dnn-to-linalg.
 void populateDNNToLinalgPatterns(mlir::RewritePatternSet &patterns,
-                                 llvm::StringRef convolutions);
+                                 llvm::StringRef convolutions, int64_t vectorWidth);
 
 /// Rewrites matmul(transpose(a), b) under `root` into a matmul that reads a
 /// in place through its lhs map (m, n, k) -> (k, m); run after the
