@@ -54,7 +54,7 @@ struct ConvertDNNToLinalgPass
     RewritePatternSet patterns(ctx);
     if (vectorWidth < 1) {
       getOperation().emitError() << "convert-dnn-to-linalg: vector-width must be positive, got "
-                                 << vectorWidth;
+                                 << static_cast<int64_t>(vectorWidth);
       return signalPassFailure();
     }
     dnnc::lowering::populateDNNToLinalgPatterns(patterns, convolutions, vectorWidth);

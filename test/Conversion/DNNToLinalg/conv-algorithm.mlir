@@ -2,8 +2,10 @@
 // RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg{convolutions=direct}))' | FileCheck %s --check-prefix=DIRECT
 // RUN: not dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg{convolutions=fft}))' 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg{vector-width=8}))' | FileCheck %s --check-prefix=AVX2
+// RUN: not dnn-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-dnn-to-linalg{vector-width=0}))' 2>&1 | FileCheck %s --check-prefix=BADWIDTH
 
 // BAD: convolutions='fft' is not one of auto, im2col, direct
+// BADWIDTH: convert-dnn-to-linalg: vector-width must be positive, got 0
 
 // Inference (no filter gradient in the function): a convolution with unit
 // strides is linalg.conv_2d_nchw_fchw on the padded input, its accumulator
