@@ -115,10 +115,8 @@ public:
     // after step: a gradient a matmul wrote is updated by the optimizer on
     // the core whose cache holds it. Idle participants then steal.
     jobParticipants = threads;
-    for (int32_t p = 0; p < threads; ++p) {
-      shares[p].next.store(jobChunks * p / threads, std::memory_order_relaxed);
-      shares[p].end = jobChunks * (p + 1) / threads;
-    }
+    for (int32_t p = 0; p < threads; ++p)
+      shares[p].next.store(shareStart(p), std::memory_order_relaxed);
     uint64_t g = generation.load(std::memory_order_relaxed) + 1;
     generation.store(g); // seq_cst: ordered before the load of `sleepers`
     if (sleepers.load() > 0) {
@@ -154,18 +152,22 @@ private:
     std::atomic<uint64_t> done{0}; ///< The last generation it finished.
   };
 
+  /// The first chunk of participant `p`'s share of the current job (of
+  /// participant `jobParticipants`: one past the last chunk).
+  int64_t shareStart(int32_t p) const { return jobChunks * p / jobParticipants; }
+
   /// Runs participant `self`'s chunks of the current job, then steals the
   /// others' until none is left.
   void runChunks(int32_t self) {
     for (int32_t k = 0; k < jobParticipants; ++k) {
-      Share &share = shares[(self + k) % jobParticipants];
+      int32_t owner = (self + k) % jobParticipants;
+      int64_t end = shareStart(owner + 1);
       for (;;) {
-        int64_t c = share.next.fetch_add(1, std::memory_order_relaxed);
-        if (c >= share.end)
+        int64_t c = shares[owner].next.fetch_add(1, std::memory_order_relaxed);
+        if (c >= end)
           break;
         int64_t begin = c * jobChunkSize;
-        int64_t end = std::min(begin + jobChunkSize, jobCount);
-        jobBody(jobCtx, begin, end);
+        jobBody(jobCtx, begin, std::min(begin + jobChunkSize, jobCount));
       }
     }
   }
@@ -242,7 +244,6 @@ private:
   int32_t jobParticipants = 0;
   struct alignas(64) Share {
     std::atomic<int64_t> next{0}; ///< Its next unclaimed chunk.
-    int64_t end = 0;              ///< One past its last chunk.
   };
   std::unique_ptr<Share[]> shares;
   alignas(64) std::atomic<uint64_t> generation{0};

@@ -1391,9 +1391,10 @@ TEST(Runtime, ThreadPoolUsesItsWorkers) {
 }
 
 namespace {
-/// The first chunk each thread ran in a slow loop of `count` iterations
-/// (one per chunk: count <= 4 * threads).
-std::map<std::thread::id, int64_t> firstChunks(int64_t count) {
+/// The first chunk the calling thread ran in a slow loop of `count`
+/// iterations (one per chunk: count <= 4 * threads), and the first chunks
+/// the other threads ran.
+std::pair<int64_t, std::set<int64_t>> firstChunks(int64_t count) {
   struct Seen {
     std::mutex mutex;
     std::map<std::thread::id, int64_t> first;
@@ -1408,7 +1409,14 @@ std::map<std::thread::id, int64_t> firstChunks(int64_t count) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       },
       &seen, count, nullptr);
-  return seen.first;
+  std::pair<int64_t, std::set<int64_t>> result{-1, {}};
+  for (auto &[id, chunk] : seen.first) {
+    if (id == std::this_thread::get_id())
+      result.first = chunk;
+    else
+      result.second.insert(chunk);
+  }
+  return result;
 }
 } // namespace
 
@@ -1418,23 +1426,10 @@ std::map<std::thread::id, int64_t> firstChunks(int64_t count) {
 // chunks leave every worker time to wake before its share could be stolen.
 TEST(Runtime, ThreadPoolGivesEachThreadItsOwnShareFirst) {
   ASSERT_EQ(dnn_set_num_threads(2), DNN_OK);
-  for (int rep = 0; rep < 2; ++rep) {
-    auto first = firstChunks(8);
-    EXPECT_EQ(first[std::this_thread::get_id()], 0);
-    std::set<int64_t> starts;
-    for (auto &[id, chunk] : first)
-      if (id != std::this_thread::get_id())
-        starts.insert(chunk);
-    EXPECT_EQ(starts, (std::set<int64_t>{4})) << rep;
-  }
+  for (int rep = 0; rep < 2; ++rep)
+    EXPECT_EQ(firstChunks(8), std::make_pair(int64_t{0}, std::set<int64_t>{4})) << rep;
   ASSERT_EQ(dnn_set_num_threads(4), DNN_OK);
-  auto first = firstChunks(16);
-  EXPECT_EQ(first[std::this_thread::get_id()], 0);
-  std::set<int64_t> starts;
-  for (auto &[id, chunk] : first)
-    if (id != std::this_thread::get_id())
-      starts.insert(chunk);
-  EXPECT_EQ(starts, (std::set<int64_t>{4, 8, 12}));
+  EXPECT_EQ(firstChunks(16), std::make_pair(int64_t{0}, std::set<int64_t>{4, 8, 12}));
 }
 
 TEST(Runtime, ThreadPoolWorksInAForkedChild) {

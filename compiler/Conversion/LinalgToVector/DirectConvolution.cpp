@@ -649,15 +649,27 @@ static constexpr int64_t filterGradientChunk = 8;
 
 /// The filter gradient's frame: a forall over chunks of the batch, each
 /// iteration handing `body` its images [first, last) and its [1, ...] tile
-/// of the partials (`partialShape` per chunk) to update and return; then the
-/// partials summed into `init` through `partialMap` (from loops (f, c, kh,
-/// kw, chunk) to the partials' dims).
+/// of the partials to update and return; then the partials summed into the
+/// gradient's init. A chunk's partial holds the filter's dims (F, C, KH, KW)
+/// in the order `partialDims` gives (indices into them), the layout its
+/// kernel accumulates in.
 static Value sumOverChunks(
-    RewriterBase &rewriter, Location loc, Value batch, Value init, ArrayRef<int64_t> partialShape,
-    AffineMap partialMap,
+    RewriterBase &rewriter, Location loc, const FilterGradient &g, ArrayRef<unsigned> partialDims,
     function_ref<Value(OpBuilder &, Location, Value first, Value last, Value tile)> body) {
-  auto outType = cast<RankedTensorType>(init.getType());
+  Value init = g.init;
+  RankedTensorType outType = g.outType;
   Type f32 = outType.getElementType();
+  Value batch = tensor::DimOp::create(rewriter, loc, g.dy, 0);
+  MLIRContext *ctx = rewriter.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  // From loops (f, c, kh, kw, chunk) to the partials' dims.
+  SmallVector<AffineExpr> partialExprs = {d(4)};
+  SmallVector<int64_t> partialShape;
+  for (unsigned dim : partialDims) {
+    partialExprs.push_back(d(dim));
+    partialShape.push_back(outType.getDimSize(dim));
+  }
+  AffineMap partialMap = AffineMap::get(5, 0, partialExprs, ctx);
   AffineExpr s0 = rewriter.getAffineSymbolExpr(0);
   const int64_t chunk = filterGradientChunk;
   Value chunks = affine::makeComposedAffineApply(rewriter, loc, s0.ceilDiv(chunk), {batch});
@@ -694,8 +706,6 @@ static Value sumOverChunks(
     tensor::ParallelInsertSliceOp::create(rewriter, loc, updated, shared, offsets, sizes, unit);
   }
   // The partials of all chunks, added to the accumulator's start.
-  MLIRContext *ctx = rewriter.getContext();
-  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   SmallVector<AffineMap> maps = {partialMap, AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
   SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
@@ -718,11 +728,11 @@ static Value sumOverChunks(
 static Value filterGradientAlongChannelsKernel(RewriterBase &rewriter, linalg::GenericOp op,
                                                const FilterGradient &g, int64_t vectorWidth) {
   Location loc = op.getLoc();
-  Value x = g.x, dy = g.dy, init = g.init;
-  RankedTensorType gradType = g.gradType, outType = g.outType;
+  Value x = g.x, dy = g.dy;
+  RankedTensorType gradType = g.gradType;
   int64_t F = g.F, C = g.C, KH = g.KH, KW = g.KW, OH = g.OH, OW = g.OW;
   int64_t W = vectorWidth;
-  Type f32 = outType.getElementType();
+  Type f32 = g.outType.getElementType();
   auto lanes = VectorType::get({W}, f32);
   // Accumulators: a block of window rows (all of them where they fit) times
   // a block of channel vectors.
@@ -740,12 +750,9 @@ static Value filterGradientAlongChannelsKernel(RewriterBase &rewriter, linalg::G
       rewriter, loc, lastType, gradType.isDynamicDim(0) ? ValueRange{batch} : ValueRange{});
   Value dyLast = linalg::TransposeOp::create(rewriter, loc, dy, empty, ArrayRef<int64_t>{0, 2, 3, 1})
                      ->getResult(0);
-  MLIRContext *ctx = rewriter.getContext();
-  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  // Partials [chunk, C, KH, KW, F], read by loops (f, c, kh, kw, chunk).
-  AffineMap partialMap = AffineMap::get(5, 0, {d(4), d(1), d(2), d(3), d(0)}, ctx);
+  // Partials [chunk, C, KH, KW, F].
   return sumOverChunks(
-      rewriter, loc, batch, init, {C, KH, KW, F}, partialMap,
+      rewriter, loc, g, {1, 2, 3, 0},
       [&](OpBuilder &builder, Location loc, Value first, Value last, Value tile) -> Value {
         auto idx = [&](OpBuilder &b, int64_t v) { return index(b, loc, v); };
         Value zeroVector =
@@ -857,10 +864,9 @@ Value dnnc::filterGradientDirectly(RewriterBase &rewriter, linalg::GenericOp op,
                                    int64_t vectorWidth) {
   FilterGradient g(op);
   Location loc = op.getLoc();
-  Value x = g.x, dy = g.dy, init = g.init;
-  RankedTensorType gradType = g.gradType, outType = g.outType;
+  Value x = g.x, dy = g.dy;
   int64_t F = g.F, C = g.C, KH = g.KH, KW = g.KW, OH = g.OH, OW = g.OW;
-  Type f32 = outType.getElementType();
+  Type f32 = g.outType.getElementType();
   Row row(OW, vectorWidth, f32);
   if (dnnc::filterGradientAlongChannels(F, C, KH, KW, OW, vectorWidth))
     return filterGradientAlongChannelsKernel(rewriter, op, g, vectorWidth);
@@ -869,13 +875,9 @@ Value dnnc::filterGradientDirectly(RewriterBase &rewriter, linalg::GenericOp op,
   int64_t block = std::max<int64_t>(
       1, std::min<int64_t>(F, accumulatorRegisters(vectorWidth) / (row.pieces * KW)));
   rewriter.setInsertionPoint(op);
-  Value batch = tensor::DimOp::create(rewriter, loc, dy, 0);
-  MLIRContext *ctx = rewriter.getContext();
-  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  // Partials [chunk, F, C, KH, KW], read by loops (f, c, kh, kw, chunk).
-  AffineMap partialMap = AffineMap::get(5, 0, {d(4), d(0), d(1), d(2), d(3)}, ctx);
+  // Partials [chunk, F, C, KH, KW].
   return sumOverChunks(
-      rewriter, loc, batch, init, {F, C, KH, KW}, partialMap,
+      rewriter, loc, g, {0, 1, 2, 3},
       [&](OpBuilder &builder, Location loc, Value first, Value last, Value tile) -> Value {
         Value zeroRow = arith::ConstantOp::create(builder, loc, DenseElementsAttr::get(row.type, 0.0f));
         auto channels = scf::ForOp::create(

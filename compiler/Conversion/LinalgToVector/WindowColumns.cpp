@@ -398,7 +398,6 @@ void dnnc::accumulateWindowRows(RewriterBase &rewriter, WindowAccumulation acc) 
     Value c0 = indexConstant(rewriter, loc, 0);
     AffineMap columnsRow = AffineMap::getMinorIdentityMap(6, 1, rewriter.getContext());
     AffineMap tileRow = AffineMap::getMinorIdentityMap(4, 1, rewriter.getContext());
-    AffineMap gradRow = tileRow;
     int64_t F = acc.grad ? cast<RankedTensorType>(acc.grad.getType()).getDimSize(1) : 0;
     auto writeRow = [&](OpBuilder &b, Value row, Value into, Value h) {
       return vector::TransferWriteOp::create(b, loc, row, into, ValueRange{c0, c0, h, c0},
@@ -429,7 +428,7 @@ void dnnc::accumulateWindowRows(RewriterBase &rewriter, WindowAccumulation acc) 
           for (int64_t f = 0; f < F; ++f)
             gradRows.push_back(vector::TransferReadOp::create(
                 b, l, columnType, acc.grad, ValueRange{n, indexConstant(b, l, f), oh, c0},
-                AffineMapAttr::get(gradRow), padding, /*mask=*/Value(),
+                AffineMapAttr::get(tileRow), padding, /*mask=*/Value(),
                 b.getBoolArrayAttr({true})));
           auto readColumnRow = [&](int64_t kh, int64_t kw) -> Value {
             return vector::TransferReadOp::create(
