@@ -177,3 +177,13 @@ if [ $run_train = 1 ] && [[ " ${models[*]} " == *" mlp "* ]]; then
     "$python" bench/matmul_shapes.py "$build" "$out/mlp.so" "$t"
   done
 fi
+
+# How far apart the cores are (printed): the cost of a cache line one thread
+# wrote and another reads, which bounds what a second thread gives the
+# memory-bound passes (docs/performance.md, "Two cores on two dies").
+if [ "$ncpu" -gt 1 ]; then
+  cc=$(command -v clang-22 || echo /usr/lib/llvm-22/bin/clang)
+  "$cc" -O2 bench/core_to_core.c -lpthread -o "$out/core_to_core"
+  echo
+  "$out/core_to_core"
+fi
